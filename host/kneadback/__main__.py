@@ -1,0 +1,5 @@
+"""`python -m kneadback`."""
+
+from kneadback.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""The one interface every source implements: device, simulated, emulated and recorded.
+
+A source is opened from a spec string (see `kneadback.sources.open_source`) and read in a loop.
+Each `read()` returns what has arrived since the last call, in order: sample blocks, device
+info, device status and link events. Finite sources (files, scenarios) set `finished` when
+they have delivered everything. Sources are paced by the injected clock, never by wall time.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
+
+SourceItem = SampleBlock | DeviceInfo | DeviceStatus | LinkEvent
+
+
+@dataclass(frozen=True)
+class Command:
+    """A host→device command (protocol v1 types 0x10..0x14)."""
+
+    name: str  # "start", "stop", "set-rate", "get-info", "ping"
+    value: int = 0  # the rate for set-rate, the token for ping
+
+
+class Source(ABC):
+    """Base of all sources. Subclasses implement `_open`, `read` and `_close`."""
+
+    #: how many seconds of session time pass per second of the clock (simulations may run faster)
+    speed: float = 1.0
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.info: DeviceInfo | None = None
+        self.finished = False
+        self._opened = False
+
+    def open(self) -> None:
+        if not self._opened:
+            self._open()
+            self._opened = True
+
+    def close(self) -> None:
+        if self._opened:
+            self._opened = False
+            self._close()
+
+    @abstractmethod
+    def _open(self) -> None: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
+
+    @abstractmethod
+    def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        """What has arrived since the last call; waits at most `timeout` seconds of the clock."""
+
+    def send(self, command: Command) -> bool:
+        """Send a command to the device. Returns False when this source takes no commands."""
+        return False
+
+    def __enter__(self) -> Source:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
