@@ -41,6 +41,19 @@ class FsrCurve:
             r = self.r_floor + self.r_1n / np.power(np.maximum(f, 1e-9), self.exponent)
         return np.where(f < self.turn_on_n, np.maximum(r, R_OPEN_OHMS), r)
 
+    def sample_part(self, rng: np.random.Generator, spread: float = 0.15) -> FsrCurve:
+        """One manufactured part: the nominal curve with part-to-part variation.
+
+        `spread` is the 1-sigma relative variation of the resistance at a given force (the data
+        sheet quotes ±15-25 % part-to-part); the exponent varies by ±3 % (1 sigma).
+        """
+        return FsrCurve(
+            r_1n=self.r_1n * float(np.exp(rng.normal(0.0, spread))),
+            exponent=self.exponent * float(1.0 + rng.normal(0.0, 0.03)),
+            r_floor=self.r_floor * float(np.exp(rng.normal(0.0, spread))),
+            turn_on_n=self.turn_on_n,
+        )
+
     def force(self, resistance: np.ndarray | float) -> np.ndarray:
         """Inverse of `resistance`: newtons for a resistance (0 when open or above the curve)."""
         r = np.asarray(resistance, dtype=float)

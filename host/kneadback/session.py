@@ -14,7 +14,8 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.model import DeviceInfo, DeviceStatus, Event, LinkEvent, SampleBlock
+from kneadback.model import DeviceInfo, DeviceStatus, Event, LinkEvent, Marker, Rating, SampleBlock, SpotChanged
+from kneadback.protocol.health import NOT_ERRORS, NoiseMeter
 from kneadback.sources.base import Command, Source
 
 STATUS_INTERVAL_S = 0.5  # session-time seconds between status reports to sinks
@@ -68,6 +69,7 @@ class LinkStatus:
     last_adc: int | None = None
     connected: bool = True
     device_dropped: int = 0
+    noisy: bool = False  # many link errors lately: "noisy connection"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -81,6 +83,7 @@ class LinkStatus:
             "last_adc": self.last_adc,
             "connected": self.connected,
             "device_dropped": self.device_dropped,
+            "noisy": self.noisy,
         }
 
 
@@ -129,6 +132,7 @@ class Session:
         self.duration = duration
         self.status = LinkStatus()
         self._rate = _RateMeter()
+        self._noise = NoiseMeter()
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._stop = False
         self._next_status = 0.0
@@ -186,6 +190,7 @@ class Session:
         for item in self.source.read(timeout):
             if isinstance(item, SampleBlock):
                 self._on_block(item)
+                self._report_status()  # a backlog read in one go still reports every interval
             elif isinstance(item, DeviceInfo):
                 self._on_info(item)
             elif isinstance(item, LinkEvent):
@@ -193,7 +198,13 @@ class Session:
             elif isinstance(item, DeviceStatus):
                 self.status.device_dropped = item.dropped
                 self._emit([item])
+            elif isinstance(item, (Rating, Marker, SpotChanged)):
+                self._emit([item])  # recorded user input, replayed at its place in the stream
         self._drain_inbox()
+        self._report_status()
+
+    def _report_status(self) -> None:
+        self.status.noisy = self._noise.noisy(self.status.t)
         if self.status.t >= self._next_status:
             self._next_status = self.status.t + STATUS_INTERVAL_S
             for sink in self.sinks:
@@ -227,8 +238,8 @@ class Session:
         st.rate_hz = self._rate.rate_hz
         for sink in self.sinks:
             sink.on_block(block)
-        if self.analyzer is not None:
-            self._emit(self.analyzer.process(block))
+        # the coach hears every block, events or not: its timers run on session time
+        self._emit(self.analyzer.process(block) if self.analyzer is not None else [], tick=True)
 
     def _on_link_event(self, ev: LinkEvent) -> None:
         st = self.status
@@ -236,8 +247,9 @@ class Session:
             st.connected = False
         elif ev.kind == "reconnected":
             st.connected = True
-        elif ev.kind not in ("reset",):
+        elif ev.kind not in NOT_ERRORS:
             st.errors += ev.count
+            self._noise.add(st.t, ev.count)
             st.errors_by_kind[ev.kind] = st.errors_by_kind.get(ev.kind, 0) + ev.count
         self._emit([ev])
 
@@ -249,13 +261,15 @@ class Session:
             except queue.Empty:
                 break
         if user:
-            self._emit(user)
+            prepare = getattr(self.coach, "prepare_input", None)  # e.g. pair a rating with the force
+            self._emit([prepare(e) for e in user] if prepare else user)
 
-    def _emit(self, events: Sequence[Event]) -> None:
-        if not events:
+    def _emit(self, events: Sequence[Event], tick: bool = False) -> None:
+        if not events and not tick:
             return
-        for sink in self.sinks:
-            sink.on_events(events)
+        if events:
+            for sink in self.sinks:
+                sink.on_events(events)
         if self.coach is not None:
             cues = self.coach.on_events(events, self.status.t)
             if cues:

@@ -9,8 +9,9 @@ they have delivered everything. Sources are paced by the injected clock, never b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from kneadback.clock import Clock, MonotonicClock
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
 
 SourceItem = SampleBlock | DeviceInfo | DeviceStatus | LinkEvent
@@ -22,6 +23,17 @@ class Command:
 
     name: str  # "start", "stop", "set-rate", "get-info", "ping"
     value: int = 0  # the rate for set-rate, the token for ping
+
+
+@dataclass
+class SourceOptions:
+    """What `open_source` passes to every source module's `from_spec(rest, options)`."""
+
+    clock: Clock = field(default_factory=MonotonicClock)
+    speed: float = 1.0  # simulated and emulated sources: session seconds per clock second
+    seed: int = 0  # simulated sources
+    baud: int = 115200  # serial
+    rate_hz: float | None = None  # declared rate of a plain-text board (--rate)
 
 
 class Source(ABC):

@@ -1,0 +1,447 @@
+/* kb-emu: runs the kneadback firmware (the very .hex or .elf that `make` builds) on an
+ * emulated ATmega328P at 16 MHz with simavr, drives ADC0 from ADC counts, and bridges UART0
+ * to a pseudo-terminal. See emulator/README.md for usage and the counts file format.
+ *
+ * stdout carries one announcement a line, "kb-emu: <what> <value>":
+ *   kb-emu: pty /dev/pts/N        the port to open (pyserial, screen, the kneadback host)
+ *   kb-emu: running               the host opened the port; the CPU runs from here
+ *   kb-emu: end-of-input T        the counts file ended at emulated time T s; the last value holds
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <avr_adc.h>
+#include <avr_uart.h>
+#include <sim_avr.h>
+#include <sim_elf.h>
+#include <sim_hex.h>
+#include <sim_irq.h>
+
+#define F_CPU 16000000UL
+#define VREF_MV 5000
+#define SLICE_CYCLES (F_CPU / 1000) /* run at most 1 ms of emulated time between I/O polls */
+#define OUT_CAP 65536
+#define OUT_HIGH 4096 /* bytes queued for the host above which the CPU waits for it to read */
+
+static struct {
+    /* ADC input */
+    int *counts;
+    size_t n_counts;
+    double counts_rate;
+    int live;            /* counts come live on stdin */
+    int value;           /* current count (live mode, and before the first conversion) */
+    int64_t first_conv;  /* cycle of the first conversion, -1 before */
+    int end_announced;
+    char line[64];
+    size_t line_len;
+    /* UART bridge */
+    int master;
+    int xon;
+    uint8_t in[4096];
+    size_t in_len;
+    uint8_t out[OUT_CAP];
+    size_t out_len;
+    uint64_t out_dropped;
+    avr_irq_t *uart_in;
+    avr_irq_t *adc0;
+    avr_t *avr;
+} S = {.first_conv = -1, .master = -1, .counts_rate = 200.0};
+
+static volatile sig_atomic_t stop_requested;
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kb-emu: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    exit(2);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* --- ADC ---------------------------------------------------------------------------- */
+
+static int clamp_count(long v) { return v < 0 ? 0 : (v > 1023 ? 1023 : (int)v); }
+
+/* Reads a counts file: one integer a line, '#' comments, "# rate_hz: R" declares its rate. */
+static void load_counts(const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
+    char buf[256];
+    size_t cap = 0, lineno = 0;
+    if (!f)
+        die("cannot open ADC counts file %s", path);
+    while (fgets(buf, sizeof buf, f)) {
+        char *p = buf, *end;
+        long v;
+        lineno++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#') {
+            double r;
+            if (sscanf(p, "# rate_hz: %lf", &r) == 1) {
+                if (!(r > 0 && r <= 100000)) {
+                    fprintf(stderr, "kb-emu: %s line %zu: bad rate_hz\n", path, lineno);
+                    exit(2);
+                }
+                S.counts_rate = r;
+            }
+            continue;
+        }
+        if (*p == '\n' || *p == '\r' || *p == '\0')
+            continue;
+        v = strtol(p, &end, 10);
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (end == p || *end != '\0' || v < 0 || v > 1023) {
+            fprintf(stderr, "kb-emu: %s line %zu: expected an ADC count 0..1023\n", path, lineno);
+            exit(2);
+        }
+        if (S.n_counts == cap) {
+            cap = cap ? cap * 2 : 4096;
+            S.counts = realloc(S.counts, cap * sizeof *S.counts);
+            if (!S.counts)
+                die("out of memory reading %s", path);
+        }
+        S.counts[S.n_counts++] = (int)v;
+    }
+    fclose(f);
+    if (!S.n_counts)
+        die("%s holds no ADC counts", path);
+}
+
+/* The count for a conversion starting now: the file is played from the first conversion on,
+ * sample i at i/rate seconds, each held until the next (so any firmware rate works). */
+static int count_now(void)
+{
+    size_t i;
+    if (S.live || !S.n_counts)
+        return S.value;
+    if (S.first_conv < 0)
+        S.first_conv = (int64_t)S.avr->cycle;
+    i = (size_t)llround((double)((int64_t)S.avr->cycle - S.first_conv) * S.counts_rate / F_CPU);
+    if (i >= S.n_counts) {
+        if (!S.end_announced) {
+            S.end_announced = 1;
+            printf("kb-emu: end-of-input %.6f\n", (double)S.n_counts / S.counts_rate);
+            fflush(stdout);
+        }
+        i = S.n_counts - 1;
+    }
+    return S.counts[i];
+}
+
+static void on_adc_trigger(avr_irq_t *irq, uint32_t value, void *param)
+{
+    union {
+        avr_adc_mux_t mux;
+        uint32_t v;
+    } e = {.v = value};
+    (void)irq;
+    (void)param;
+    if (e.mux.kind == ADC_MUX_SINGLE && e.mux.src == 0) {
+        /* millivolts that the ADC turns back into exactly this count */
+        uint32_t mv = (uint32_t)((count_now() * (uint32_t)VREF_MV + 1022) / 1023);
+        avr_raise_irq(S.adc0, mv);
+    }
+}
+
+/* Live mode: each complete stdin line is the new count. */
+static void poll_stdin(void)
+{
+    char c;
+    ssize_t r;
+    while ((r = read(STDIN_FILENO, &c, 1)) == 1) {
+        if (c != '\n') {
+            if (S.line_len < sizeof S.line - 1)
+                S.line[S.line_len++] = c;
+            continue;
+        }
+        S.line[S.line_len] = '\0';
+        S.line_len = 0;
+        if (S.line[0] && S.line[0] != '#')
+            S.value = clamp_count(strtol(S.line, NULL, 10));
+    }
+    if (r == 0)
+        S.live = 2; /* EOF: the last value holds */
+}
+
+/* --- UART <-> pty ------------------------------------------------------------------- */
+
+static void on_uart_out(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)param;
+    if (S.out_len < OUT_CAP)
+        S.out[S.out_len++] = (uint8_t)value;
+    else
+        S.out_dropped++; /* nobody reads the port: like a board with no host */
+}
+
+static void on_uart_xon(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)value;
+    (void)param;
+    S.xon = 1;
+}
+
+static void on_uart_xoff(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)value;
+    (void)param;
+    S.xon = 0;
+}
+
+static void open_pty(void)
+{
+    struct termios t;
+    S.master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (S.master < 0 || grantpt(S.master) || unlockpt(S.master))
+        die("cannot create a pseudo-terminal: %s", strerror(errno));
+    /* raw on the slave side, so no byte is translated */
+    {
+        int slave = open(ptsname(S.master), O_RDWR | O_NOCTTY);
+        if (slave < 0 || tcgetattr(slave, &t))
+            die("cannot configure the pseudo-terminal: %s", strerror(errno));
+        cfmakeraw(&t);
+        tcsetattr(slave, TCSANOW, &t);
+        close(slave);
+    }
+    fcntl(S.master, F_SETFL, fcntl(S.master, F_GETFL) | O_NONBLOCK);
+}
+
+/* True while the host has the port open (POLLHUP on the master means no slave is open). */
+static int host_connected(void)
+{
+    struct pollfd p = {.fd = S.master, .events = POLLIN};
+    return poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP);
+}
+
+static void pump_pty(void)
+{
+    ssize_t r;
+    if (S.out_len) {
+        r = write(S.master, S.out, S.out_len);
+        if (r > 0) {
+            memmove(S.out, S.out + r, S.out_len - (size_t)r);
+            S.out_len -= (size_t)r;
+        }
+    }
+    if (S.in_len < sizeof S.in) {
+        r = read(S.master, S.in + S.in_len, sizeof S.in - S.in_len);
+        if (r > 0)
+            S.in_len += (size_t)r;
+    }
+    /* hand bytes to the UART while its receive FIFO has room */
+    while (S.in_len && S.xon) {
+        uint8_t b = S.in[0];
+        memmove(S.in, S.in + 1, --S.in_len);
+        avr_raise_irq(S.uart_in, b);
+    }
+}
+
+/* --- main --------------------------------------------------------------------------- */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: kb-emu [--adc FILE | --adc -] [--value N] [--speed X] [--no-wait]\n"
+            "              [--wait-ms MS] FIRMWARE.hex|.elf\n"
+            "  --adc FILE   ADC0 counts, one integer 0..1023 a line, '# rate_hz: R' (default 200)\n"
+            "  --adc -      live: each line on stdin becomes the ADC0 count at once\n"
+            "  --value N    constant ADC0 count when no --adc is given (default 0)\n"
+            "  --speed X    emulated seconds per wall second (default 1; 0 = as fast as it can)\n"
+            "  --no-wait    run at once instead of holding the CPU until the port is opened\n"
+            "  --wait-ms MS after the port is opened, hold the CPU this long more (default 100),\n"
+            "               so the host's flush on open loses nothing; a byte from the host ends it\n");
+    exit(2);
+}
+
+static void load(avr_t **out, const char *path)
+{
+    avr_t *avr = avr_make_mcu_by_name("atmega328p");
+    size_t len = strlen(path);
+    if (!avr)
+        die("simavr does not know the %s", "atmega328p");
+    avr_init(avr);
+    if (len > 4 && !strcmp(path + len - 4, ".hex")) {
+        uint32_t size = 0, start = 0;
+        uint8_t *code = read_ihex_file(path, &size, &start);
+        if (!code || !size)
+            die("cannot read the firmware %s", path);
+        avr_loadcode(avr, code, size, start);
+        free(code);
+    } else {
+        elf_firmware_t f;
+        memset(&f, 0, sizeof f);
+        if (elf_read_firmware(path, &f))
+            die("cannot read the firmware %s", path);
+        avr_load_firmware(avr, &f);
+    }
+    avr->frequency = F_CPU;
+    avr->vcc = avr->avcc = avr->aref = VREF_MV;
+    *out = avr;
+}
+
+static void nosleep(avr_t *avr, avr_cycle_count_t how_long)
+{
+    (void)avr;
+    (void)how_long; /* pacing is ours, see main() */
+}
+
+int main(int argc, char **argv)
+{
+    const char *firmware = NULL, *adc = NULL;
+    double speed = 1.0, wait_ms = 100;
+    int wait = 1;
+    uint32_t flags;
+    pid_t parent = getppid();
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--adc") && i + 1 < argc)
+            adc = argv[++i];
+        else if (!strcmp(argv[i], "--value") && i + 1 < argc)
+            S.value = clamp_count(strtol(argv[++i], NULL, 10));
+        else if (!strcmp(argv[i], "--speed") && i + 1 < argc)
+            speed = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--wait-ms") && i + 1 < argc)
+            wait_ms = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--no-wait"))
+            wait = 0;
+        else if (argv[i][0] == '-' || firmware)
+            usage();
+        else
+            firmware = argv[i];
+    }
+    if (!firmware || speed < 0)
+        usage();
+
+    /* exit with the parent */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        return 0;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGHUP, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (adc && !strcmp(adc, "-")) {
+        S.live = 1;
+        fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+    } else if (adc) {
+        load_counts(adc);
+    }
+
+    load(&S.avr, firmware);
+    S.avr->sleep = nosleep;
+    S.adc0 = avr_io_getirq(S.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
+                            on_adc_trigger, NULL);
+    S.uart_in = avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
+                            on_uart_out, NULL);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON),
+                            on_uart_xon, NULL);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF),
+                            on_uart_xoff, NULL);
+    flags = 0;
+    avr_ioctl(S.avr, AVR_IOCTL_UART_GET_FLAGS('0'), &flags);
+    flags &= ~(uint32_t)(AVR_UART_FLAG_STDIO | AVR_UART_FLAG_POLL_SLEEP);
+    avr_ioctl(S.avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
+
+    open_pty();
+    printf("kb-emu: pty %s\n", ptsname(S.master));
+    fflush(stdout);
+
+    /* hold the CPU until the host opened the port (a real board resets on open) */
+    if (wait) {
+        double opened = -1;
+        while (!stop_requested && getppid() == parent) {
+            struct pollfd p = {.fd = S.master, .events = POLLIN};
+            int connected = host_connected();
+            if (connected && opened < 0)
+                opened = now_s();
+            if (connected && poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+                break; /* the host already talks */
+            if (opened >= 0 && now_s() - opened >= wait_ms / 1000.0)
+                break;
+            if (!connected)
+                opened = -1;
+            usleep(2000);
+        }
+    }
+    printf("kb-emu: running\n");
+    fflush(stdout);
+
+    {
+        double t0 = now_s();
+        avr_cycle_count_t c0 = S.avr->cycle;
+        unsigned polls = 0;
+        while (!stop_requested) {
+            avr_cycle_count_t target;
+            int state = cpu_Running;
+            if ((++polls & 63) == 0 && getppid() != parent)
+                break;
+            if (S.live == 1)
+                poll_stdin();
+            pump_pty();
+            if (S.out_len > OUT_HIGH && host_connected()) {
+                /* a slow reader holds the emulated board back instead of losing bytes */
+                usleep(1000);
+                continue;
+            }
+            if (speed > 0) {
+                double due = (now_s() - t0) * speed * F_CPU;
+                target = c0 + (avr_cycle_count_t)due;
+                if (target <= S.avr->cycle) {
+                    usleep(1000);
+                    continue;
+                }
+                if (target - S.avr->cycle > SLICE_CYCLES)
+                    target = S.avr->cycle + SLICE_CYCLES;
+            } else {
+                target = S.avr->cycle + SLICE_CYCLES;
+            }
+            while (S.avr->cycle < target) {
+                state = avr_run(S.avr);
+                if (state == cpu_Done || state == cpu_Crashed)
+                    break;
+            }
+            if (state == cpu_Done || state == cpu_Crashed) {
+                fprintf(stderr, "kb-emu: the firmware stopped (%s)\n",
+                        state == cpu_Done ? "done" : "crashed");
+                pump_pty();
+                return 1;
+            }
+        }
+    }
+    pump_pty();
+    if (S.out_dropped)
+        fprintf(stderr, "kb-emu: %llu bytes for an unread port were dropped\n",
+                (unsigned long long)S.out_dropped);
+    return 0;
+}

@@ -1,0 +1,91 @@
+"""Bout and session scores, 0..100.
+
+    score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H)) / (sum of the weights present)
+
+- R: share of strokes whose rate (from the interval to the stroke before) is in the rate band;
+- P: share of strokes whose peak force is in the pressure band (the 7/10 band once the spot has
+  enough ratings, else within the consistency band around the recent median);
+- L: bout length against the target, min(duration, bout_s) / bout_s (a session uses the mean);
+- H: share of the time spent in static holds.
+
+A part with no evidence (no stroke with a rate yet, say) drops out and the weights of the others
+are renormalised. A score is "unavailable" (value None, never 0) without any stroke, and
+"provisional" with fewer than `PROVISIONAL_STROKES` strokes (bout) or twice that (session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+WEIGHTS = {"rate": 0.35, "pressure": 0.35, "length": 0.15, "holds": 0.15}
+PROVISIONAL_STROKES = 10
+
+
+@dataclass(frozen=True)
+class Score:
+    value: float | None
+    status: str  # "ok", "provisional", "unavailable"
+    strokes: int
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def __float__(self) -> float:
+        return float("nan") if self.value is None else self.value
+
+    def label(self) -> str:
+        if self.value is None:
+            return "unavailable"
+        return f"{self.value:.0f}" + (" (provisional)" if self.status == "provisional" else "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"value": None if self.value is None else round(self.value, 1), "status": self.status,
+                "strokes": self.strokes, "parts": {k: round(v, 3) for k, v in self.parts.items()}}
+
+
+@dataclass
+class Tally:
+    """Evidence gathered over a bout (or a whole session)."""
+
+    strokes: int = 0
+    rated: int = 0  # strokes with a rate
+    rate_ok: int = 0
+    pressed: int = 0  # strokes with a pressure verdict
+    pressure_ok: int = 0
+    hold_s: float = 0.0
+    active_s: float = 0.0  # time in bouts
+    length_sum: float = 0.0  # sum of per-bout length factors
+    bouts: int = 0
+
+    def add_stroke(self, rate_ok: bool | None, pressure_ok: bool | None) -> None:
+        self.strokes += 1
+        if rate_ok is not None:
+            self.rated += 1
+            self.rate_ok += int(rate_ok)
+        if pressure_ok is not None:
+            self.pressed += 1
+            self.pressure_ok += int(pressure_ok)
+
+    def add(self, other: Tally) -> None:
+        for name in ("strokes", "rated", "rate_ok", "pressed", "pressure_ok", "hold_s", "active_s", "length_sum", "bouts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
+    if t.strokes == 0:
+        return Score(None, "unavailable", 0)
+    parts: dict[str, float] = {}
+    if t.rated:
+        parts["rate"] = t.rate_ok / t.rated
+    if t.pressed:
+        parts["pressure"] = t.pressure_ok / t.pressed
+    if session:
+        if t.bouts:
+            parts["length"] = t.length_sum / t.bouts
+    else:
+        parts["length"] = min(t.active_s, bout_s) / bout_s
+    total = t.active_s + t.hold_s
+    if total > 0:
+        parts["holds"] = 1.0 - t.hold_s / total
+    weight = sum(WEIGHTS[k] for k in parts)
+    value = 100.0 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
+    need = PROVISIONAL_STROKES * (2 if session else 1)
+    return Score(value, "provisional" if t.strokes < need else "ok", t.strokes, parts)

@@ -1,0 +1,168 @@
+"""`kneadback hardware divider`: which fixed resistor suits massage forces.
+
+For each candidate resistor the table gives the ADC counts and the resolution (newtons per
+count) at each force, from the shared FSR model (`kneadback.fsr`), and a summary: the worst
+resolution relative to the reading over the force range and the force above which one count is
+more than 2 % of the reading (where the divider "saturates" for our purpose).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneadback.errors import InputError
+from kneadback.fsr import Divider, FsrCurve
+
+HELP = "hardware helpers: the divider resistor table"
+ORDER = 80
+
+DEFAULT_RESISTORS = (330.0, 470.0, 680.0, 1000.0, 2200.0, 4700.0, 10000.0)
+DEFAULT_FORCES = (5.0, 10.0, 20.0, 30.0, 50.0, 80.0, 100.0, 120.0, 150.0)
+USABLE_STEP = 0.02  # one count may be at most this share of the reading
+RANGE_N = (5.0, 150.0)  # massage forces
+
+_OHMS = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kKmM]?)\s*(?:ohms?|Ω|r|R)?\s*$")
+
+
+@dataclass(frozen=True)
+class DividerColumn:
+    """One candidate resistor across the forces."""
+
+    r_fixed: float
+    counts: np.ndarray  # int, per force
+    n_per_count: np.ndarray  # resolution, per force
+    worst_step: float  # max over the massage range of (N per count) / force
+    usable_to_n: float  # highest force (≤ 1000 N) where one count ≤ USABLE_STEP of the reading
+    current_ma: float  # through the FSR at the top of the range
+    counts_1n: int  # the reading at a light touch (contact detection)
+
+
+def parse_ohms(text: str) -> float:
+    """"1k", "4.7k", "10000", "1M", "680R", "2k2" → ohms."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d+)([kKmMrR])(\d+)", t)
+    if m:
+        t = f"{m.group(1)}.{m.group(3)}{m.group(2) if m.group(2) in 'kKmM' else ''}"
+    m = _OHMS.match(t)
+    if not m:
+        raise InputError(f"{text!r} is not a resistance: use e.g. 1k, 4.7k, 2k2, 680 or 10000")
+    value = float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6}[m.group(2).lower()]
+    if not 10 <= value <= 10e6:
+        raise InputError(f"{text!r}: a divider resistor between 10 Ω and 10 MΩ, please")
+    return value
+
+
+def parse_list(text: str, item: str, parse: Callable[[str], float]) -> list[float]:
+    values = [parse(s) for s in text.split(",") if s.strip()]
+    if not values:
+        raise InputError(f"--{item}: give a comma-separated list")
+    return values
+
+
+def parse_force(text: str) -> float:
+    try:
+        value = float(text.strip().removesuffix("N").strip())
+    except ValueError:
+        raise InputError(f"{text!r} is not a force in newtons") from None
+    if not 0 < value <= 1000:
+        raise InputError(f"{text!r}: forces between 0 and 1000 N, please")
+    return value
+
+
+def counts_slope(curve: FsrCurve, divider: Divider, force_n: np.ndarray) -> np.ndarray:
+    """d(counts)/d(force) of the ideal, unquantised ADC reading."""
+    f = np.asarray(force_n, dtype=float)
+    r = curve.resistance(f)
+    dr_df = -curve.exponent * curve.r_1n / np.power(f, curve.exponent + 1.0)
+    scale = float(1 << divider.adc_bits)
+    return -scale * divider.r_fixed / (divider.r_fixed + r) ** 2 * dr_df
+
+
+def divider_column(r_fixed: float, forces: np.ndarray, curve: FsrCurve = FsrCurve(), vref: float = 5.0, adc_bits: int = 10) -> DividerColumn:
+    divider = Divider(r_fixed, vref, adc_bits)
+    counts = divider.counts(divider.voltage(curve.resistance(forces)))
+    n_per_count = 1.0 / counts_slope(curve, divider, forces)
+    dense = np.geomspace(RANGE_N[0], 1000.0, 400)
+    step = 1.0 / counts_slope(curve, divider, dense) / dense
+    in_range = dense <= RANGE_N[1]
+    bad = np.nonzero(step > USABLE_STEP)[0]
+    usable = float(dense[bad[0] - 1]) if bad.size and bad[0] > 0 else (0.0 if bad.size else float(dense[-1]))
+    current = vref / (r_fixed + float(curve.resistance(RANGE_N[1]))) * 1000
+    light = int(divider.counts(divider.voltage(curve.resistance(1.0))))
+    return DividerColumn(r_fixed, counts, n_per_count, float(step[in_range].max()), usable, current, light)
+
+
+def divider_table(resistors: list[float], forces: list[float], vref: float = 5.0, adc_bits: int = 10) -> list[DividerColumn]:
+    f = np.asarray(forces, dtype=float)
+    return [divider_column(r, f, vref=vref, adc_bits=adc_bits) for r in resistors]
+
+
+def _ohms_label(r: float) -> str:
+    if r >= 1e6:
+        return f"{r / 1e6:g}M"
+    return f"{r / 1e3:g}k" if r >= 1e3 else f"{r:g}"
+
+
+def format_table(columns: list[DividerColumn], forces: list[float], adc_bits: int = 10) -> list[str]:
+    width = 14
+    head = "force N " + "".join(f"{_ohms_label(c.r_fixed) + ' Ω':>{width}}" for c in columns)
+    sub = "        " + "".join(f"{'counts N/cnt':>{width}}" for _ in columns)
+    lines = [head, sub]
+    full = (1 << adc_bits) - 1
+    for i, f in enumerate(forces):
+        cells = []
+        for c in columns:
+            mark = "!" if c.n_per_count[i] / f > USABLE_STEP else " "
+            cells.append(f"{int(c.counts[i]):>6} {c.n_per_count[i]:>6.2f}{mark}")
+        lines.append(f"{f:>7g} " + "".join(f"{s:>{width}}" for s in cells))
+    lines.append("")
+    lo, hi = RANGE_N
+    lines.append(f"resistor  worst step {lo:g}-{hi:g} N  one count ≤ {USABLE_STEP * 100:g} % up to  counts at 1 N  FSR mA at {hi:g} N")
+    for c in columns:
+        usable = f"{c.usable_to_n:.0f} N" if c.usable_to_n < 1000 else "> 1000 N"
+        lines.append(
+            f"{_ohms_label(c.r_fixed) + ' Ω':>8}  {c.worst_step * 100:>10.2f} %  {usable:>19}  {c.counts_1n:>13}  {c.current_ma:>11.1f}"
+        )
+    best = min(columns, key=lambda c: c.worst_step)
+    lines.append(f"'!': one count is more than {USABLE_STEP * 100:g} % of the reading (ADC {adc_bits} bits, full scale {full}).")
+    lines.append(
+        f"worst step: the largest N-per-count as a share of the force over {lo:g}-{hi:g} N; "
+        f"finest here: {_ohms_label(best.r_fixed)} Ω."
+    )
+    return lines
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    div = sub.add_parser("divider", help="ADC counts and N per count against force for candidate resistors")
+    div.add_argument("--resistors", default=",".join(_ohms_label(r) for r in DEFAULT_RESISTORS),
+                     help="comma-separated ohms, e.g. 1k,4.7k,10k (default: %(default)s)")
+    div.add_argument("--forces", default=",".join(f"{f:g}" for f in DEFAULT_FORCES),
+                     help="comma-separated newtons (default: %(default)s)")
+    div.add_argument("--vref", type=float, default=5.0, help="ADC reference in volts (default 5)")
+    div.add_argument("--adc-bits", type=int, default=10, choices=range(8, 17), metavar="BITS",
+                     help="ADC resolution (default 10)")
+    div.set_defaults(func=run_divider)
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def run_divider(args: argparse.Namespace) -> int:
+    resistors = parse_list(args.resistors, "resistors", parse_ohms)
+    forces = sorted(parse_list(args.forces, "forces", parse_force))
+    if not 0 < args.vref <= 20:
+        raise InputError(f"--vref {args.vref:g}: a reference between 0 and 20 V, please")
+    columns = divider_table(resistors, forces, args.vref, args.adc_bits)
+    print("FSR 402 (data-sheet curve) from 5 V to A0, the fixed resistor from A0 to GND")
+    for line in format_table(columns, forces, args.adc_bits):
+        print(line)
+    return 0

@@ -1,0 +1,155 @@
+"""`kneadback live`: a board (or the simulated tool) live, through the whole session pipeline.
+
+The session is assembled in steps that other views extend: `source_options` and
+`open_live_source` (where samples come from), `make_analyzer` and `make_coach` (what is
+worked out from them), `make_sinks` (who listens: the terminal line, JSON lines, a recorder…),
+then `run_terminal` or `run_gui` drives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kneadback.clock import Clock, MonotonicClock
+from kneadback.errors import InputError
+from kneadback.session import Analyzer, Coach, Session, Sink
+from kneadback.sources import open_default_source, open_source
+from kneadback.sources.base import Source, SourceOptions
+from kneadback.ui.terminal import JsonLinesSink, TerminalView
+
+HELP = "live view and coaching: a board on a serial port, or the simulated tool when none is attached"
+ORDER = 10
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        metavar="SPEC",
+        default=None,
+        help="auto (the default: the attached board, else the simulated tool), a port "
+        "(/dev/ttyACM0, COM3), loop://, socket://HOST:PORT, sim[:SCENARIO], emu[:NAME], or a recording",
+    )
+    parser.add_argument("--no-gui", action="store_true", help="terminal view instead of the dashboard")
+    parser.add_argument("--screenshot", metavar="PATH", help="save the dashboard window to a PNG when the run ends")
+    parser.add_argument("--jsonl", action="store_true", help="print one JSON object a line (implies --no-gui)")
+    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of session time")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="simulated sources: X times real time (default 1)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="simulated sources: random seed (default 0)")
+    parser.add_argument("--baud", type=int, default=115200, metavar="B", help="serial baud rate (default 115200, as the firmware)")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate of a plain-text board (default: estimated)")
+    parser.set_defaults(func=run)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse absurd flag values with one line."""
+    def bad(flag: str, value: object, why: str) -> InputError:
+        return InputError(f"live: {flag} {value} {why}")
+
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise bad("--duration", args.duration, "must be a positive number of seconds")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise bad("--speed", args.speed, "must be a positive factor")
+    if args.baud <= 0:
+        raise bad("--baud", args.baud, "must be a positive baud rate")
+    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 100_000):
+        raise bad("--rate", args.rate, "must be a sample rate above 0 Hz")
+
+
+def source_options(args: argparse.Namespace, clock: Clock) -> SourceOptions:
+    return SourceOptions(clock=clock, speed=args.speed, seed=args.seed, baud=args.baud, rate_hz=args.rate)
+
+
+def open_live_source(args: argparse.Namespace, options: SourceOptions) -> Source:
+    if args.source is None:
+        return open_default_source(options, notice=lambda text: print(f"kneadback: {text}", file=sys.stderr))
+    return open_source(args.source, options)
+
+
+def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
+    """The stroke engine, when this installation has it."""
+    try:
+        from kneadback.engine.engine import Engine
+    except ImportError:
+        return None
+    return Engine()
+
+
+def make_coach(args: argparse.Namespace) -> Coach | None:
+    return None
+
+
+def make_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
+    """The listeners for a terminal run: JSON lines or the status line."""
+    if args.jsonl:
+        return [JsonLinesSink(sys.stdout)]
+    return [TerminalView(clock, sys.stdout)]
+
+
+def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> Session:
+    source = open_live_source(args, source_options(args, clock))
+    return Session(
+        source,
+        clock,
+        analyzer=make_analyzer(args),
+        coach=make_coach(args),
+        sinks=sinks,
+        duration=args.duration,
+    )
+
+
+@contextmanager
+def _stop_on_interrupt(session: Session) -> Iterator[None]:
+    """The first Ctrl-C stops the session cleanly; a second one interrupts at once."""
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except ValueError:  # not the main thread
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        session.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_terminal(session: Session) -> int:
+    with _stop_on_interrupt(session):
+        session.run()
+    return 0
+
+
+def run_gui(args: argparse.Namespace, clock: Clock) -> int:
+    """The dashboard; the terminal view when this installation has none."""
+    try:
+        from kneadback.ui import dashboard
+    except ImportError:
+        dashboard = None
+    run_live = getattr(dashboard, "run_live", None)
+    if run_live is None:
+        print("kneadback: no dashboard in this installation; showing the terminal view", file=sys.stderr)
+        return run_terminal(build_session(args, clock, make_sinks(args, clock)))
+    return int(run_live(args, clock) or 0)
+
+
+def _display_available() -> bool:
+    """A window can be shown: an X or Wayland display, or an explicit Qt platform."""
+    return any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def run(args: argparse.Namespace) -> int:
+    check_args(args)
+    clock = MonotonicClock()
+    if not (args.no_gui or args.jsonl) and (args.screenshot or _display_available()):
+        return run_gui(args, clock)
+    return run_terminal(build_session(args, clock, make_sinks(args, clock)))

@@ -1,0 +1,108 @@
+"""Bouts and stroke rate.
+
+A bout is a stretch of at least `min_strokes` strokes with no pause between them: a pause is a
+gap of more than `pause_min_s` (or `pause_intervals` × the recent stroke interval, for slow
+stroking) after the last stroke, or the start of a static hold. A lift-off longer than that is
+a pause too, since no strokes come while the tool is in the air.
+
+The rate is strokes per minute from the last few stroke-to-stroke intervals of the current
+stretch; it is None with fewer than two strokes and after a pause.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneadback.model import Bout, BoutStarted, Stroke
+
+
+@dataclass(frozen=True)
+class BoutParams:
+    pause_min_s: float = 3.0
+    pause_intervals: float = 2.5
+    min_strokes: int = 2
+    rate_strokes: int = 5  # intervals averaged for the rate
+
+
+class BoutTracker:
+    def __init__(self, params: BoutParams | None = None) -> None:
+        self.p = params or BoutParams()
+        self.index = 0  # of the next bout
+        self.active = False
+        self.count = 0
+        self.first: Stroke | None = None
+        self.last: Stroke | None = None
+        self.sum_peak = 0.0
+        self.intervals: collections.deque[float] = collections.deque(maxlen=self.p.rate_strokes)
+        self.grace_s = 0.0  # data gaps since the last stroke: not evidence of a pause
+
+    @property
+    def rate_spm(self) -> float | None:
+        if not self.intervals:
+            return None
+        return 60.0 * len(self.intervals) / sum(self.intervals)
+
+    @property
+    def start(self) -> float | None:
+        return self.first.t_start if self.active and self.first is not None else None
+
+    def pause_limit_s(self) -> float:
+        if not self.intervals:
+            return self.p.pause_min_s
+        return max(self.p.pause_min_s, self.p.pause_intervals * sum(self.intervals) / len(self.intervals))
+
+    def deadline(self) -> float | None:
+        """When the current stretch ends if no stroke comes (session time), or None."""
+        return None if self.last is None else self.last.t_peak + self.pause_limit_s() + self.grace_s
+
+    def on_stroke(self, s: Stroke) -> list[BoutStarted]:
+        if self.last is not None:
+            self.intervals.append(s.t_peak - self.last.t_peak)
+        else:
+            self.first = s
+        self.last = s
+        self.grace_s = 0.0
+        self.count += 1
+        self.sum_peak += s.peak_n
+        if not self.active and self.count >= self.p.min_strokes:
+            self.active = True
+            assert self.first is not None
+            return [BoutStarted(self.index, self.first.t_start, s.t_confirmed)]
+        return []
+
+    def close(self, t_confirmed: float) -> list[Bout]:
+        """End the current stretch (a pause, a hold, the end of the data)."""
+        out: list[Bout] = []
+        if self.active and self.first is not None and self.last is not None:
+            span = self.last.t_peak - self.first.t_peak
+            rate = 60.0 * (self.count - 1) / span if span > 0 else None
+            out.append(
+                Bout(
+                    self.index,
+                    self.first.t_start,
+                    self.last.t_end,
+                    t_confirmed,
+                    self.count,
+                    rate,
+                    self.sum_peak / self.count,
+                )
+            )
+            self.index += 1
+        self.active = False
+        self.count = 0
+        self.first = self.last = None
+        self.sum_peak = 0.0
+        self.intervals.clear()
+        self.grace_s = 0.0
+        return out
+
+    def check_pause(self, t: np.ndarray, lo: int, hi: int) -> int | None:
+        """Block sample (lo ≤ i < hi) at which the pause deadline passes, or None."""
+        when = self.deadline()
+        if when is None:
+            return None
+        i = max(int(np.searchsorted(t, when, side="left")), lo)
+        return i if i < hi else None

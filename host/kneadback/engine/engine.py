@@ -1,0 +1,309 @@
+"""The streaming analysis engine: samples in, strokes, holds, contact, bouts and quality out.
+
+One block at a time, in order, causally: every event is built from samples up to its
+`t_confirmed` and is emitted in the block that holds that sample, so the output does not depend
+on how the stream is chunked. The hot path is vectorised per block (look-up tables, `sosfilt`
+with carried state, running extrema); Python runs once per turning point and per event.
+
+Pipeline per block: despike (median of 5 counts) → linearise (conductance µS, force N) →
+5 Hz low-pass → stroke detector (conductance) → contact (force above a tracked baseline) →
+holds → bouts and rate; quality runs beside it on the raw counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from kneadback.engine.bouts import BoutTracker
+from kneadback.engine.contact import ContactTracker
+from kneadback.engine.filters import Despike, LowPass
+from kneadback.engine.history import History
+from kneadback.engine.holds import HoldChange, HoldTracker, Mark
+from kneadback.engine.linearise import Linearizer
+from kneadback.engine.quality import QualityMeter
+from kneadback.engine.strokes import Candidate, StrokeDetector
+from kneadback.fsr import Divider, ForceModel, default_force_model
+from kneadback.model import (
+    Bout,
+    BoutStarted,
+    ContactChanged,
+    DeviceInfo,
+    Event,
+    HoldEnded,
+    HoldStarted,
+    SampleBlock,
+    SignalQuality,
+    Stroke,
+)
+
+HISTORY_S = 12.0  # seconds of processed samples kept for looking back
+GAP_RESET_S = 1.0  # a gap in the data longer than this restarts the filters and the detector
+START_SHARE = 0.02  # a stroke starts where it has risen this share of its rise above the trough
+NOISE_TAU_S = 1.0  # time constant of the running noise estimate
+_MEAN_ABS_D2 = math.sqrt(6.0) * math.sqrt(2.0 / math.pi)  # mean |second difference| of unit noise
+
+# order of simultaneous events (same t_confirmed)
+_RANK = {ContactChanged: 0, HoldEnded: 1, Bout: 2, Stroke: 3, BoutStarted: 4, HoldStarted: 5, SignalQuality: 6}
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What the engine knows at the latest sample, for status lines and dashboards."""
+
+    t: float
+    force_n: float  # low-passed force
+    rate_spm: float | None  # None with fewer than two strokes or after a pause
+    in_contact: bool
+    holding_since: float | None
+    bout_index: int  # of the current bout, or of the next one when none is running
+    bout_start: float | None
+    bout_strokes: int
+    strokes: int  # so far in the session
+    last_stroke: Stroke | None
+    saturated_fraction: float
+    noise_n: float
+    lost_samples: int
+    baseline_n: float = 0.0  # what the sensor reads with the tool in the air
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "last_stroke"}
+        d["last_stroke"] = None if self.last_stroke is None else self.last_stroke.to_dict()
+        return d
+
+
+class Engine:
+    """Implements the session's Analyzer protocol: `configure`, `process`, `finish`, `state`."""
+
+    def __init__(
+        self,
+        force_model: ForceModel | None = None,
+        *,
+        model_for_device: Callable[[DeviceInfo], ForceModel] | None = None,
+    ) -> None:
+        """`force_model` replaces the datasheet curve (a user's calibration); or
+        `model_for_device` picks one once the device's divider is known."""
+        self._user_model = force_model
+        self._model_for = model_for_device
+        self.force_model: ForceModel | None = force_model
+        self.info: DeviceInfo | None = None
+        self._n_strokes = 0
+        self._bout_index = 0
+        self._last_stroke: Stroke | None = None
+        self._lost = 0
+        self._configured_key: tuple[Any, ...] | None = None
+
+    # --- set-up ---------------------------------------------------------------------------
+    def configure(self, info: DeviceInfo) -> None:
+        """Set up for a device; a repeated identical INFO (a reconnect) keeps all state."""
+        key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits)
+        self.info = info
+        if key == self._configured_key:
+            return
+        self._configured_key = key
+        divider = Divider(float(info.divider_ohms), info.vref_mv / 1000.0, info.adc_bits)
+        if self._user_model is not None:
+            self.force_model = self._user_model
+        elif self._model_for is not None:
+            self.force_model = self._model_for(info)
+        else:
+            self.force_model = default_force_model(float(info.divider_ohms), info.vref_mv / 1000.0, info.adc_bits)
+        assert self.force_model is not None
+        self.rate_hz = float(info.sample_rate_hz)
+        self.lin = Linearizer(divider, self.force_model)
+        self._despike = Despike()
+        self._lp_g = LowPass(self.rate_hz)
+        self._lp_f = LowPass(self.rate_hz)
+        self.lag_s = self._lp_g.delay_s + 2.0 / self.rate_hz  # low-pass plus the median's two samples
+        alpha = 1.0 - math.exp(-1.0 / (self.rate_hz * NOISE_TAU_S))
+        self._ema_ba = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
+        self._ema_zi: np.ndarray | None = None
+        self._g_tail: np.ndarray | None = None
+        # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
+        self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * 5.0 / self.rate_hz))
+        self.history = History(HISTORY_S)
+        self.detector = StrokeDetector(self.history)
+        self.contact = ContactTracker(self.lag_s)
+        self.holds = HoldTracker()
+        self.bouts = BoutTracker()
+        self.bouts.index = self._bout_index
+        self.quality = QualityMeter(divider.full_scale, np.gradient(self.lin.force_n))
+        self._hold_start_i = 0
+        self._hold_cum0 = 0.0
+        self._t_last: float | None = None
+        self._t_first = 0.0
+        self._f_last = 0.0
+
+    # --- streaming ------------------------------------------------------------------------
+    def process(self, block: SampleBlock) -> list[Event]:
+        if self.info is None:
+            raise RuntimeError("Engine.configure(info) must come before process()")
+        n = len(block)
+        if n == 0:
+            return []
+        t = np.asarray(block.t, dtype=float)
+        self._lost += int(block.lost)
+        restarted: list[HoldChange] = []
+        if self._t_last is not None and float(t[0]) - self._t_last > GAP_RESET_S:
+            self._restart_filters()
+            restarted = self.holds.restart(self.history.end, float(t[0]), self._t_last - self.lag_s)
+            self.bouts.grace_s += float(t[0]) - self._t_last
+        c = self.lin.clip(np.asarray(block.adc)).astype(np.int32)
+        cd = self._despike(c)
+        g = self._lp_g(self.lin.conductance_us[cd])
+        f = self._lp_f(self.lin.force_n[cd])
+        noise = self._noise(self.lin.conductance_us[cd])
+        first = self.history.end
+        self.history.append(t, g, f, cd)
+        if self._t_last is None:
+            self._t_first = float(t[0])
+        self._t_last = float(t[-1])
+        self._f_last = float(f[-1])
+
+        events: list[Event] = []
+        cands = self.detector.process(t, g, noise, first)
+        strokes = [(cd_.i_confirm, self._stroke(cd_)) for cd_ in cands if cd_.accepted]
+        changes = self.contact.process(t, f, first)
+        marks = [Mark(ch.index, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
+        marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s in strokes]
+        holds = restarted + self.holds.process(t, first, marks)
+        events += [ContactChanged(ch.at, ch.on, ch.t_confirmed) for ch in changes]
+        events += [s for _, s in strokes]
+        events += [self._hold_event(h) for h in holds]
+        events += self._bouts(t, first, strokes, holds)
+        events += self.quality.process(t, c, int(block.lost))
+        events.sort(key=lambda e: (e.t, _RANK[type(e)]))
+        return events
+
+    def finish(self) -> list[Event]:
+        """Close what is open at the end of the data: a hold and the last bout."""
+        if self.info is None or self._t_last is None:
+            return []
+        t = self._t_last
+        out: list[Event] = []
+        if self.holds.holding_since is not None:
+            start = self.holds.holding_since
+            self.holds.holding_since = None
+            out.append(HoldEnded(start, t - self.lag_s, t, self._hold_mean(self.history.end)))
+        out += self.bouts.close(t)
+        self._bout_index = self.bouts.index
+        return out
+
+    @property
+    def state(self) -> EngineState:
+        ready = self.info is not None and self._t_last is not None
+        b = self.bouts if ready else None
+        return EngineState(
+            t=self._t_last if ready else 0.0,
+            force_n=self._f_last if ready else 0.0,
+            rate_spm=b.rate_spm if b else None,
+            in_contact=self.contact.on if ready else False,
+            holding_since=self.holds.holding_since if ready else None,
+            bout_index=b.index if b else self._bout_index,
+            bout_start=b.start if b else None,
+            bout_strokes=b.count if b and b.active else 0,
+            strokes=self._n_strokes,
+            last_stroke=self._last_stroke,
+            saturated_fraction=self.quality.saturated_fraction if ready else 0.0,
+            noise_n=self.quality.noise_n if ready else 0.0,
+            lost_samples=self._lost,
+            baseline_n=self.contact.baseline if ready else 0.0,
+        )
+
+    # --- internals ------------------------------------------------------------------------
+    def _restart_filters(self) -> None:
+        """After a long gap: do not bridge it with invented data, start the filters afresh."""
+        self._despike = Despike()
+        self._lp_g = LowPass(self.rate_hz)
+        self._lp_f = LowPass(self.rate_hz)
+        self._ema_zi = None
+        self._g_tail = None
+        self.detector.reset()
+
+    def _noise(self, g_raw: np.ndarray) -> np.ndarray:
+        """Running RMS noise of the low-passed conductance, from the raw second difference."""
+        ext = g_raw if self._g_tail is None else np.concatenate((self._g_tail, g_raw))
+        if self._g_tail is None:
+            ext = np.concatenate((np.repeat(g_raw[:1], 2), g_raw))
+        self._g_tail = ext[-2:].copy()
+        d2 = np.abs(ext[2:] - 2.0 * ext[1:-1] + ext[:-2])
+        b, a = self._ema_ba
+        if self._ema_zi is None:
+            self._ema_zi = np.zeros(1)
+        m, self._ema_zi = signal.lfilter(b, a, d2, zi=self._ema_zi)
+        return m * (self._lp_noise_gain / _MEAN_ABS_D2)
+
+    def _stroke(self, cand: Candidate) -> Stroke:
+        h, lag = self.history, self.lag_s
+        t_top = h.at("t", cand.i_peak)
+        i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
+        g_rise = h.col("g", i0, cand.i_peak + 1)
+        low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
+        i_start = i0 + (int(low[-1]) if len(low) else 0)
+        i_conf = cand.i_confirm
+        tt = h.col("t", i_start, i_conf + 1)
+        ff = h.col("f", i_start, i_conf + 1)
+        t_start, t_peak, t_conf = max(float(tt[0]) - lag, self._t_first), t_top - lag, float(tt[-1])
+        k_peak = int(np.argmax(ff))
+        peak_n = float(ff[k_peak])
+        f_start = float(ff[0])
+        # the fall is still under way at confirmation: its end mirrors the rise
+        t_end = max(t_peak + (t_peak - t_start), t_conf - lag)
+        seen = float(np.trapezoid(ff, tt)) if len(tt) > 1 else 0.0
+        impulse = seen + (t_end - (t_conf - lag)) * 0.5 * (float(ff[-1]) + f_start)
+        duration = t_end - t_start
+        prev = self._last_stroke
+        top = prev.peak_n if prev is not None else peak_n
+        release = min(max((top - f_start) / top, 0.0), 1.0) if top > 0 else 0.0
+        stroke = Stroke(
+            index=self._n_strokes,
+            t_start=t_start,
+            t_peak=t_peak,
+            t_end=t_end,
+            t_confirmed=t_conf,
+            peak_n=peak_n,
+            mean_n=impulse / duration if duration > 0 else peak_n,
+            peak_adc=int(h.col("c", i_start, i_conf + 1).max()),
+            impulse_ns=impulse,
+            release=release,
+        )
+        self._n_strokes += 1
+        self._last_stroke = stroke
+        return stroke
+
+    def _hold_mean(self, i_end: int) -> float:
+        n = i_end - self._hold_start_i
+        return (self.history.cum_before(i_end) - self._hold_cum0) / n if n > 0 else 0.0
+
+    def _hold_event(self, h: HoldChange) -> HoldStarted | HoldEnded:
+        if h.end is None:
+            self._hold_start_i = self.history.index_at(h.start + self.lag_s)
+            self._hold_cum0 = self.history.cum_before(self._hold_start_i)
+            return HoldStarted(h.start, h.t_confirmed, self._hold_mean(h.index + 1))
+        return HoldEnded(h.start, h.end, h.t_confirmed, self._hold_mean(h.index + 1))
+
+    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, Stroke]], holds: list[HoldChange]) -> list[Event]:
+        out: list[Event] = []
+        marks: list[tuple[int, int, Stroke | None]] = [(i, 1, s) for i, s in strokes]
+        marks += [(h.index, 0, None) for h in holds if h.end is None]
+        marks.sort(key=lambda m: (m[0], m[1]))
+        pos = 0
+        for i, _, stroke in [*marks, (first + len(t), 2, None)]:
+            stop = i - first
+            k = self.bouts.check_pause(t, pos, min(stop, len(t)))
+            if k is not None:
+                out += self.bouts.close(float(t[k]))
+            if stop >= len(t):
+                break
+            pos = stop
+            if stroke is None:
+                out += self.bouts.close(float(t[stop]))
+            else:
+                out += self.bouts.on_stroke(stroke)
+        self._bout_index = self.bouts.index
+        return out

@@ -1,0 +1,83 @@
+"""The last few seconds of processed samples, addressed by running sample number.
+
+Events look back into it (a stroke's start, its peak force, its impulse). Appending is amortised
+O(1): the buffer grows into spare room and is compacted when full. Sums come from a running
+cumulative sum carried across blocks, so an interval's sum does not depend on chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FIELDS = ("t", "g", "f", "c", "cum_f")
+
+
+class History:
+    """Columns t (s), g (low-passed µS), f (low-passed N), c (despiked counts) and cum_f (the
+    running sum of f over all samples before each one)."""
+
+    def __init__(self, keep_s: float) -> None:
+        self.keep_s = keep_s
+        self._cap = 0
+        self._len = 0
+        self.start = 0  # running number of the first sample held
+        self._cols: dict[str, np.ndarray] = {}
+        self._cum = 0.0
+
+    @property
+    def end(self) -> int:
+        """Running number one past the last sample held."""
+        return self.start + self._len
+
+    def append(self, t: np.ndarray, g: np.ndarray, f: np.ndarray, c: np.ndarray) -> None:
+        n = len(t)
+        if n == 0:
+            return
+        cum = np.cumsum(np.concatenate(([self._cum], f)))
+        self._cum = float(cum[-1])
+        cum = cum[:-1]  # the sum of everything before each sample
+        if self._len + n > self._cap:
+            self._make_room(n, float(t[-1]))
+        lo, hi = self._len, self._len + n
+        for name, col in zip(FIELDS, (t, g, f, c, cum)):
+            self._cols[name][lo:hi] = col
+        self._len = hi
+
+    def _make_room(self, n: int, t_last: float) -> None:
+        drop = 0
+        if self._len:
+            drop = int(np.searchsorted(self._cols["t"][: self._len], t_last - self.keep_s))
+        keep = self._len - drop
+        cap = max(2 * (keep + n), 1024)
+        dtypes = {"t": float, "g": float, "f": float, "c": np.int32, "cum_f": float}
+        new = {k: np.empty(cap, dtype=dtypes[k]) for k in FIELDS}
+        for k in FIELDS:
+            if keep:
+                new[k][:keep] = self._cols[k][drop : self._len]
+        self._cols, self._cap, self._len = new, cap, keep
+        self.start += drop
+
+    def col(self, name: str, i0: int, i1: int) -> np.ndarray:
+        """Samples i0..i1-1 (running numbers; clamped to what is held) of one column."""
+        a = max(i0, self.start) - self.start
+        b = max(min(i1, self.end) - self.start, a)
+        return self._cols[name][a:b]
+
+    def at(self, name: str, i: int) -> float:
+        j = min(max(i, self.start), self.end - 1) - self.start
+        return float(self._cols[name][j])
+
+    def index_at(self, t: float) -> int:
+        """Running number of the first held sample at or after time `t`."""
+        return self.start + int(np.searchsorted(self._cols["t"][: self._len], t, side="left"))
+
+    def cum_before(self, i: int) -> float:
+        """Running sum of f over every sample before running number `i` (held, or the end)."""
+        return self._cum if i >= self.end else self.at("cum_f", i)
+
+    def sum_f(self, i0: int, i1: int) -> float:
+        """Sum of low-passed force over samples i0..i1-1 (clamped to what is held)."""
+        i0 = min(max(i0, self.start), self.end)
+        i1 = min(max(i1, i0), self.end)
+        upto = self._cum if i1 == self.end else self.at("cum_f", i1)
+        return upto - (self._cum if i0 == self.end else self.at("cum_f", i0))

@@ -1,0 +1,206 @@
+"""Stroke detection on the low-passed FSR conductance: a causal hysteresis detector.
+
+The signal alternates between two searches:
+
+* **rise**: track the running maximum M since the trough m0. A peak is confirmed at the first
+  sample that has fallen `fall` (20 %) of the rise M − m0 below M (and at least the noise
+  hysteresis). The candidate is a stroke when its rise clears an adaptive threshold
+  (Pan–Tompkins style: a share of the running stroke amplitude, with absolute, relative and
+  noise floors; halved when a stroke is overdue: the search-back), and when it comes at least
+  the refractory period after the previous stroke's peak;
+* **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
+  hysteresis. After a stroke the force must first fall back by `release` (half) of its rise:
+  ridges, a sagging plateau and tissue rebound inside one stroke never count twice.
+
+All state is kept in seconds and values, not in sample counts, so 100 Hz and 1 kHz behave alike.
+Searches are vectorised over windows of the block; Python runs once per turning point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneadback.engine.history import History
+
+WINDOW = 512  # samples scanned per vectorised step
+
+
+@dataclass(frozen=True)
+class StrokeParams:
+    fall: float = 0.2  # confirm a peak after a fall of this share of its rise...
+    rise_cap: float = 0.5  # ...counting at most this share of the peak as rise (a press-in ramp)
+    release: float = 0.5  # a new stroke needs the force to fall this share of the last rise first,
+    release_s: float = 0.6  # unless it stays up this long (in-contact stroking after a press-in)
+    refractory_s: float = 0.25
+    floor_us: float = 20.0  # absolute floor on a stroke's rise, µS (~0.15 N near zero force)
+    floor_rel: float = 0.07  # ... and relative to the conductance at the peak (~8 % of the force)
+    floor_rel_quiet: float = 0.12  # ... after `quiet_s` without strokes (a hold's slow wander)
+    quiet_s: float = 2.0
+    noise_k: float = 8.0  # ... and this many noise RMS of the low-passed signal
+    hyst_k: float = 3.0  # turning-point hysteresis, noise RMS of the low-passed signal
+    amp_share: float = 0.22  # adaptive threshold: share of the running stroke amplitude
+    amp_gain: float = 0.25  # weight of each new stroke in the running amplitude
+    amp_fade_s: float = 10.0  # the running amplitude fades with this time constant between strokes
+    overdue: float = 1.6  # search-back: a stroke this many intervals late halves the threshold,
+    overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
+    max_rise_s: float = 4.0  # how far back a stroke's start is looked for
+    max_top_s: float = 2.5  # a top not confirmed this long after it is a press-in, not a stroke
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A confirmed peak of the conductance, with running sample numbers."""
+
+    i_trough: int
+    i_peak: int
+    i_confirm: int
+    trough_us: float
+    peak_us: float
+    threshold_us: float
+    accepted: bool
+
+    @property
+    def rise_us(self) -> float:
+        return self.peak_us - self.trough_us
+
+
+class StrokeDetector:
+    """Finds strokes in blocks of (t, g, noise) with carried state; see the module docstring."""
+
+    def __init__(self, history: History, params: StrokeParams | None = None) -> None:
+        self.history = history  # the processed samples, the current block included
+        self.p = params or StrokeParams()
+        self.rising = False  # start in the fall search: the first rise starts from the lowest point
+        self.m0, self.i_m0, self.t_m0 = math.inf, 0, 0.0  # trough: value, sample number, time
+        self.top, self.i_top, self.t_top = -math.inf, 0, 0.0  # running max of the rise search
+        self.low, self.i_low, self.t_low = math.inf, 0, 0.0  # running min of the fall search
+        self.release_level = math.inf  # the fall search must reach this before a trough counts...
+        self.release_until = -math.inf  # ...until this time
+        self.amp = 0.0  # running stroke amplitude (µS) at `t_amp`
+        self.t_amp = 0.0
+        self.t_last_peak: float | None = None
+        self.interval: float | None = None  # running stroke-to-stroke interval (s)
+        self.last_activity_t = -math.inf  # time of the last confirmed turning point of any size
+
+    def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float) -> float:
+        p = self.p
+        amp = self.amp * math.exp(-(t_now - self.t_amp) / p.amp_fade_s) if self.amp else 0.0
+        adaptive = p.amp_share * amp
+        if self.t_last_peak is not None and self.interval is not None:
+            if p.overdue * self.interval < t_peak - self.t_last_peak < p.overdue_max * self.interval:
+                adaptive *= 0.5
+        quiet = self.t_last_peak is None or t_peak - self.t_last_peak > p.quiet_s
+        rel = p.floor_rel_quiet if quiet else p.floor_rel
+        return max(p.floor_us, rel * peak_us, p.noise_k * noise_us, adaptive)
+
+    def process(self, t: np.ndarray, g: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
+        """Scan one block; `first` is the running number of its first sample."""
+        out: list[Candidate] = []
+        n = len(g)
+        pos = 0
+        if n and not self.rising and self.low == math.inf:
+            self.low, self.i_low, self.t_low = float(g[0]), first, float(t[0])
+        hyst = self.p.hyst_k * noise
+        while pos < n:
+            end = min(n, pos + WINDOW)
+            seg = g[pos:end]
+            if self.rising:
+                run = np.maximum(np.maximum.accumulate(seg), self.top)
+                # the time of the running max, to spot a press-in that never comes down
+                prev = np.concatenate(([self.top], run[:-1]))
+                new_top = np.flatnonzero(seg > prev)
+                t_top = np.full(len(seg), self.t_top)
+                if len(new_top):
+                    at = np.zeros(len(seg), dtype=np.int64)
+                    at[new_top] = new_top
+                    at = np.maximum.accumulate(at)
+                    t_top = np.where(np.arange(len(seg)) >= new_top[0], t[pos:end][at], self.t_top)
+                rise = np.minimum(run - self.m0, self.p.rise_cap * run)
+                level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
+                hit = seg < np.maximum(level, self.m0)
+                stall = t[pos:end] - t_top >= self.p.max_top_s
+                j = int(np.argmax(hit | stall)) if (hit | stall).any() else -1
+                upto = seg if j < 0 else seg[: j + 1]
+                k = int(np.argmax(upto))
+                if upto[k] > self.top:
+                    self.top, self.i_top, self.t_top = float(upto[k]), first + pos + k, float(t[pos + k])
+                if j < 0:
+                    pos = end
+                    continue
+                i = pos + j
+                if hit[j]:
+                    out.append(self._on_peak(t, g, noise, first, i))
+                else:
+                    self._reanchor(first, i)
+                pos = i + 1
+            else:
+                run = np.minimum(np.minimum.accumulate(seg), self.low)
+                released = (run <= self.release_level) | (t[pos:end] >= self.release_until)
+                hit = (seg > run + hyst[pos:end]) & released
+                j = int(np.argmax(hit)) if hit.any() else -1
+                upto = seg if j < 0 else seg[: j + 1]
+                k = int(np.argmin(upto))
+                if upto[k] < self.low:
+                    self.low, self.i_low, self.t_low = float(upto[k]), first + pos + k, float(t[pos + k])
+                if j < 0:
+                    pos = end
+                    continue
+                i = pos + j
+                self.rising = True
+                self.m0, self.i_m0, self.t_m0 = self.low, self.i_low, self.t_low
+                self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
+                self.last_activity_t = float(t[i])
+                pos = i + 1
+        return out
+
+    def _reanchor(self, first: int, i: int) -> None:
+        """The force rose and stayed up (a press-in, a hold): measure rises from the lowest point
+        since the old top instead, so later strokes on top of it are seen."""
+        g = self.history.col("g", self.i_top, first + i + 1)
+        t = self.history.col("t", self.i_top, first + i + 1)
+        k = int(np.argmin(g))
+        m = k + int(np.argmax(g[k:]))
+        self.m0, self.i_m0, self.t_m0 = float(g[k]), self.i_top + k, float(t[k])
+        self.top, self.i_top, self.t_top = float(g[m]), self.i_top + m, float(t[m])
+
+    def _on_peak(self, t: np.ndarray, g: np.ndarray, noise: np.ndarray, first: int, i: int) -> Candidate:
+        """The rise search confirmed a peak at block sample `i`: judge it, switch to falling."""
+        p = self.p
+        t_now = float(t[i])
+        t_peak = self.t_top
+        rise = self.top - self.m0
+        thr = self.threshold(self.top, float(noise[i]), t_peak, t_now)
+
+        ok = rise >= thr and (self.t_last_peak is None or t_peak - self.t_last_peak >= p.refractory_s)
+        cand = Candidate(self.i_m0, self.i_top, first + i, self.m0, self.top, thr, ok)
+        if ok:
+            eff = min(rise, p.rise_cap * self.top)
+            amp_now = self.amp * math.exp(-(t_now - self.t_amp) / p.amp_fade_s) if self.amp else eff
+            self.amp = amp_now + p.amp_gain * (eff - amp_now)
+            self.t_amp = t_now
+            if self.t_last_peak is not None:
+                gap = t_peak - self.t_last_peak
+                self.interval = gap if self.interval is None else self.interval + 0.3 * (min(gap, 3 * self.interval) - self.interval)
+            self.t_last_peak = t_peak
+            self.release_level = self.top - p.release * rise
+            self.release_until = t_now + p.release_s
+        else:
+            self.release_level = math.inf
+            self.release_until = -math.inf
+        self.rising = False
+        self.low, self.i_low, self.t_low = float(g[i]), first + i, t_now
+        self.last_activity_t = t_now
+        return cand
+
+    def reset(self) -> None:
+        """Forget the stroke in progress (after a long gap in the data)."""
+        self.rising = False
+        self.low = math.inf
+        self.m0 = math.inf
+        self.release_level = math.inf
+        self.release_until = -math.inf
+        self.t_last_peak = None
+        self.interval = None

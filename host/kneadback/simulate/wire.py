@@ -1,0 +1,195 @@
+"""What a board running our firmware puts on the USB serial line, faults included.
+
+The firmware (firmware/PROTOCOL.md) sends HELLO after reset, then DATA frames of
+n = max(1, rate/50) samples (at most 20), and STATUS once a second. Its timestamps come from
+`micros()`: 4 µs resolution, a u32 that wraps, and a clock that may run fast or slow
+(`clock_ppm`): the board's timer paces samples in *device* microseconds, so with a fast clock
+they come a little more often in real time. Sample times (`Rendering.t`) and arrival times are
+real seconds; the host maps the device clock onto them by estimating the drift.
+
+Faults are planned once per rendering, from the seed, so the truth can list every lost sample:
+- lost frames: a frame is dropped whole, or arrives with a corrupted byte (fails its CRC);
+- garbage: bursts of random bytes between frames; a burst that does not end in 0x00 glues onto
+  the next frame and destroys it;
+- a disconnect: nothing arrives for `disconnect_s`; the board resets (as a USB re-plug does),
+  boots, and starts again with HELLO, sequence 0 and a fresh clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneadback.model import DeviceInfo
+from kneadback.simulate.scenario import Scenario
+
+US_WRAP = 1 << 32
+MICROS_RESOLUTION_US = 4
+BOOT_S = 1.5  # an Uno's bootloader wait after a reset
+BAUD = 115200
+LOST_OK, LOST_DROPPED, LOST_CORRUPTED, LOST_GARBLED = 0, 1, 2, 3
+
+
+def samples_per_frame(rate_hz: float) -> int:
+    return int(min(20, max(1, int(rate_hz) // 50)))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of samples streamed between two resets of the board."""
+
+    first: int  # sample index range [first, stop)
+    stop: int
+    start_us: int  # micros() at the first sample
+
+
+@dataclass
+class WirePlan:
+    per_frame: int
+    segments: list[Segment]
+    frame_first: np.ndarray  # per frame (all segments): first sample index
+    frame_stop: np.ndarray
+    frame_segment: np.ndarray
+    frame_seq: np.ndarray
+    frame_lost: np.ndarray  # LOST_* code per frame
+    garbage: dict[int, bytes] = field(default_factory=dict)  # bytes sent just before frame g
+    corruption: dict[int, tuple[float, int]] = field(default_factory=dict)  # g → (position 0..1, xor)
+    disconnect: tuple[float, float] | None = None  # session time the cable is out, start..end
+
+    def lost_mask(self, n: int) -> np.ndarray:
+        """True for each sample the host never receives."""
+        lost = np.ones(n, dtype=bool)
+        for g in np.flatnonzero(self.frame_lost == LOST_OK):
+            lost[self.frame_first[g] : self.frame_stop[g]] = False
+        return lost
+
+
+def plan_wire(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> WirePlan:
+    """Segments (resets), frames and which of them the faults destroy."""
+    n = len(t)
+    dev, faults = scenario.device, scenario.faults
+    per = samples_per_frame(dev.rate_hz)
+    start_us = dev.start_us if dev.start_us is not None else int(rng.integers(1_100_000, 2_600_000))
+    segments = [Segment(0, n, start_us)]
+    disconnect = None
+    if faults.disconnect_at_s is not None and faults.disconnect_at_s < (t[-1] if n else 0.0):
+        cut = int(np.searchsorted(t, faults.disconnect_at_s))
+        cut -= cut % per  # the frame in flight is lost with the rest
+        back = int(np.searchsorted(t, faults.disconnect_at_s + faults.disconnect_s))
+        segments = [Segment(0, cut, start_us)]
+        if back < n:
+            segments.append(Segment(back, n, int(rng.integers(int(0.9 * BOOT_S * 1e6), int(1.1 * BOOT_S * 1e6)))))
+        disconnect = (float(faults.disconnect_at_s), float(faults.disconnect_at_s + faults.disconnect_s))
+
+    firsts, stops, segs, seqs = [], [], [], []
+    for s_i, seg in enumerate(segments):
+        f = np.arange(seg.first, seg.stop, per)
+        firsts.append(f)
+        stops.append(np.minimum(f + per, seg.stop))
+        segs.append(np.full(len(f), s_i))
+        seqs.append(np.arange(len(f)) % 65536)
+    frame_first = np.concatenate(firsts) if firsts else np.zeros(0, int)
+    n_frames = len(frame_first)
+    plan = WirePlan(
+        per_frame=per,
+        segments=segments,
+        frame_first=frame_first,
+        frame_stop=np.concatenate(stops) if stops else np.zeros(0, int),
+        frame_segment=np.concatenate(segs) if segs else np.zeros(0, int),
+        frame_seq=np.concatenate(seqs) if seqs else np.zeros(0, int),
+        frame_lost=np.zeros(n_frames, dtype=np.int8),
+        disconnect=disconnect,
+    )
+    if faults.lost_frames > 0 and n_frames > 1:
+        mean_burst = 1.5
+        starts = np.flatnonzero(rng.random(n_frames) < faults.lost_frames / mean_burst)
+        lengths = rng.geometric(1.0 / mean_burst, len(starts))
+        corrupt = rng.random(len(starts)) < 0.5
+        for s, length, c in zip(starts, lengths, corrupt):
+            s = max(1, int(s))  # HELLO's first DATA frame gets through
+            for g in range(s, min(n_frames, s + int(length))):
+                plan.frame_lost[g] = LOST_CORRUPTED if c else LOST_DROPPED
+                if c:
+                    plan.corruption[g] = (float(rng.random()), int(rng.integers(1, 256)))
+    minutes = (t[-1] / 60.0) if n else 0.0
+    if faults.garbage_per_min > 0 and n_frames > 2:
+        for g in sorted(set(rng.integers(1, n_frames, rng.poisson(faults.garbage_per_min * minutes)).tolist())):
+            burst = bytes(rng.integers(0, 256, int(rng.integers(1, 25)), dtype=np.uint8).tolist())
+            if rng.random() < 0.7:
+                burst += b"\x00"
+            plan.garbage[g] = burst
+            if not burst.endswith(b"\x00") and plan.frame_lost[g] == LOST_OK:
+                plan.frame_lost[g] = LOST_GARBLED
+    return plan
+
+
+def device_timestamps(plan: WirePlan, rate_hz: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """micros() at each sample: timer-paced, 4 µs steps, restarting at each reset (uint32)."""
+    out = np.zeros(n, dtype=np.int64)
+    period_us = 1e6 / rate_hz
+    for seg in plan.segments:
+        k = np.arange(seg.stop - seg.first)
+        jitter = rng.uniform(0.0, 8.0, len(k))  # interrupt latency before micros() is read
+        exact = seg.start_us + k * period_us + jitter
+        out[seg.first : seg.stop] = (exact // MICROS_RESOLUTION_US) * MICROS_RESOLUTION_US
+    return (out % US_WRAP).astype(np.uint32)
+
+
+def wire_chunks(
+    info: DeviceInfo,
+    plan: WirePlan,
+    t: np.ndarray,
+    t_us: np.ndarray,
+    adc: np.ndarray,
+    faults: bool,
+    rng: np.random.Generator,
+) -> Iterator[tuple[float, bytes]]:
+    """(arrival time in session seconds, bytes) in order, one frame (and what precedes it) each.
+
+    With `faults` off no frame is lost or garbled; a disconnect (a reset of the board, visible in
+    the timestamps) still happens.
+    """
+    from kneadback.protocol.messages import frame_data, frame_hello, frame_status
+
+    rate = info.sample_rate_hz
+    last_arrival = 0.0
+    for s_i, seg in enumerate(plan.segments):
+        if seg.stop <= seg.first:
+            continue
+        hello_at = 0.0 if s_i == 0 else max(last_arrival, plan.disconnect[1] if plan.disconnect else 0.0)
+        hello_us = (int(t_us[seg.first]) - 2000) % US_WRAP
+        yield hello_at, frame_hello(info, hello_us)
+        last_arrival = hello_at
+        next_status = 1.0
+        seq = 0
+        for i0 in range(seg.first, seg.stop, plan.per_frame):
+            i1 = min(i0 + plan.per_frame, seg.stop)
+            g = int(np.searchsorted(plan.frame_first, i0))
+            data = frame_data(seq, t_us[i0:i1].tolist(), adc[i0:i1].tolist())
+            seq = (seq + 1) % 65536
+            out = b""
+            if faults:
+                out = plan.garbage.get(g, b"")
+                code = plan.frame_lost[g]
+                if code == LOST_DROPPED:
+                    data = b""
+                elif code == LOST_CORRUPTED:
+                    pos, xor = plan.corruption[g]
+                    at = min(len(data) - 2, int(pos * (len(data) - 1)))
+                    flipped = data[at] ^ xor
+                    if flipped in (0, data[at]):
+                        flipped = data[at] % 255 + 1
+                    data = data[:at] + bytes([flipped]) + data[at + 1 :]
+            out += data
+            since = float(t[i1 - 1] - t[seg.first])
+            if since >= next_status:
+                next_status = np.floor(since) + 1.0
+                out += frame_status(int((int(t_us[i1 - 1]) + 200) % US_WRAP), 0, 0, True, int(round(rate)))
+            if not out:
+                continue
+            wire_s = len(out) * 10.0 / BAUD
+            arrival = max(last_arrival, float(t[i1 - 1]) + wire_s + 0.0005 + float(rng.uniform(0.0, 0.001)))
+            last_arrival = arrival
+            yield arrival, out

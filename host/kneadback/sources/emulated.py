@@ -1,0 +1,277 @@
+"""`emu` and `emu:SCENARIO`: the real firmware running in an AVR emulator.
+
+The very `.hex` that `make -C firmware` builds runs on an emulated ATmega328P (simavr, through
+the harness `firmware/build/kb-emu`). A scenario is rendered with the simulator into ADC counts
+that drive the emulated A0; the firmware's UART is a pseudo-terminal, which is read like any
+board by `kneadback.sources.serial.SerialSource` (pyserial and `DeviceStream`). Commands go
+to the firmware over the same port. `options.speed` paces the emulator: emulated seconds per
+clock second (`inf` runs it as fast as it can: about 4× real time with a free core).
+
+The firmware and the harness are built with make when missing or out of date; that needs the
+Debian packages gcc-avr, avr-libc, arduino-core-avr, simavr and libsimavr-dev.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import math
+import os
+import selectors
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kneadback.errors import SourceError
+from kneadback.model import DeviceInfo, SampleBlock
+from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
+
+if TYPE_CHECKING:
+    from kneadback.simulate.render import Rendering
+    from kneadback.sources.serial import SerialSource
+
+#: the firmware's compile-time constants the emulated board reports (see kneadback.ino)
+FIRMWARE_RATE_HZ = 200
+FIRMWARE_DIVIDER_OHMS = 1000
+FREE_RUNNING = 1000.0  # speeds at or above this run the emulator unpaced
+START_TIMEOUT_S = 20.0
+APT_HINT = "apt-get install gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev"
+
+
+def firmware_dir() -> Path:
+    """The `firmware/` directory: $KNEADBACK_FIRMWARE_DIR, else the one of this source tree."""
+    env = os.environ.get("KNEADBACK_FIRMWARE_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "firmware"
+
+
+def missing_tools() -> list[str]:
+    """Build tools and packages the emulator needs that this machine lacks."""
+    missing = [tool for tool in ("make", "gcc", "avr-gcc") if shutil.which(tool) is None]
+    for path, package in (
+        ("/usr/include/simavr/sim_avr.h", "libsimavr-dev"),
+        ("/usr/share/arduino/hardware/arduino/avr/cores/arduino/Arduino.h", "arduino-core-avr"),
+    ):
+        if not os.path.exists(path):
+            missing.append(package)
+    return missing
+
+
+def build(fw: Path | None = None) -> tuple[Path, Path]:
+    """Build (if needed) the firmware .hex and the harness; returns their paths.
+
+    make decides what is out of date; a lock keeps concurrent builds of one tree apart.
+    Raises `SourceError` with the reason when it cannot.
+    """
+    fw = fw or firmware_dir()
+    if not (fw / "Makefile").exists():
+        raise SourceError(f"the emulator needs the firmware sources: no Makefile in {fw} (set KNEADBACK_FIRMWARE_DIR)")
+    missing = missing_tools()
+    if missing:
+        raise SourceError(f"the emulator needs {', '.join(missing)}: {APT_HINT}")
+    (fw / "build").mkdir(exist_ok=True)
+    with open(fw / "build" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            ["make", "-C", str(fw), "-s", "firmware", "emulator"], capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise SourceError(f"building the firmware in {fw} failed: {' / '.join(tail)}")
+    return fw / "build" / "kneadback.hex", fw / "build" / "kb-emu"
+
+
+def write_counts(path: Path, adc: Sequence[int] | np.ndarray, rate_hz: float) -> None:
+    """Write an ADC counts file for the harness (see firmware/emulator/README.md)."""
+    counts = np.clip(np.asarray(adc, dtype=np.int64), 0, 1023)
+    with open(path, "w") as f:
+        f.write(f"# rate_hz: {rate_hz:g}\n")
+        f.write("\n".join(map(str, counts.tolist())))
+        f.write("\n")
+
+
+class Harness:
+    """A running `kb-emu` with the firmware; `.pty` is the port to open.
+
+    `counts_file` plays a counts file into ADC0; `live=True` takes counts from `set_adc`
+    instead (the harness's stdin); otherwise ADC0 reads `value`. The harness holds the CPU
+    until the port is opened, and exits with this process.
+    """
+
+    def __init__(
+        self,
+        *,
+        counts_file: Path | None = None,
+        live: bool = False,
+        value: int = 0,
+        speed: float = 1.0,
+        fw: Path | None = None,
+    ) -> None:
+        hex_path, harness = build(fw)
+        args = [str(harness), "--speed", "0" if speed >= FREE_RUNNING else f"{speed:g}"]
+        if counts_file is not None:
+            args += ["--adc", str(counts_file)]
+        elif live:
+            args += ["--adc", "-"]
+        else:
+            args += ["--value", str(int(value))]
+        args.append(str(hex_path))
+        self.args = args
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE if live else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._lines = selectors.DefaultSelector()
+        self._lines.register(self.proc.stdout, selectors.EVENT_READ)
+        self._partial = b""
+        self.ended_at: float | None = None  # emulated time the counts file ended, once it has
+        self.running = False
+        self.pty = self._expect("pty", START_TIMEOUT_S)
+
+    def _expect(self, what: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.poll(max(0.0, deadline - time.monotonic())):
+                if line[0] == what:
+                    return line[1]
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().strip() if self.proc.stderr else ""
+                raise SourceError(f"the emulator stopped before it was ready: {err or 'no message'}")
+            if time.monotonic() >= deadline:
+                self.close()
+                raise SourceError(f"the emulator did not say '{what}' within {timeout:g} s")
+
+    def poll(self, timeout: float = 0.0) -> list[tuple[str, str]]:
+        """Announcements ("kb-emu: WHAT VALUE") that arrived, as (what, value)."""
+        out = []
+        while self.proc.stdout and self._lines.select(timeout):
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            *lines, self._partial = (self._partial + chunk).split(b"\n")
+            for raw in lines:
+                parts = raw.decode(errors="replace").split(maxsplit=2)
+                if len(parts) >= 2 and parts[0] == "kb-emu:":
+                    what, value = parts[1], (parts[2].strip() if len(parts) > 2 else "")
+                    if what == "end-of-input":
+                        self.ended_at = float(value)
+                    elif what == "running":
+                        self.running = True
+                    out.append((what, value))
+            timeout = 0.0
+        return out
+
+    def set_adc(self, counts: int) -> None:
+        """Live mode: ADC0 reads `counts` from now on."""
+        assert self.proc.stdin is not None, "set_adc needs live=True"
+        self.proc.stdin.write(f"{int(counts)}\n")
+        self.proc.stdin.flush()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if f:
+                with contextlib.suppress(OSError):
+                    f.close()
+        self._lines.close()
+
+
+class EmulatedSource(Source):
+    """A scenario played into the real firmware on an emulated board, read over its pty."""
+
+    def __init__(self, spec: str, scenario_name: str, options: SourceOptions) -> None:
+        super().__init__(spec)
+        if not options.speed > 0:
+            raise SourceError("the emulator's speed must be positive")
+        self.scenario_name = scenario_name
+        self.options = options
+        self.speed = options.speed
+        self.rendering: Rendering | None = None  # the scenario as played, once open
+        self.harness: Harness | None = None
+        self.serial: SerialSource | None = None  # reads the harness's pty
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._t_end = math.inf  # session time of the scenario's last sample
+
+    def _open(self) -> None:
+        from kneadback.simulate.render import render
+        from kneadback.simulate.scenario import load_scenario
+        from kneadback.sources.serial import SerialSource
+
+        # the emulated board has the firmware's divider and a perfect clock
+        scenario = load_scenario(self.scenario_name).with_device(
+            divider_ohms=float(FIRMWARE_DIVIDER_OHMS), clock_ppm=0.0
+        )
+        self.rendering = rendering = render(scenario, seed=self.options.seed)
+        self._tmp = tempfile.TemporaryDirectory(prefix="kneadback-emu-")
+        counts = Path(self._tmp.name) / "adc.txt"
+        write_counts(counts, rendering.adc, rendering.rate_hz)
+        self._t_end = (len(rendering.adc) - 1) / rendering.rate_hz
+        try:
+            self.harness = Harness(counts_file=counts, speed=self.speed)
+            self.serial = SerialSource(self.spec, self.options, self.harness.pty)
+            self.serial.open()
+        except BaseException:
+            self._close()
+            raise
+        if int(round(rendering.rate_hz)) != FIRMWARE_RATE_HZ:
+            self.send(Command("set-rate", int(round(rendering.rate_hz))))
+
+    def _close(self) -> None:
+        if self.serial is not None:
+            self.serial.close()
+            self.serial = None
+        if self.harness is not None:
+            self.harness.close()
+            self.harness = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        if not self._opened or self.finished or self.serial is None or self.harness is None:
+            return []
+        if not self.harness.alive:
+            err = self.harness.proc.stderr.read().strip() if self.harness.proc.stderr else ""
+            raise SourceError(f"the emulator stopped: {err or f'exit code {self.harness.proc.returncode}'}")
+        self.harness.poll()
+        items = self.serial.read(timeout)
+        for k, item in enumerate(items):
+            if isinstance(item, DeviceInfo):
+                items[k] = self.info = dataclasses.replace(item, source=self.spec)
+        last = next((i for i in reversed(items) if isinstance(i, SampleBlock) and len(i.t)), None)
+        if last is not None and float(last.t[-1]) >= self._t_end - 0.5 / self.rendering.rate_hz:
+            items += self.serial.stream.flush(self.options.clock.now())
+            self.finished = True
+        return items
+
+    def send(self, command: Command) -> bool:
+        return self.serial is not None and self.serial.send(command)
+
+
+def from_spec(rest: str, options: SourceOptions) -> EmulatedSource:
+    """`emu` (the demo session) or `emu:SCENARIO` (a library scenario or a .toml file)."""
+    from kneadback.simulate.scenario import DEFAULT_SCENARIO, load_scenario
+
+    name = rest or DEFAULT_SCENARIO
+    load_scenario(name)  # an unknown scenario is the user's mistake: say so before building
+    return EmulatedSource(f"emu:{name}", name, options)
+

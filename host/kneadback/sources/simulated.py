@@ -1,0 +1,104 @@
+"""`sim` and `sim:NAME`: a scenario played in real time as the bytes a board would send.
+
+The bytes go through `DeviceStream`, the same decoder a serial device uses, so the whole host
+path runs: framing, CRC, timestamps, loss counting, resets. Pacing follows the injected clock:
+`speed` session seconds pass per clock second. The arrival times handed to the decoder are the
+scenario's own (session seconds), so what comes out does not depend on the speed or the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kneadback.model import DeviceInfo
+from kneadback.protocol.stream import DeviceStream
+from kneadback.simulate.render import Rendering, render
+from kneadback.simulate.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from kneadback.sources.base import Source, SourceItem, SourceOptions
+
+
+class SimulatedSource(Source):
+    """A rendered scenario, delivered as protocol bytes at the pace of the clock."""
+
+    def __init__(self, spec: str, scenario: Scenario, options: SourceOptions) -> None:
+        super().__init__(spec)
+        if options.speed <= 0:
+            raise ValueError("speed must be positive")
+        self.scenario = scenario
+        self.clock = options.clock
+        self.speed = options.speed
+        self.seed = options.seed
+        self.rendering: Rendering | None = None
+        self._stream = DeviceStream(spec)
+        self._chunks: Iterator[tuple[float, bytes]] = iter(())
+        self._pending: tuple[float, bytes] | None = None
+        self._t0 = 0.0
+        self._cut: tuple[float, float] | None = None
+        self._cut_state = 0  # 0 connected, 1 cable out, 2 back
+
+    def _open(self) -> None:
+        self.rendering = render(self.scenario, seed=self.seed)
+        self._chunks = self.rendering.wire_chunks()
+        self._pending = next(self._chunks, None)
+        self._cut = self.rendering.plan.disconnect
+        self._t0 = self.clock.now()
+
+    def _close(self) -> None:
+        self._chunks = iter(())
+        self._pending = None
+
+    @property
+    def position(self) -> float:
+        """Session seconds of the scenario that have played so far."""
+        return (self.clock.now() - self._t0) * self.speed
+
+    def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        if not self._opened or self.finished:
+            return []
+        due = self._next_due()
+        if due is not None and due > self.position:
+            self.clock.sleep(min(timeout, (due - self.position) / self.speed))
+        now = self.position
+        out: list[SourceItem] = []
+        while True:
+            out += self._link_changes(now)
+            if self._pending is None or self._pending[0] > now:
+                break
+            arrival, data = self._pending
+            out += self._stream.feed(data, arrival)
+            self._pending = next(self._chunks, None)
+        if self._pending is None and (self._cut is None or self._cut_state == 2 or now >= self._cut[1]):
+            out += self._link_changes(float("inf"))
+            out += self._stream.flush(now)
+            self.finished = True
+        for item in out:
+            if isinstance(item, DeviceInfo):
+                self.info = item
+        return out
+
+    def _next_due(self) -> float | None:
+        times = [] if self._pending is None else [self._pending[0]]
+        if self._cut is not None and self._cut_state < 2:
+            times.append(self._cut[self._cut_state])
+        return min(times) if times else None
+
+    def _link_changes(self, now: float) -> list[SourceItem]:
+        """The cable coming out and going back in, as a serial source reports them."""
+        if self._cut is None or self._cut_state == 2 or now < self._cut[self._cut_state]:
+            return []
+        if self._pending is not None and self._pending[0] < self._cut[self._cut_state]:
+            return []  # bytes that arrived before the change come first
+        at = self._cut[self._cut_state]
+        if self._cut_state == 0:
+            self._cut_state = 1
+            items = self._stream.reconnected(at) + self._stream.flush(at)
+            return [*items, self._stream.event("disconnected", f"{self.spec}: the simulated cable came out")]
+        self._cut_state = 2
+        return [self._stream.event("reconnected", f"{self.spec}: the simulated cable is back")]
+
+
+def from_spec(rest: str, options: SourceOptions) -> SimulatedSource:
+    """`sim` (the demo session), `sim:NAME` (a library scenario) or `sim:FILE.toml`."""
+    name = rest or DEFAULT_SCENARIO
+    scenario = load_scenario(name)
+    return SimulatedSource(f"sim:{name}", scenario, options)

@@ -1,0 +1,154 @@
+"""Lossless, compact encoding of sample blocks into the BLOBs of one `chunks` row.
+
+A chunk holds a run of consecutive `SampleBlock`s exactly as the source delivered them (block
+boundaries, `first_index`, `lost`, arrival times), so a replay feeds the pipeline the very same
+blocks. Each column is a little-endian numpy array, zlib-compressed:
+
+- `blocks`: one record per block: samples (u4), first_index (i8), lost (i8), t_arrival (f8);
+- `t`: session seconds as float64 *differences* from the chunk's `t0` (exact: the encoder checks
+  that the running sum gives back every bit, and stores plain float64 when it would not);
+- `adc`: counts as int16 differences (int32 when counts do not fit in int16);
+- `t_device_us`: device microseconds (u32) as wrapping differences; NULL when the device sent none.
+
+Numeric columns are byte-shuffled before compression (all first bytes, then all second bytes...),
+which lets zlib squeeze the slowly changing high bytes of times and counts.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneadback.model import SampleBlock
+
+CODEC_VERSION = 1
+
+# flag bits of the `codec` column (the version sits in the low byte)
+_T_RAW = 1 << 8  # `t` holds plain float64 values, not differences
+_ADC_32 = 1 << 9  # `adc` holds int32 differences
+
+BLOCK_DTYPE = np.dtype([("n", "<u4"), ("first_index", "<i8"), ("lost", "<i8"), ("t_arrival", "<f8")])
+
+
+@dataclass(frozen=True)
+class EncodedChunk:
+    codec: int
+    n_blocks: int
+    n_samples: int
+    first_index: int
+    t0: float
+    t1: float
+    blocks: bytes
+    t: bytes
+    adc: bytes
+    t_device_us: bytes | None
+
+
+def _pack(a: np.ndarray) -> bytes:
+    raw = np.ascontiguousarray(a)
+    shuffled = raw.view(np.uint8).reshape(-1, raw.dtype.itemsize).T.tobytes() if raw.size else b""
+    return zlib.compress(shuffled, 6)
+
+
+def _unpack(blob: bytes, dtype: np.dtype | str, n: int) -> np.ndarray:
+    dt = np.dtype(dtype)
+    data = zlib.decompress(blob)
+    if len(data) != n * dt.itemsize:
+        raise ValueError(f"chunk column holds {len(data)} bytes, expected {n * dt.itemsize}")
+    planes = np.frombuffer(data, np.uint8).reshape(dt.itemsize, n)
+    return planes.T.copy().view(dt).reshape(n)
+
+
+def encode(blocks: list[SampleBlock]) -> EncodedChunk:
+    """Encode non-empty blocks; either all or none of them carry device timestamps."""
+    if not blocks:
+        raise ValueError("nothing to encode")
+    with_dev = [b.t_device_us is not None for b in blocks]
+    if any(with_dev) and not all(with_dev):
+        raise ValueError("blocks with and without device timestamps cannot share a chunk")
+    meta = np.empty(len(blocks), BLOCK_DTYPE)
+    meta["n"] = [len(b) for b in blocks]
+    meta["first_index"] = [b.first_index for b in blocks]
+    meta["lost"] = [b.lost for b in blocks]
+    meta["t_arrival"] = [b.t_arrival for b in blocks]
+    t = np.concatenate([np.asarray(b.t, dtype=np.float64) for b in blocks])
+    adc = np.concatenate([np.asarray(b.adc, dtype=np.int64) for b in blocks])
+    codec = CODEC_VERSION
+
+    t0 = float(t[0])
+    dt = np.diff(t, prepend=t0)
+    if np.array_equal(np.cumsum(np.concatenate(([t0], dt[1:]))), t):
+        t_blob = _pack(dt)
+    else:
+        codec |= _T_RAW
+        t_blob = _pack(t)
+
+    if adc.min() >= -32768 and adc.max() <= 32767:
+        d_adc = np.diff(adc.astype(np.int16), prepend=np.int16(0))
+    else:
+        codec |= _ADC_32
+        d_adc = np.diff(adc.astype(np.int32), prepend=np.int32(0))
+
+    dev_blob = None
+    if all(with_dev):
+        dev = np.concatenate([np.asarray(b.t_device_us).astype(np.uint32) for b in blocks])
+        dev_blob = _pack(np.diff(dev, prepend=np.uint32(0)))
+
+    return EncodedChunk(
+        codec=codec,
+        n_blocks=len(blocks),
+        n_samples=int(t.shape[0]),
+        first_index=int(blocks[0].first_index),
+        t0=t0,
+        t1=float(t[-1]),
+        blocks=zlib.compress(meta.tobytes(), 6),
+        t=t_blob,
+        adc=_pack(d_adc),
+        t_device_us=dev_blob,
+    )
+
+
+def decode(codec: int, n_blocks: int, n_samples: int, t0: float, blocks: bytes, t: bytes, adc: bytes,
+           t_device_us: bytes | None) -> list[SampleBlock]:
+    """The blocks of one chunk row, bit for bit as they were recorded. Raises ValueError if damaged."""
+    if codec & 0xFF != CODEC_VERSION:
+        raise ValueError(f"unknown sample codec {codec & 0xFF}")
+    try:
+        meta_raw = zlib.decompress(blocks)
+        if len(meta_raw) != n_blocks * BLOCK_DTYPE.itemsize:
+            raise ValueError("block table has the wrong size")
+        meta = np.frombuffer(meta_raw, BLOCK_DTYPE)
+        if int(meta["n"].sum()) != n_samples:
+            raise ValueError("block sizes do not add up to the chunk's samples")
+        if codec & _T_RAW:
+            tt = _unpack(t, np.float64, n_samples)
+        else:
+            d = _unpack(t, np.float64, n_samples)
+            d[0] = t0
+            tt = np.cumsum(d)
+        counts = _unpack(adc, np.int32 if codec & _ADC_32 else np.int16, n_samples)
+        aa = np.cumsum(counts, dtype=counts.dtype).astype(np.int32)
+        dev = None
+        if t_device_us is not None:
+            dev = np.cumsum(_unpack(t_device_us, np.uint32, n_samples), dtype=np.uint32)
+    except zlib.error as e:
+        raise ValueError(f"compressed samples are damaged ({e})") from None
+    out: list[SampleBlock] = []
+    pos = 0
+    for rec in meta:
+        n = int(rec["n"])
+        sl = slice(pos, pos + n)
+        out.append(
+            SampleBlock(
+                t=tt[sl],
+                adc=aa[sl],
+                first_index=int(rec["first_index"]),
+                lost=int(rec["lost"]),
+                t_device_us=None if dev is None else dev[sl],
+                t_arrival=float(rec["t_arrival"]),
+            )
+        )
+        pos += n
+    return out

@@ -1,0 +1,201 @@
+"""The recorder: a `Sink` that writes a session into the database as it happens.
+
+Blocks and events are buffered and committed together at least every `FLUSH_INTERVAL_S`, by
+session time and by the injected clock, whichever comes first; user input (ratings, markers,
+spot changes) is committed at once. So a crash, kill -9 or power cut loses at most the last
+half second or so, and everything before it stays readable (WAL mode, synchronous=FULL).
+
+Samples go into chunk rows (`codec.py`): the open chunk is rewritten at each commit until it
+holds `CHUNK_SAMPLES` samples or `CHUNK_SECONDS` of session time, then a new one begins. Each
+event row keeps its place in the stream (`after_block`: how many blocks came before it) so a
+replay re-creates the exact order the pipeline saw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from kneadback.clock import Clock
+from kneadback.fsr import ForceModel
+from kneadback.model import DeviceInfo, Event, Rating, SampleBlock, SpotChanged
+from kneadback.session import LinkStatus, Sink
+from kneadback.store import codec
+from kneadback.store.calibration import force_model_to_dict
+from kneadback.store.db import Store
+from kneadback.store.events import USER_TYPES, origin_of, time_of, to_json
+
+FLUSH_INTERVAL_S = 0.5
+CHUNK_SAMPLES = 4096
+CHUNK_SECONDS = 10.0
+
+
+class Recorder(Sink):
+    """Records one session. `atomic=True` (imports) commits only at `close()`, all or nothing."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock,
+        source: str = "",
+        kind: str = "live",
+        spot: str | None = None,
+        targets: Any = None,
+        force_model: ForceModel | None = None,
+        wall_start: float | None = None,
+        flush_interval: float = FLUSH_INTERVAL_S,
+        atomic: bool = False,
+    ) -> None:
+        self._own_store = store is None
+        self.store = store if store is not None else Store.open()
+        self.clock = clock
+        self.flush_interval = flush_interval
+        self.atomic = atomic
+        self.wall_start = time.time() if wall_start is None else float(wall_start)
+        started = dt.datetime.fromtimestamp(self.wall_start).astimezone().isoformat(timespec="seconds")
+        self.session_id = self.store.create_session(
+            started_at=started,
+            wall_start=self.wall_start,
+            kind=kind,
+            source=source,
+            spot=spot,
+            calibration=None if force_model is None else force_model_to_dict(force_model),
+            targets=_targets_dict(targets),
+        )
+        if not atomic:
+            self.store.commit()
+        self._source = source
+        self._spot = spot
+        self._user_events = False
+        self._info_seen = False
+        self._device: DeviceInfo | None = None
+        self._blocks_seen = 0
+        self._samples = 0
+        self._lost = 0
+        self._t_end = 0.0
+        self._chunk: list[SampleBlock] = []
+        self._chunk_seq = 0
+        self._chunk_first_block = 0
+        self._chunk_dirty = False
+        self._events: list[tuple[int, str, float, str, str | None, str]] = []
+        self._last_flush_clock = clock.now()
+        self._last_flush_t = 0.0
+        self._closed = False
+
+    # --- Sink --------------------------------------------------------------------------
+    def on_info(self, info: DeviceInfo) -> None:
+        if not self._info_seen:
+            self._info_seen = True
+            self._device = info
+        self._events.append((self._blocks_seen, "source", self._t_end, info.type, self._spot, to_json(info)))
+        self._maybe_flush(force=True)
+
+    def on_block(self, block: SampleBlock) -> None:
+        if not len(block):
+            return
+        if self._chunk and self._chunk_full(block):
+            self._write_chunk()
+            self._chunk_seq += 1
+            self._chunk_first_block = self._blocks_seen
+            self._chunk = []
+        self._chunk.append(block)
+        self._chunk_dirty = True
+        self._blocks_seen += 1
+        self._samples += len(block)
+        self._lost += block.lost
+        self._t_end = max(self._t_end, block.t_end)
+        self._maybe_flush()
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        user = False
+        for ev in events:
+            if isinstance(ev, SpotChanged):
+                self._spot = ev.spot
+            spot = ev.spot if isinstance(ev, Rating) else self._spot
+            self._events.append((self._blocks_seen, origin_of(ev), time_of(ev), ev.type, spot, to_json(ev)))
+            user = user or isinstance(ev, USER_TYPES)
+        self._user_events = self._user_events or user
+        self._maybe_flush(force=user)
+
+    def on_status(self, status: LinkStatus) -> None:
+        self._maybe_flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.flush()
+            if self._samples == 0 and not self._user_events:
+                self.store.delete_session(self.session_id)
+            else:
+                from kneadback.store.summary import summarize_session
+
+                summary = summarize_session(self.store, self.session_id)
+                self.store.update_session(self.session_id, ended_at=time.time(), summary=summary)
+            self.store.commit()
+        finally:
+            if self._own_store:
+                self.store.close()
+
+    def abort(self) -> None:
+        """Forget everything not yet committed (all of it, for an atomic recorder)."""
+        self._closed = True
+        self.store.rollback()
+        if self._own_store:
+            self.store.close()
+
+    # --- internals ---------------------------------------------------------------------
+    def _chunk_full(self, block: SampleBlock) -> bool:
+        n = sum(len(b) for b in self._chunk)
+        if n + len(block) > CHUNK_SAMPLES or block.t_end - float(self._chunk[0].t[0]) > CHUNK_SECONDS:
+            return True
+        return (block.t_device_us is None) != (self._chunk[0].t_device_us is None)
+
+    def _write_chunk(self) -> None:
+        if self._chunk and self._chunk_dirty:
+            self.store.put_chunk(self.session_id, self._chunk_seq, self._chunk_first_block, codec.encode(self._chunk))
+            self._chunk_dirty = False
+
+    def _maybe_flush(self, force: bool = False) -> None:
+        if (
+            force
+            or self._t_end - self._last_flush_t >= self.flush_interval
+            or self.clock.now() - self._last_flush_clock >= self.flush_interval
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered and commit it (an atomic recorder commits only at close)."""
+        self._write_chunk()
+        if self._events:
+            self.store.add_events(self.session_id, self._events)
+            self._events = []
+        fields: dict[str, Any] = {
+            "duration_s": self._t_end,
+            "samples": self._samples,
+            "lost": self._lost,
+            "blocks": self._blocks_seen,
+        }
+        if self._device is not None:
+            fields["device"] = dataclasses.asdict(self._device)
+            if not self._source and self._device.source:
+                fields["source"] = self._device.source
+            self._device = None
+        self.store.update_session(self.session_id, **fields)
+        if not self.atomic:
+            self.store.commit()
+        self._last_flush_clock = self.clock.now()
+        self._last_flush_t = self._t_end
+
+
+def _targets_dict(targets: Any) -> dict[str, Any] | None:
+    if targets is None:
+        return None
+    if dataclasses.is_dataclass(targets) and not isinstance(targets, type):
+        return dataclasses.asdict(targets)
+    return dict(targets)

@@ -1,0 +1,223 @@
+"""The replay view's controls: play/pause, a seek slider, speed 0.5–8× and jumps to bouts.
+
+Playback runs on a `PlaybackClock`, a clock of its own that the controls pause and speed up; the
+replay source is paced by it like any source by its clock, so the session, the engine and the
+coach run exactly as live. Seeking calls the source's `seek(t)`, which restarts the engine; the
+coach is rebuilt (when a factory is given) and the dashboard's picture starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from pyqtgraph.Qt import QtCore, QtWidgets
+
+from kneadback.clock import Clock
+from kneadback.session import Coach
+
+SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+SKIP_S = 5.0  # ← / → move this far
+BOUT_LEAD_S = 1.0  # a jump to a bout lands this long before it starts
+
+
+class PlaybackClock:
+    """A clock that runs at `rate` times its base clock and stops while paused."""
+
+    def __init__(self, base: Clock, rate: float = 1.0) -> None:
+        self.base = base
+        self._rate = float(rate)
+        self._paused = False
+        self._anchor_base = base.now()
+        self._anchor = 0.0
+
+    def now(self) -> float:
+        if self._paused:
+            return self._anchor
+        return self._anchor + (self.base.now() - self._anchor_base) * self._rate
+
+    def sleep(self, seconds: float) -> None:
+        """Waits are the base clock's (a paused clock does not move while waiting)."""
+        if seconds > 0 and not self._paused:
+            self.base.sleep(seconds / self._rate)
+
+    def _reanchor(self) -> None:
+        self._anchor = self.now()
+        self._anchor_base = self.base.now()
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        if not rate > 0:
+            raise ValueError("rate must be > 0")
+        self._reanchor()
+        self._rate = float(rate)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @paused.setter
+    def paused(self, paused: bool) -> None:
+        if paused != self._paused:
+            self._reanchor()
+            self._paused = paused
+
+
+class Seekable(Protocol):
+    """What the controls need of the replay source (`kneadback.sources.replay.ReplaySource`)."""
+
+    position: float
+    finished: bool
+
+    @property
+    def duration(self) -> float: ...
+
+    def seek(self, t: float) -> None: ...
+
+
+class ReplayController:
+    """Drives a seekable source's playback; `bar()` builds its widgets for the window."""
+
+    def __init__(
+        self,
+        source: Seekable,
+        clock: PlaybackClock,
+        bout_starts: Sequence[float] = (),
+        coach_factory: Callable[[], Coach] | None = None,
+        keep_open: bool = True,
+    ) -> None:
+        self.source = source
+        self.clock = clock
+        self.bout_starts = sorted(float(t) for t in bout_starts)
+        self.coach_factory = coach_factory
+        self.keep_open = keep_open  # at the end of the recording: stay open, paused
+        self.window: Any = None
+        self._slider_held = False
+
+    # --- actions ---------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return not self.clock.paused
+
+    def play(self, playing: bool = True) -> None:
+        if playing and self.source.finished:
+            self.seek(0.0)
+        self.clock.paused = not playing
+
+    def toggle(self) -> None:
+        self.play(not self.playing)
+
+    @property
+    def speed(self) -> float:
+        return self.clock.rate
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.rate = min(max(speed, SPEEDS[0]), SPEEDS[-1])
+
+    def step_speed(self, up: bool) -> None:
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.set_speed(SPEEDS[min(max(i + (1 if up else -1), 0), len(SPEEDS) - 1)])
+
+    def seek(self, t: float) -> None:
+        """Continue from session time `t`: the engine restarts there, the picture is cleared."""
+        self.source.seek(t)
+        if self.window is not None:
+            self.window.restart_at(self.source.position, self.coach_factory() if self.coach_factory else None)
+
+    def skip(self, seconds: float) -> None:
+        self.seek(self.source.position + seconds)
+
+    def jump_bout(self, forward: bool) -> None:
+        """To the next bout's start (or the previous one's, from more than a moment into a bout)."""
+        pos = self.source.position
+        if forward:
+            later = [t for t in self.bout_starts if t - BOUT_LEAD_S > pos + 0.01]
+            if later:
+                self.seek(max(0.0, later[0] - BOUT_LEAD_S))
+        else:
+            earlier = [t for t in self.bout_starts if t - BOUT_LEAD_S < pos - 2.0]
+            self.seek(max(0.0, earlier[-1] - BOUT_LEAD_S) if earlier else 0.0)
+
+    def handle_key(self, key: QtCore.Qt.Key) -> bool:
+        K = QtCore.Qt.Key
+        if key == K.Key_Space:
+            self.toggle()
+        elif key == K.Key_Left:
+            self.skip(-SKIP_S)
+        elif key == K.Key_Right:
+            self.skip(SKIP_S)
+        elif key == K.Key_BracketLeft:
+            self.jump_bout(False)
+        elif key == K.Key_BracketRight:
+            self.jump_bout(True)
+        elif key in (K.Key_Plus, K.Key_Equal):
+            self.step_speed(True)
+        elif key == K.Key_Minus:
+            self.step_speed(False)
+        else:
+            return False
+        if self.window is not None:
+            self.refresh()
+        return True
+
+    # --- widgets -----------------------------------------------------------------------
+    def bar(self, window: Any) -> QtWidgets.QWidget:
+        self.window = window
+        bar = QtWidgets.QWidget()
+        bar.setStyleSheet(
+            "QWidget { color: #f2f2f2; font-size: 20px; }"
+            "QPushButton { background: #2a2a2a; border: 1px solid #555; padding: 6px 14px; min-width: 56px; }"
+            "QComboBox { background: #2a2a2a; padding: 4px 10px; }"
+        )
+        row = QtWidgets.QHBoxLayout(bar)
+        row.setContentsMargins(8, 2, 8, 2)
+        self.prev_button = QtWidgets.QPushButton("⏮ bout")
+        self.play_button = QtWidgets.QPushButton()
+        self.next_button = QtWidgets.QPushButton("bout ⏭")
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, max(1, int(self.source.duration * 10)))  # tenths of a second
+        self.position_label = QtWidgets.QLabel()
+        self.speed_box = QtWidgets.QComboBox()
+        for s in SPEEDS:
+            self.speed_box.addItem(f"{s:g}×", s)
+        self.prev_button.clicked.connect(lambda: self.jump_bout(False))
+        self.next_button.clicked.connect(lambda: self.jump_bout(True))
+        self.play_button.clicked.connect(self.toggle)
+        self.slider.sliderPressed.connect(self._hold)
+        self.slider.sliderReleased.connect(self._release)
+        self.speed_box.activated.connect(lambda i: self.set_speed(float(self.speed_box.itemData(i))))
+        for w in (self.prev_button, self.play_button, self.next_button):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.position_label)
+        row.addWidget(self.speed_box)
+        self.refresh()
+        return bar
+
+    def _hold(self) -> None:
+        self._slider_held = True
+
+    def _release(self) -> None:
+        self._slider_held = False
+        self.seek(self.slider.value() / 10.0)
+
+    def refresh(self) -> None:
+        """Bring the widgets up to date with the playback (the window's redraw calls this)."""
+        self.play_button.setText("❚❚ pause" if self.playing else "▶ play")
+        if not self._slider_held:
+            self.slider.blockSignals(True)
+            self.slider.setValue(int(self.source.position * 10))
+            self.slider.blockSignals(False)
+        self.position_label.setText(f"{_mmss(self.source.position)} / {_mmss(self.source.duration)}")
+        i = self.speed_box.findData(self.speed)
+        if i >= 0 and i != self.speed_box.currentIndex():
+            self.speed_box.setCurrentIndex(i)
+
+
+def _mmss(t: float) -> str:
+    m, s = divmod(int(max(t, 0.0)), 60)
+    return f"{m}:{s:02d}"

@@ -1,0 +1,166 @@
+"""What the dashboard shows, decided without Qt: feed + engine state + coach state → view.
+
+`build_view` is a pure function of its inputs; the widgets only paint a `DashboardView`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from kneadback.coach.coach import CoachState
+from kneadback.coach.targets import Targets
+from kneadback.ui.dashboard import zones
+from kneadback.ui.dashboard.feed import DashboardFeed
+from kneadback.ui.dashboard.zones import Zone
+
+CUE_FRESH_S = 6.0  # a cue older than this is shown dimmed
+PEAK_FRESH_S = 4.0  # the pressure readout shows the last stroke's peak for this long
+
+#: a cue's kind → the few words shown big (the cue's full text goes underneath)
+HEADLINES: dict[str, str] = {
+    "faster": "FASTER",
+    "slower": "SLOWER",
+    "good-rhythm": "GOOD RHYTHM",
+    "dont-hold": "KEEP MOVING",
+    "press-harder": "FIRMER",
+    "ease-off": "LIGHTER",
+    "too-hard": "TOO HARD",
+    "ten-seconds-left": "10 s LEFT",
+    "bout-done": "BOUT DONE",
+    "lift-off": "PAUSED",
+    "bout-count": "NEW BOUT",
+    "daily-limit": "ENOUGH TODAY",
+    "rate-discomfort": "RATE IT 0–10",
+}
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    t: float  # session time of the newest sample (NaN before any)
+    # stroke rate
+    rate_spm: float | None
+    rate_band: tuple[float, float]
+    rate_zone: Zone
+    # pressure
+    pressure_n: float | None  # the readout: the last stroke's peak, else the live force
+    live_force_n: float  # the gauge's needle
+    pressure_band: tuple[float, float] | None
+    pressure_mode: str  # "band" (the 7/10 band), "consistency" (around recent strokes) or "none"
+    pressure_zone: Zone
+    force_ceiling_n: float
+    holding: bool
+    # bout timer
+    bout_running: bool
+    bout_left_s: float | None
+    bout_s: float
+    countdown_zone: Zone
+    # cue
+    cue_headline: str
+    cue_text: str
+    cue_zone: Zone
+    cue_fresh: bool
+    # bouts today on this spot
+    bouts_today: int | None
+    bouts_min: int
+    bouts_max: int
+    bouts_zone: Zone
+    spot: str
+    # status
+    connected: bool
+    sample_rate_hz: float | None
+    lost: int
+    errors: int
+    saturated_fraction: float | None
+    noise_n: float | None
+    muted: bool
+    metronome: str
+    bout_score: str
+    auto_bouts: bool
+
+
+def build_view(
+    feed: DashboardFeed,
+    engine_state: Any | None,
+    coach_state: CoachState | None,
+    targets: Targets,
+    spot: str,
+    auto_bouts: bool = True,
+) -> DashboardView:
+    """The view of the newest state. `engine_state` is the engine's `EngineState` (or None)."""
+    es, cs = engine_state, coach_state
+    if cs is not None:
+        targets, spot = cs.targets, cs.spot
+    t = feed.newest_t
+    # the coach judges the rate (and so picks the cues): the colour follows the coach's rate
+    rate = _opt(cs.rate_spm) if cs is not None else _opt(getattr(es, "rate_spm", None))
+    live_force = _opt(getattr(es, "force_n", None))
+    if live_force is None:
+        last = feed.force.last
+        live_force = last[1] if last else 0.0
+    last_peak = feed.strokes.last
+    if last_peak is not None and not math.isnan(t) and t - last_peak[0] <= PEAK_FRESH_S:
+        pressure: float | None = last_peak[1]
+    else:
+        pressure = live_force if getattr(es, "in_contact", False) else None
+    band, mode = None, "none"
+    if cs is not None and cs.pressure_band_n is not None:
+        band, mode = cs.pressure_band_n, "band"
+    elif cs is not None and cs.consistency_band_n is not None:
+        band, mode = cs.consistency_band_n, "consistency"
+    ceiling = targets.force_ceiling_n
+    holding = (cs.holding if cs is not None else False) or getattr(es, "holding_since", None) is not None
+    p_zone = zones.pressure_zone(pressure, band, ceiling)
+    if holding and p_zone == "on":
+        p_zone = "near"  # pressing without stroking is never "on target"
+    left = cs.bout_left_s if cs is not None else None
+    running = cs is not None and cs.bout_active
+    cue = feed.cue if feed.cue is not None else (cs.cue if cs is not None else None)
+    fresh = cue is not None and not math.isnan(t) and t - cue.t <= CUE_FRESH_S
+    bouts = cs.bouts_today if cs is not None else None
+    q = feed.quality
+    st = feed.status
+    return DashboardView(
+        t=t,
+        rate_spm=rate,
+        rate_band=targets.rate_band,
+        rate_zone=zones.zone(rate, targets.rate_band),
+        pressure_n=pressure,
+        live_force_n=float(live_force),
+        pressure_band=band,
+        pressure_mode=mode,
+        pressure_zone=p_zone,
+        force_ceiling_n=ceiling,
+        holding=holding,
+        bout_running=running,
+        bout_left_s=left,
+        bout_s=targets.bout_s,
+        countdown_zone=zones.countdown_zone(left) if running else "none",
+        cue_headline=HEADLINES.get(cue.kind, cue.kind.upper()) if cue is not None else "",
+        cue_text=cue.text if cue is not None else "",
+        cue_zone=zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none",
+        cue_fresh=fresh,
+        bouts_today=bouts,
+        bouts_min=targets.bouts_min,
+        bouts_max=targets.bouts_max,
+        bouts_zone=zones.bouts_zone(bouts, targets.bouts_min, targets.bouts_max),
+        spot=spot,
+        connected=st.connected,
+        sample_rate_hz=st.rate_hz,
+        lost=max(st.lost, int(getattr(es, "lost_samples", 0) or 0)),
+        errors=st.errors,
+        saturated_fraction=q.saturated_fraction if q else _opt(getattr(es, "saturated_fraction", None)),
+        noise_n=q.noise_n if q else _opt(getattr(es, "noise_n", None)),
+        muted=cs.muted if cs is not None else False,
+        metronome=cs.metronome if cs is not None else "off",
+        bout_score=cs.bout_score.label() if cs is not None else "unavailable",
+        auto_bouts=auto_bouts,
+    )
+
+
+def _opt(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x

@@ -1,0 +1,356 @@
+"""The dashboard window: it holds a `Session`, steps it from one Qt timer and redraws from
+another.
+
+- The step timer reads the source without blocking (`Session.step(timeout=0)`) every few
+  milliseconds, so every sample goes through the engine and coach as soon as it arrives.
+- The feed (a `Sink`) only stores state; the draw timer repaints at a steady rate whatever the
+  data rate. Drawing is throttled, data never is.
+- Time comes from the injected clock; tests drive the window with a `ManualClock`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
+
+from kneadback.clock import Clock
+from kneadback.coach.coach import Coach
+from kneadback.coach.targets import Targets
+from kneadback.errors import KneadbackError
+from kneadback.model import Marker, Rating, SpotChanged
+from kneadback.session import Session
+from kneadback.ui.dashboard import keys
+from kneadback.ui.dashboard.bouts import BoutControl
+from kneadback.ui.dashboard.feed import DashboardFeed
+from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
+from kneadback.ui.dashboard.view import DashboardView, build_view
+from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
+from kneadback.ui.dashboard.zones import COLOURS
+
+DRAW_FPS = 40.0  # redraws per second (the floor we promise is 30)
+STEP_MS = 5  # how often the session is stepped
+_LABEL_PX = 20
+METRONOME_MODES = ("auto", "on", "off")  # the coach's modes, in the order K cycles them
+
+
+class DashboardWindow(QtWidgets.QMainWindow):
+    """The live (and, with `replay`, the replay) dashboard around one session."""
+
+    finished = QtCore.Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        targets: Targets | None = None,
+        spot: str = "",
+        known_spots: list[str] | None = None,
+        replay: Any | None = None,
+        screenshot: Path | None = None,
+        fps: float = DRAW_FPS,
+        step_ms: int = STEP_MS,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.clock = clock
+        self.coach: Coach | None = session.coach if isinstance(session.coach, Coach) else None
+        self.targets = targets or (self.coach.targets if self.coach is not None else Targets())
+        self.spot = spot or (self.coach.spot if self.coach is not None else "")
+        self.known_spots = list(known_spots or ([self.spot] if self.spot else []))
+        self.screenshot = screenshot
+        self.error: Exception | None = None  # what ended the run early, raised again by the caller
+        self.frames = 0
+        self.is_finished = False
+        self._opened = False
+        self._last_key = ""
+        self._quitting = False
+        self._status_html = ""
+        analyzer = session.analyzer
+        self.bouts: BoutControl | None = None
+        if session.coach is not None and replay is None:
+            self.bouts = BoutControl(session.coach, session)
+            session.coach = self.bouts
+        self.feed = DashboardFeed(
+            clock,
+            force_model_of=lambda: getattr(analyzer, "force_model", None),
+            engine_state=(lambda: analyzer.state) if hasattr(analyzer, "state") else None,
+        )
+        session.sinks.append(self.feed)
+
+        self.setWindowTitle("kneadback" + (" — replay" if replay is not None else ""))
+        self.setStyleSheet(f"QMainWindow, QWidget#central {{ background: {BACKGROUND}; }}")
+        central = QtWidgets.QWidget(objectName="central")
+        self.setCentralWidget(central)
+        self.rate_tile = RateTile()
+        self.pressure_tile = PressureTile()
+        self.countdown_tile = CountdownTile()
+        self.bouts_tile = BoutsTile()
+        self.cue_banner = CueBanner()
+        self.tiles = (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile, self.cue_banner)
+        self.trace = ForceTrace(self.feed)
+        self.history = RateHistory(self.feed)
+        self.status_label = self._label()
+        self.keys_label = self._label()
+        self.keys_label.setText(keys.shortcut_line(replay is not None))
+        self.keys_label.setStyleSheet(f"color: #cfcfcf; font-size: {_LABEL_PX}px; padding: 2px 8px;")
+
+        top = QtWidgets.QHBoxLayout()
+        for tile in (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile):
+            top.addWidget(tile, 1)
+        plots = QtWidgets.QHBoxLayout()
+        plots.addWidget(self.trace, 2)
+        plots.addWidget(self.history, 1)
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(top, 9)
+        layout.addWidget(self.cue_banner, 4)
+        layout.addLayout(plots, 7)
+        self.replay = replay
+        if replay is not None:
+            layout.addWidget(replay.bar(self))
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.keys_label)
+        for w in self.findChildren(QtWidgets.QWidget):
+            w.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+        self.step_timer = QtCore.QTimer(self)
+        self.step_timer.setInterval(step_ms)
+        self.step_timer.timeout.connect(self.pump)
+        self.draw_timer = QtCore.QTimer(self)
+        self.draw_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.draw_timer.setInterval(max(1, round(1000.0 / fps)))
+        self.draw_timer.timeout.connect(self._timed_redraw)
+
+    def _label(self) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel()
+        label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        label.setStyleSheet(f"color: #f2f2f2; font-size: {_LABEL_PX}px; padding: 2px 8px;")
+        return label
+
+    # --- running -------------------------------------------------------------------------
+    def start(self, timers: bool = True) -> None:
+        """Open the session and (unless a test drives it by hand) start both timers."""
+        if not self._opened:
+            self.session.open()
+            self._opened = True
+        self.redraw()
+        if timers:
+            self.step_timer.start()
+            self.draw_timer.start()
+
+    def pump(self) -> None:
+        """Step the session once (non-blocking); finish when it is done."""
+        if self.is_finished:
+            return
+        try:
+            self.session.step(timeout=0.0)
+        except Exception as e:  # a lost port, a bad file, or a bug: end the run and report it
+            self.error = e
+            self.finish()
+            return
+        if self.replay is not None and self.session.source.finished and not self._quitting and self.replay.keep_open:
+            self.replay.play(False)  # the end of a replay: stay, paused, to look back
+            return
+        if self.session.done:
+            self.finish()
+
+    def restart_at(self, t: float, coach: Coach | None) -> None:
+        """After a replay seek: a fresh picture from session time `t` (and a fresh coach)."""
+        self.feed.clear()
+        self.session.status.t = t
+        if coach is not None:
+            self.session.coach = coach
+            self.coach = coach if isinstance(coach, Coach) else None
+        self.redraw()
+
+    def finish(self) -> None:
+        """End the run: close the session, draw the last picture, save the screenshot."""
+        if self.is_finished:
+            return
+        self.is_finished = True
+        self.step_timer.stop()
+        self.draw_timer.stop()
+        try:
+            if self._opened:
+                self.session.close()
+            self.redraw()
+            if self.screenshot is not None:
+                self.save_screenshot(self.screenshot)
+        except Exception as e:
+            self.error = self.error or e
+        finally:
+            self.finished.emit()
+
+    def save_screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.grab().save(str(path), "PNG"):
+            raise KneadbackError(f"cannot write the screenshot {path}")
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self._quitting = True
+        self.finish()
+        event.accept()
+
+    # --- drawing -------------------------------------------------------------------------
+    def view(self) -> DashboardView:
+        return build_view(
+            self.feed,
+            getattr(self.session.analyzer, "state", None),
+            self.coach.state if self.coach is not None else None,
+            self.targets,
+            self.spot,
+            auto_bouts=self.bouts is None or self.bouts.auto,
+        )
+
+    def _timed_redraw(self) -> None:
+        try:
+            self.redraw()
+        except Exception as e:  # a bug: stop, rather than fail again every frame
+            self.error = e
+            self.finish()
+
+    def redraw(self) -> None:
+        """Bring every widget up to date with the feed (what the draw timer calls)."""
+        v = self.view()
+        for tile in self.tiles:
+            tile.show_view(v)
+        self.trace.refresh(v)
+        self.history.refresh(v)
+        html = self._status(v)
+        if html != self._status_html:
+            self._status_html = html
+            self.status_label.setText(html)
+        if self.replay is not None:
+            self.replay.refresh()
+        self.frames += 1
+
+    def _status(self, v: DashboardView) -> str:
+        link = (f"<b style='color:{COLOURS['on']}'>● connected</b>" if v.connected
+                else f"<b style='color:{COLOURS['off']}'>● LOST</b>")
+        rate = "– Hz" if v.sample_rate_hz is None else f"{v.sample_rate_hz:.0f} Hz"
+        lost = f"<span style='color:{COLOURS['off'] if v.lost else '#f2f2f2'}'>lost {v.lost}</span>"
+        sat = "–" if v.saturated_fraction is None else f"{100 * v.saturated_fraction:.1f} %"
+        sat_col = COLOURS["off"] if (v.saturated_fraction or 0) > 0.02 else "#f2f2f2"
+        noise = "–" if v.noise_n is None else f"{v.noise_n:.2f} N"
+        sound = "muted" if v.muted else "sound on"
+        rating = self.feed.rating
+        parts = [
+            f"{link} {rate} · {lost} · errors {v.errors}",
+            f"saturated <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
+            f"{sound} · metronome {v.metronome} · bouts {'auto' if v.auto_bouts else 'manual'}",
+            f"spot <b>{self.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
+            _clock_text(v.t),
+        ]
+        if self._last_key:
+            parts.append(f"<span style='color:#c77dff'>{self._last_key}</span>")
+        return " &nbsp;│&nbsp; ".join(parts)
+
+    # --- user input ----------------------------------------------------------------------
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if not self.handle_key(QtCore.Qt.Key(event.key())):
+            super().keyPressEvent(event)
+
+    def handle_key(self, key: QtCore.Qt.Key) -> bool:
+        """Act on a shortcut; False when the key is not one."""
+        K = QtCore.Qt.Key
+        if self.replay is not None and self.replay.handle_key(key):
+            return True
+        if key in (K.Key_F, K.Key_F11):
+            self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
+        elif key == K.Key_Escape and self.isFullScreen():
+            self.showNormal()
+        elif key == K.Key_Q:
+            self._quitting = True
+            self.session.stop()
+        elif key == K.Key_M:
+            self.toggle_mute()
+        elif self.replay is not None:
+            return False
+        elif key in keys.RATING_KEYS:
+            self.rate(keys.RATING_KEYS[key])
+        elif key == K.Key_B:
+            self.mark()
+        elif key == K.Key_P:
+            self.pick_spot()
+        elif key == K.Key_K:
+            self.cycle_metronome()
+        elif key == K.Key_Space:
+            self.toggle_bout()
+        elif key == K.Key_A:
+            self.toggle_auto_bouts()
+        else:
+            return False
+        return True
+
+    def rate(self, value: int) -> None:
+        now = self.session.now
+        rating = Rating(t=now, value=value, spot=self.spot)
+        if self.coach is not None:
+            rating = self.coach.prepare_input(rating)  # the coach pairs it with the recent strokes
+        else:
+            rating = dataclasses.replace(rating, force_n=self.feed.recent_peak_n(now))
+        self.session.submit(rating)
+        self._last_key = f"rated {value}/10"
+
+    def mark(self) -> None:
+        n = len(self.feed.markers) + 1
+        self.session.submit(Marker(t=self.session.now, label=f"marker {n}"))
+        self._last_key = f"marker {n} set"
+
+    def choose_spot(self, spot: str) -> None:
+        spot = spot.strip()
+        if not spot or spot == self.spot:
+            return
+        self.spot = spot
+        if spot not in self.known_spots:
+            self.known_spots.append(spot)
+        self.session.submit(SpotChanged(t=self.session.now, spot=spot))
+        self._last_key = f"spot: {spot}"
+
+    def pick_spot(self) -> None:
+        """Ask for the spot in a small non-blocking dialog (a list of known spots, or type one)."""
+        dialog = QtWidgets.QInputDialog(self)
+        dialog.setWindowTitle("Spot")
+        dialog.setLabelText("Which spot are you working?")
+        dialog.setComboBoxEditable(True)
+        dialog.setComboBoxItems(self.known_spots or ["left calf"])
+        dialog.setTextValue(self.spot)
+        dialog.setStyleSheet("font-size: 24px;")
+        dialog.textValueSelected.connect(self.choose_spot)
+        dialog.open()
+        self.spot_dialog = dialog
+
+    def toggle_mute(self) -> None:
+        if self.coach is not None:
+            self.coach.mute = not self.coach.mute
+            self._last_key = "muted" if self.coach.mute else "sound on"
+
+    def cycle_metronome(self) -> None:
+        if self.coach is not None:
+            modes = METRONOME_MODES
+            self.coach.metronome = modes[(modes.index(self.coach.metronome) + 1) % len(modes)]
+            self._last_key = f"metronome {self.coach.metronome}"
+
+    def toggle_bout(self) -> None:
+        if self.bouts is not None:
+            self.bouts.toggle()
+            self._last_key = "bout started" if self.bouts.started is not None else "bout stopped"
+
+    def toggle_auto_bouts(self) -> None:
+        if self.bouts is not None:
+            self.bouts.set_auto(not self.bouts.auto)
+            self._last_key = "automatic bouts" if self.bouts.auto else "manual bouts: Space starts/stops"
+
+
+def _clock_text(t: float) -> str:
+    if math.isnan(t):
+        return "0:00"
+    m, s = divmod(int(t), 60)
+    return f"{m}:{s:02d}"

@@ -1,0 +1,179 @@
+"""Terminal sinks: the live status line and the JSON-lines printer.
+
+`TerminalView` keeps one status line up to date: redrawn in place on a terminal (at most
+`REDRAW_S` apart on the clock), or printed as a new line every `PIPE_LINE_S` of session time
+when the output is a pipe or a file. News (device info, a disconnect, a reconnect, a board
+reset) is printed on lines of its own above it. The line is built from *parts*, callables that
+turn the latest `LinkStatus` into a short text or None; other views add their own parts with
+`add_part` (e.g. the stroke rate and the coaching cue).
+
+`JsonLinesSink` prints one JSON object a line: ``info``, ``status``, ``error`` (link trouble) and
+every other event with its own ``type``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from kneadback.clock import Clock
+from kneadback.model import DeviceInfo, Event, LinkEvent
+from kneadback.session import LinkStatus, Sink
+
+REDRAW_S = 0.2
+PIPE_LINE_S = 1.0
+
+StatusPart = Callable[[LinkStatus], "str | None"]
+
+#: link events worth a line of their own
+NEWS_KINDS = frozenset({"disconnected", "reconnected", "reset"})
+
+
+def describe_info(info: DeviceInfo) -> str:
+    """One line about the device."""
+    if not info.device_clock:
+        how = "declared with --rate" if info.rate_source == "declared" else "estimated from arrival times"
+        return f"text board on {info.source}: {info.sample_rate_hz:g} Hz ({how}), no device clock"
+    version = f" firmware {info.firmware_version}" if info.firmware_version not in ("", "unknown") else ""
+    rate = f"{info.sample_rate_hz:g} Hz" + (" (estimated)" if info.rate_source == "estimated" else "")
+    where = f" on {info.source}" if info.source else ""
+    return (
+        f"{info.board}{version}{where}: {rate}, {info.adc_bits}-bit ADC at {info.vref_mv / 1000:g} V, "
+        f"divider {info.divider_ohms} Ω"
+    )
+
+
+def _rate_part(st: LinkStatus) -> str:
+    return "-- Hz" if st.rate_hz is None else f"{st.rate_hz:6.1f} Hz"
+
+
+def _value_part(st: LinkStatus) -> str:
+    return f"last {st.last_adc if st.last_adc is not None else '--':>4}"
+
+
+def _counts_part(st: LinkStatus) -> str:
+    return f"samples {st.samples}  lost {st.lost}  errors {st.errors}"
+
+
+def _link_part(st: LinkStatus) -> str | None:
+    if not st.connected:
+        return "device disconnected, waiting…"
+    if st.noisy:
+        return "noisy connection"
+    return None
+
+
+class TerminalView(Sink):
+    """The compact live status line."""
+
+    def __init__(self, clock: Clock, out: IO[str] | None = None, *, tty: bool | None = None) -> None:
+        self.clock = clock
+        self.out = out if out is not None else sys.stdout
+        self.tty = self.out.isatty() if tty is None else tty
+        self.parts: list[StatusPart] = [_rate_part, _value_part, _counts_part, _link_part]
+        self.status: LinkStatus | None = None
+        self._last_draw: float | None = None
+        self._next_pipe_t = 0.0
+        self._width = 0  # of the line currently drawn in place
+
+    def add_part(self, part: StatusPart, index: int | None = None) -> None:
+        """Add a part to the status line (at the end, or before `index`)."""
+        self.parts.insert(len(self.parts) if index is None else index, part)
+
+    def line(self, status: LinkStatus) -> str:
+        texts = (part(status) for part in self.parts)
+        return " | ".join(t for t in texts if t)
+
+    def print_news(self, text: str) -> None:
+        """A line of its own above the status line."""
+        self._clear()
+        self.out.write(text + "\n")
+        self.out.flush()
+        self._redraw(force=True)
+
+    # --- Sink --------------------------------------------------------------------------
+    def on_info(self, info: DeviceInfo) -> None:
+        self.print_news(describe_info(info))
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        for ev in events:
+            if isinstance(ev, LinkEvent) and ev.kind in NEWS_KINDS:
+                self.print_news(f"[{ev.t:8.2f} s] {ev.detail or ev.kind}")
+
+    def on_status(self, status: LinkStatus) -> None:
+        self.status = status
+        self._redraw()
+
+    def close(self) -> None:
+        if self.status is not None:
+            self._redraw(force=True, final=True)
+        if self.tty and self._width:
+            self.out.write("\n")
+            self.out.flush()
+            self._width = 0
+
+    # --- drawing -----------------------------------------------------------------------
+    def _clear(self) -> None:
+        if self.tty and self._width:
+            self.out.write("\r" + " " * self._width + "\r")
+            self._width = 0
+
+    def _redraw(self, force: bool = False, final: bool = False) -> None:
+        st = self.status
+        if st is None:
+            return
+        if self.tty:
+            now = self.clock.now()
+            if not force and self._last_draw is not None and now - self._last_draw < REDRAW_S:
+                return
+            self._last_draw = now
+            text = self.line(st)
+            pad = max(0, self._width - len(text))
+            self.out.write("\r" + text + " " * pad)
+            self._width = len(text)
+        else:
+            if not final and (st.t < self._next_pipe_t or force):
+                return
+            self._next_pipe_t = st.t + PIPE_LINE_S
+            self.out.write(f"{st.t:8.2f} s  {self.line(st)}\n")
+        self.out.flush()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    return value
+
+
+class JsonLinesSink(Sink):
+    """One JSON object a line, each with a "type"."""
+
+    def __init__(self, out: IO[str] | None = None) -> None:
+        self.out = out if out is not None else sys.stdout
+
+    def write(self, obj: dict[str, Any]) -> None:
+        self.out.write(json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False) + "\n")
+        self.out.flush()
+
+    def on_info(self, info: DeviceInfo) -> None:
+        self.write(info.to_dict())
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        for ev in events:
+            self.write(ev.to_dict())
+
+    def on_status(self, status: LinkStatus) -> None:
+        self.write(status.to_dict())

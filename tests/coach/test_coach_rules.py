@@ -1,0 +1,252 @@
+"""The coach's rules on hand-made engine events: cues, anti-nag, timers, counts, ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kneadback.coach.coach import Coach
+from kneadback.coach.rules import Policy
+from kneadback.coach.spots import MemorySpotHistory, day_bounds
+from kneadback.coach.targets import Targets
+from kneadback.model import CUE_KINDS, Bout, BoutStarted, ContactChanged, Cue, HoldEnded, HoldStarted, Rating, Stroke
+
+from .helpers import StrokeMaker, bout, kinds, run
+
+WALL = dt.datetime(2026, 3, 2, 10, 0).timestamp()  # a Monday morning, local time
+
+
+def coach(**kw) -> Coach:
+    kw.setdefault("targets", Targets())
+    kw.setdefault("spot", "left calf")
+    kw.setdefault("history", MemorySpotHistory())
+    kw.setdefault("wall_start", WALL)
+    return Coach(kw.pop("targets"), kw.pop("spot"), kw.pop("history"), kw.pop("wall_start"), **kw)
+
+
+def corrections(cues):
+    return [c for c in cues if c.severity in ("correction", "safety")]
+
+
+def test_every_cue_uses_a_known_kind_and_plain_text():
+    c = coach()
+    cues = run(c, bout(1.0, 40, 40, peak_n=[20, 20, 95]))
+    assert cues
+    for cue in cues:
+        assert cue.kind in CUE_KINDS
+        assert cue.text and cue.text[0].isupper() and cue.text.endswith((".", "?"))
+        for word in ("treat", "cure", "heal", "diagnos", "therap", "injur"):
+            assert word not in cue.text.lower()
+
+
+def test_too_slow_gets_faster_only_after_three_slow_strokes():
+    c = coach()
+    events = bout(1.0, 20, 40)  # 1.5 s per stroke
+    cues = run(c, events)
+    strokes = [e for e in events if isinstance(e, Stroke)]
+    first = next(q for q in cues if q.kind == "faster")
+    # rates come from intervals: strokes 1, 2, 3 are the first three slow ones
+    assert first.t == pytest.approx(strokes[3].t_confirmed)
+    assert "slower" not in kinds(cues)
+    assert first.severity == "correction"
+
+
+def test_too_fast_gets_slower():
+    cues = run(coach(), bout(1.0, 20, 90))
+    assert "slower" in kinds(cues) and "faster" not in kinds(cues)
+
+
+def test_in_band_rhythm_gets_no_correction_and_rare_praise():
+    cues = run(coach(), bout(1.0, 30, 62))
+    assert corrections(cues) == []
+    assert kinds(cues).count("good-rhythm") <= 1
+
+
+def test_corrections_keep_their_distance_and_do_not_repeat_too_soon():
+    p = Policy()
+    cues = run(coach(), bout(1.0, 60, 30, peak_n=[10, 10, 10, 10, 10, 10, 10, 10, 30]))
+    corr = corrections(cues)
+    assert len(corr) >= 3
+    for a, b in zip(corr, corr[1:]):
+        assert b.t - a.t >= p.correction_gap_s - 1e-9
+    faster = [q.t for q in cues if q.kind == "faster"]
+    assert all(b - a >= p.repeat_gap_s - 1e-9 for a, b in zip(faster, faster[1:]))
+
+
+def test_no_flicker_between_opposite_cues():
+    """Too slow, then overshooting to too fast at once: 'slower' waits out the opposite gap."""
+    m = StrokeMaker()
+    slow = [m.at(1.0 + 1.5 * i) for i in range(6)]  # 40/min
+    t0 = slow[-1].t_peak
+    fast = [m.at(t0 + 0.6 * (i + 1)) for i in range(30)]  # 100/min
+    events = [BoutStarted(0, slow[0].t_start, slow[1].t_confirmed), *slow, *fast]
+    cues = run(coach(), events)
+    faster = next(q for q in cues if q.kind == "faster")
+    slower = [q for q in cues if q.kind == "slower"]
+    assert slower, "a lasting overshoot is still corrected"
+    assert slower[0].t - faster.t >= Policy().opposite_gap_s
+
+
+def test_praise_follows_a_correction_that_was_taken_up():
+    m = StrokeMaker()
+    slow = [m.at(1.0 + 1.5 * i) for i in range(6)]
+    good = [m.at(slow[-1].t_peak + 1.0 * (i + 1)) for i in range(8)]
+    cues = run(coach(), [BoutStarted(0, 0.7, slow[1].t_confirmed), *slow, *good])
+    ks = kinds(cues)
+    assert "faster" in ks and "good-rhythm" in ks
+    assert ks.index("good-rhythm") > ks.index("faster")
+
+
+def test_too_hard_is_given_at_once_even_right_after_a_correction():
+    m = StrokeMaker()
+    strokes = [m.at(1.0 + 1.5 * i) for i in range(4)] + [m.at(7.0, 120.0)]
+    cues = run(coach(), [BoutStarted(0, 0.7, 2.0), *strokes])
+    hard = [q for q in cues if q.kind == "too-hard"]
+    assert len(hard) == 1 and hard[0].t == pytest.approx(strokes[-1].t_confirmed)
+    assert hard[0].severity == "safety"
+    assert any(q.kind == "faster" and hard[0].t - q.t < 2.0 for q in cues)
+
+
+def test_static_hold_gets_dont_hold_at_the_limit_and_repeats_slowly():
+    ev = [HoldStarted(start=5.0, t_confirmed=7.1, mean_n=20.0), HoldEnded(start=5.0, end=25.0, t_confirmed=25.1, mean_n=20.0)]
+    cues = run(coach(), ev, until=30.0)
+    holds = [q.t for q in cues if q.kind == "dont-hold"]
+    assert holds[0] == pytest.approx(7.1)  # the engine confirms 2.1 s in: cue at once
+    assert [b - a for a, b in zip(holds, holds[1:])] == pytest.approx([Policy().hold_repeat_s] * (len(holds) - 1))
+    assert holds[-1] < 25.0
+
+
+def test_a_longer_hold_limit_waits_for_it():
+    ev = [HoldStarted(start=5.0, t_confirmed=7.1, mean_n=20.0), HoldEnded(start=5.0, end=12.0, t_confirmed=12.1, mean_n=20.0)]
+    cues = run(coach(targets=Targets(hold_max_s=4.0)), ev, until=14.0)
+    assert [q.t for q in cues if q.kind == "dont-hold"] == [pytest.approx(9.0)]
+
+
+def test_bout_timer_count_and_done():
+    cues = run(coach(), bout(1.0, 35, 60))
+    start = 1.0  # the first stroke starts 0.3 s before its peak at 1.3
+    by = {q.kind: q for q in cues}
+    assert by["bout-count"].text == "Bout 1 of today on left calf."
+    assert by["ten-seconds-left"].t == pytest.approx(start + 20.0)
+    assert by["bout-done"].t == pytest.approx(start + 30.0)
+    assert kinds(cues).count("bout-done") == 1
+
+
+def test_bout_timer_does_not_depend_on_block_size():
+    a = run(coach(), bout(1.0, 35, 60), block_s=0.02)
+    b = run(coach(), bout(1.0, 35, 60), block_s=0.37)
+    assert [(q.t, q.kind) for q in a] == [(q.t, q.kind) for q in b]
+
+
+def test_lift_off_pauses_the_bout_and_resuming_keeps_the_timer():
+    m = StrokeMaker()
+    first = [m.at(1.3 + i) for i in range(12)]  # 1.0 .. 12.6
+    second = [m.at(16.3 + i) for i in range(25)]  # resumes at 16.0
+    ev = [BoutStarted(0, 1.0, 2.45), *first, ContactChanged(at=13.0, on=False, t_confirmed=13.1),
+          Bout(0, 1.0, 12.6, 13.2, 12, 60.0, 20.0), ContactChanged(at=15.9, on=True, t_confirmed=16.0),
+          BoutStarted(1, 16.0, 17.45), *second]
+    cues = run(coach(), ev)
+    assert kinds(cues).count("bout-count") == 1
+    lift = next(q for q in cues if q.kind == "lift-off")
+    assert lift.t == pytest.approx(13.1)
+    done = next(q for q in cues if q.kind == "bout-done")
+    assert done.t == pytest.approx(16.0 + (30.0 - 11.6))  # 11.6 s before the pause
+
+
+def test_bouts_today_come_from_history_on_the_injected_day():
+    h = MemorySpotHistory()
+    yesterday = WALL - 86400
+    for i in range(5):
+        h.add_bout("left calf", yesterday + 60 * i, 30.0, 30)
+    for i in range(2):
+        h.add_bout("left calf", WALL - 3600 + 60 * i, 30.0, 30)
+    h.add_bout("right calf", WALL - 60, 30.0, 30)
+    c = coach(history=h)
+    cues = run(c, bout(1.0, 35, 60))
+    assert next(q for q in cues if q.kind == "bout-count").text == "Bout 3 of today on left calf."
+    assert c.state.bouts_today == 3
+    lo, hi = day_bounds(dt.date(2026, 3, 2))
+    assert h.bouts_on("left calf", dt.date(2026, 3, 2)) == 3 and lo <= WALL < hi
+
+
+def test_daily_limit_at_ten():
+    h = MemorySpotHistory()
+    for i in range(9):
+        h.add_bout("left calf", WALL - 3600 + 60 * i, 30.0, 30)
+    m = StrokeMaker()
+    ev = bout(1.0, 35, 60, maker=m) + bout(60.0, 20, 60, index=1, maker=m)
+    cues = run(coach(history=h), ev)
+    ks = kinds(cues)
+    assert ks[0] == "bout-count" and cues[0].text == "Bout 10 of today on left calf."
+    limit = [q for q in cues if q.kind == "daily-limit"]
+    assert len(limit) == 2  # when the tenth is done, and when an eleventh starts
+    assert limit[0].t == next(q for q in cues if q.kind == "bout-done").t
+    assert "10 bouts today on left calf" in limit[0].text
+    assert ks.count("bout-count") == 1
+
+
+def test_a_short_bout_does_not_count():
+    h = MemorySpotHistory()
+    m = StrokeMaker()
+    ev = bout(1.0, 8, 60, maker=m) + bout(40.0, 35, 60, index=1, maker=m)
+    cues = run(coach(history=h), ev)
+    assert [q.text for q in cues if q.kind == "bout-count"] == ["Bout 1 of today on left calf."] * 2
+    assert h.bouts_on("left calf", dt.date(2026, 3, 2)) == 1
+
+
+def test_asks_for_ratings_and_coaches_consistency_before_enough_ratings():
+    c = coach()
+    peaks = [20.0] * 10 + [12.0] * 10 + [20.0] * 20
+    cues = run(c, bout(1.0, 39, 60, peak_n=peaks))
+    assert "rate-discomfort" in kinds(cues)
+    harder = [q for q in cues if q.kind == "press-harder"]
+    assert len(harder) == 1 and "even" in harder[0].text
+    assert c.state.pressure_band_n is None and c.state.pressure_mode == "consistency"
+
+
+def test_ratings_pair_with_recent_force_and_give_the_band():
+    h = MemorySpotHistory()
+    c = coach(history=h)
+    ev = bout(1.0, 39, 60, peak_n=10.0)
+    ev += [Rating(t=8.0, value=3, spot=""), Rating(t=20.0, value=3, spot="")]
+    run(c, ev)
+    rs = h.ratings("left calf")
+    assert [r.value for r in rs] == [3, 3] and rs[0].force_n == pytest.approx(10.0)
+    assert rs[0].wall_time == pytest.approx(WALL + 8.0)
+    lo, hi = c.state.pressure_band_n
+    assert lo == pytest.approx(20.0) and hi == pytest.approx(80 / 3)
+
+
+def test_with_a_band_too_light_gets_press_harder_and_too_heavy_ease_off():
+    h = MemorySpotHistory()
+    h.add_rating("left calf", WALL - 3600, 3, 10.0)
+    h.add_rating("left calf", WALL - 3500, 7, 25.0)
+    h.add_rating("left calf", WALL - 3400, 9, 40.0)
+    m = StrokeMaker()
+    cues = run(coach(history=h), bout(1.0, 20, 60, peak_n=12.0, maker=m) + bout(40.0, 20, 60, 55.0, index=1, maker=m))
+    harder = [q for q in cues if q.kind == "press-harder"]
+    ease = [q for q in cues if q.kind == "ease-off"]
+    assert harder and harder[0].t < 40 and harder[0].text == "Press a little firmer."
+    assert ease and ease[0].t > 40
+
+
+def test_a_rating_asked_is_not_asked_again_for_a_while():
+    cues = run(coach(), bout(1.0, 120, 60))
+    asks = [q.t for q in cues if q.kind == "rate-discomfort"]
+    assert 2 <= len(asks) <= 4
+    assert all(b - a >= Policy().ask_gap_s for a, b in zip(asks, asks[1:]))
+
+
+def test_prepare_input_pairs_a_rating_with_the_recent_strokes():
+    c = coach()
+    run(c, bout(1.0, 10, 60, peak_n=[18.0, 22.0, 20.0]))  # the last five: median 20
+    r = c.prepare_input(Rating(t=11.5, value=6, spot=""))
+    assert r.spot == "left calf" and r.force_n == pytest.approx(20.0)
+    assert c.prepare_input(Rating(t=60.0, value=6, spot="x")).force_n is None
+
+
+def test_cues_are_cues():
+    cues = run(coach(), bout(1.0, 35, 40))
+    assert all(isinstance(q, Cue) for q in cues)
+    assert [q.t for q in cues] == sorted(q.t for q in cues)

@@ -1,0 +1,182 @@
+"""The shared wire protocol v1 test vectors (firmware/test/vectors.json), checked in Python.
+
+The C tests check the same file, so the firmware and the host agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kneadback.model import DeviceInfo
+from kneadback.protocol import cobs, messages
+from kneadback.protocol.crc import crc16
+from kneadback.protocol.decoder import BadFrame, Frame, FrameDecoder
+from kneadback.sources.base import Command
+
+VECTORS = json.loads((Path(__file__).parents[2] / "firmware" / "test" / "vectors.json").read_text())
+
+
+def _ids(rows):
+    return [r["name"] for r in rows]
+
+
+def test_vector_file_covers_every_outcome_kind():
+    seen = {e["kind"] for s in VECTORS["streams"] for e in s["expect"]}
+    assert seen == set(VECTORS["kinds"]) == {"ok", "crc", "cobs", "truncated", "oversize", "malformed", "unknown-type"}
+
+
+@pytest.mark.parametrize("row", VECTORS["crc"], ids=_ids(VECTORS["crc"]))
+def test_crc(row):
+    assert crc16(bytes.fromhex(row["data"])) == row["crc"]
+
+
+@pytest.mark.parametrize("row", VECTORS["cobs"], ids=_ids(VECTORS["cobs"]))
+def test_cobs(row):
+    decoded, encoded = bytes.fromhex(row["decoded"]), bytes.fromhex(row["encoded"])
+    assert cobs.encode(decoded) == encoded
+    assert cobs.decode(encoded) == decoded
+
+
+def _fields(msg) -> dict:
+    if isinstance(msg, messages.Data):
+        return {"seq": msg.seq, "samples": [[int(t), int(a)] for t, a in zip(msg.t_us, msg.adc)]}
+    if isinstance(msg, Command):
+        if msg.name == "set-rate":
+            return {"rate_hz": msg.value}
+        if msg.name == "ping":
+            return {"token": msg.value}
+        return {}
+    return dict(vars(msg))
+
+
+@pytest.mark.parametrize("row", VECTORS["frames"], ids=_ids(VECTORS["frames"]))
+def test_frame_decodes_to_its_fields(row):
+    out = FrameDecoder().feed(bytes.fromhex(row["frame"]))
+    assert len(out) == 1 and isinstance(out[0], Frame), out
+    assert _fields(out[0].message) == row["fields"]
+    assert messages.frame(bytes.fromhex(row["payload"])) == bytes.fromhex(row["frame"])
+
+
+def _build(row) -> bytes:
+    """Our builder's frame for a vector's fields."""
+    f = row["fields"]
+    kind = row["type"]
+    assert len(bytes.fromhex(row["payload"])) == len(_build_payload_len(row))
+    if kind == "HELLO":
+        info = DeviceInfo(
+            protocol_version=f["protocol_version"],
+            firmware_version=f"{f['fw_major']}.{f['fw_minor']}.{f['fw_patch']}",
+            board=f["board"],
+            sample_rate_hz=f["rate_hz"],
+            adc_bits=f["adc_bits"],
+            vref_mv=f["vref_mv"],
+            divider_ohms=f["divider_ohms"],
+        )
+        return messages.frame_hello(info, f["t_us"])
+    if kind == "DATA":
+        t, a = zip(*f["samples"])
+        return messages.frame_data(f["seq"], t, a)
+    if kind == "STATUS":
+        assert f["flags"] in (0, 1)
+        return messages.frame_status(f["t_us"], f["dropped"], f["overruns"], bool(f["flags"]), f["rate_hz"])
+    if kind == "PONG":
+        return messages.frame_pong(f["token"], f["t_us"])
+    if kind == "ACK":
+        return messages.frame_ack(f["command"], f["result"])
+    value = f.get("rate_hz", f.get("token", 0))
+    return messages.frame_command(Command(kind.lower().replace("_", "-"), value))
+
+
+def _build_payload_len(row) -> bytes:
+    f, kind = row["fields"], row["type"]
+    sizes = {"STATUS": 16, "PONG": 9, "ACK": 3, "START": 1, "STOP": 1, "GET_INFO": 1, "SET_RATE": 3, "PING": 5}
+    if kind == "HELLO":
+        return bytes(19 + len(f["board"]))
+    if kind == "DATA":
+        return bytes(4 + 6 * len(f["samples"]))
+    return bytes(sizes[kind])
+
+
+# builders write the v1 fields only; vectors with extra trailing bytes (a later minor version)
+# are decoded above but cannot be rebuilt
+V1_FRAMES = [r for r in VECTORS["frames"] if "extra" not in r["name"]]
+
+
+def test_only_the_extra_bytes_vectors_are_not_rebuilt():
+    assert len(VECTORS["frames"]) - len(V1_FRAMES) == 2
+
+
+@pytest.mark.parametrize("row", V1_FRAMES, ids=_ids(V1_FRAMES))
+def test_builders_match_vectors(row):
+    assert _build(row) == bytes.fromhex(row["frame"])
+
+
+def _outcomes(out) -> list[dict]:
+    """One outcome per chunk: "garbage" progress reports inside an oversize chunk are not."""
+    res = []
+    for o in out:
+        if isinstance(o, BadFrame) and o.kind == "garbage":
+            continue
+        if isinstance(o, Frame):
+            res.append({"kind": "ok"})
+        else:
+            res.append({"kind": o.kind})
+    return res
+
+
+@pytest.mark.parametrize("row", VECTORS["streams"], ids=_ids(VECTORS["streams"]))
+def test_stream_outcomes_in_every_split(row):
+    data = bytes.fromhex(row["input"])
+    want = [{"kind": e["kind"]} for e in row["expect"]]
+    assert _outcomes(FrameDecoder().feed(data)) == want
+    # byte by byte
+    dec = FrameDecoder()
+    out = [o for b in data for o in dec.feed(bytes([b]))]
+    assert _outcomes(out) == want
+    # every split into two reads (all of them for short streams, a spread for long ones)
+    cuts = range(len(data) + 1) if len(data) < 600 else range(0, len(data) + 1, 97)
+    for cut in cuts:
+        dec = FrameDecoder()
+        assert _outcomes(dec.feed(data[:cut]) + dec.feed(data[cut:])) == want, cut
+
+
+def test_a_long_oversize_chunk_reports_its_progress():
+    row = next(r for r in VECTORS["streams"] if r["name"].startswith("oversize: 10000 bytes"))
+    out = FrameDecoder().feed(bytes.fromhex(row["input"]))
+    assert [o.kind for o in out if isinstance(o, BadFrame)] == ["oversize"] + ["garbage"] * 9
+
+
+@pytest.mark.parametrize("row", VECTORS["streams"], ids=_ids(VECTORS["streams"]))
+def test_stream_ok_payloads_match(row):
+    """Where the CRC passed, the decoded message is the vector's payload."""
+    out = [o for o in FrameDecoder().feed(bytes.fromhex(row["input"])) if not (isinstance(o, BadFrame) and o.kind == "garbage")]
+    for o, e in zip(out, row["expect"]):
+        if e["kind"] == "ok":
+            assert isinstance(o, Frame)
+            payload = bytes.fromhex(e["payload"])
+            again = FrameDecoder().feed(messages.frame(payload))
+            assert _fields(again[0].message) == _fields(o.message)
+        elif e["kind"] in ("malformed", "unknown-type"):
+            assert isinstance(o, BadFrame)
+            with pytest.raises(messages.MalformedPayload) if e["kind"] == "malformed" else _no_raise():
+                msg = messages.parse_payload(bytes.fromhex(e["payload"]))
+                assert isinstance(msg, messages.Unknown)
+
+
+class _no_raise:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_data_samples_are_unpacked_vectorised():
+    row = next(r for r in VECTORS["frames"] if r["name"].startswith("DATA 20 samples"))
+    msg = FrameDecoder().feed(bytes.fromhex(row["frame"]))[0].message
+    assert msg.t_us.dtype == np.uint32 and msg.adc.dtype == np.uint16
+    assert len(msg) == 20

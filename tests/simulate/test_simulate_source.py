@@ -1,0 +1,102 @@
+"""`sim:NAME`: real-time pacing under an injected clock, the device decoder, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from kneadback.cli import main
+from kneadback.clock import ManualClock
+from kneadback.errors import InputError
+from kneadback.model import DeviceInfo, LinkEvent, SampleBlock
+from kneadback.session import Session
+from kneadback.simulate.render import render
+from kneadback.simulate.scenario import load_scenario
+from kneadback.sources import open_source
+from kneadback.sources.base import SourceOptions
+
+
+def _drain(source, clock, step=0.05):
+    blocks, others = [], []
+    while not source.finished:
+        before = clock.now()
+        for item in source.read(step):
+            (blocks if isinstance(item, SampleBlock) else others).append((clock.now(), item))
+        assert clock.now() - before <= step + 1e-9  # read never waits longer than its timeout
+    return blocks, others
+
+
+def test_samples_come_in_real_time_under_a_manual_clock():
+    clock = ManualClock(100.0)
+    src = open_source("sim:steady", SourceOptions(clock=clock, speed=1.0, seed=2))
+    src.open()
+    blocks, _ = _drain(src, clock)
+    for now, block in blocks:
+        lag = (now - 100.0) - block.t_end
+        assert 0 <= lag < 0.08  # never early; late by at most a frame's latency and one read
+    assert clock.now() - 100.0 == pytest.approx(60.0, abs=0.1)
+
+
+def test_speed_and_session_duration():
+    clock = ManualClock()
+    src = open_source("sim:demo-session", SourceOptions(clock=clock, speed=10.0, seed=0))
+    status = Session(src, clock, duration=60.0).run()
+    assert status.t == pytest.approx(60.0, abs=0.1)
+    assert clock.now() == pytest.approx(6.0, abs=0.05)
+
+
+def test_the_source_delivers_the_rendering_through_the_device_decoder():
+    clock = ManualClock()
+    src = open_source("sim:frame-loss", SourceOptions(clock=clock, speed=50.0, seed=7))
+    src.open()
+    blocks, others = _drain(src, clock)
+    r = render(load_scenario("frame-loss"), seed=7)
+    adc = np.concatenate([b.adc for _, b in blocks])
+    t_us = np.concatenate([b.t_device_us for _, b in blocks])
+    assert np.array_equal(adc, r.adc[~r.lost]) and np.array_equal(t_us, r.t_us[~r.lost])
+    assert src.info is not None and src.info.source == "sim:frame-loss"
+    assert any(isinstance(i, LinkEvent) for _, i in others)
+    assert isinstance(others[0][1], DeviceInfo)
+
+
+def test_a_disconnect_is_reported_like_a_serial_port_does():
+    clock = ManualClock()
+    src = open_source("sim:disconnect", SourceOptions(clock=clock, speed=20.0))
+    src.open()
+    _, others = _drain(src, clock)
+    kinds = [i.kind for _, i in others if isinstance(i, LinkEvent)]
+    assert kinds.index("disconnected") < kinds.index("reconnected") < kinds.index("reset")
+    when = {i.kind: now for now, i in others if isinstance(i, LinkEvent)}
+    assert when["reconnected"] - when["disconnected"] == pytest.approx(4.0 / 20.0, abs=0.01)
+
+
+def test_sim_alone_is_the_demo_session_and_bad_names_are_input_errors():
+    src = open_source("sim", SourceOptions(clock=ManualClock()))
+    assert src.scenario.name == "demo-session"
+    with pytest.raises(InputError, match="unknown scenario"):
+        open_source("sim:nope", SourceOptions(clock=ManualClock()))
+
+
+def test_simulate_command_writes_csv_and_truth(tmp_path, capsys):
+    assert main(["simulate", "static-hold", "--out", str(tmp_path), "--seed", "3"]) == 0
+    rows = (tmp_path / "static-hold.csv").read_text().splitlines()
+    assert rows[0] == "time_s,adc"
+    r = render(load_scenario("static-hold"), seed=3)
+    assert len(rows) == len(r.t) + 1
+    data = np.loadtxt(tmp_path / "static-hold.csv", delimiter=",", skiprows=1)
+    assert np.array_equal(data[:, 1].astype(int), r.adc) and np.allclose(data[:, 0], r.t, atol=1e-6)
+    truth = json.loads((tmp_path / "static-hold.truth.json").read_text())
+    assert truth == json.loads(json.dumps(r.truth.to_dict()))
+    assert len(truth["holds"]) == 1
+
+
+def test_simulate_list_and_errors(tmp_path, capsys):
+    assert main(["simulate", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "demo-session" in out and "steady" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('description = "x"\n[[phase]]\nkind = "strokes"\nduration_s = -1\n')
+    assert main(["simulate", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "phase[0].duration_s" in err and str(bad) in err
+    assert main(["simulate"]) == 2

@@ -1,0 +1,149 @@
+"""Link faults made to happen: a wrong baud rate, garbage bursts, half frames, through a Session."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+
+from kneadback.clock import ManualClock
+from kneadback.model import SampleBlock
+from kneadback.protocol.stream import DeviceStream
+from kneadback.session import LinkStatus, Session, Sink
+from kneadback.sources.base import Source, SourceItem
+from kneadback.ui.terminal import TerminalView
+from protocol.fake_device import FakeBoard, flatten
+
+
+def uart_at_wrong_baud(data: bytes, tx_baud: int, rx_baud: int) -> bytes:
+    """What a receiver at `rx_baud` reads from 8N1 bytes sent at `tx_baud`. A byte whose stop
+    bit is missing (a framing error) reads as 0x00, as a Linux tty delivers it by default."""
+    bits = np.ones(len(data) * 10 + 20, dtype=np.uint8)
+    for i, byte in enumerate(data):
+        k = i * 10
+        bits[k] = 0  # start bit
+        bits[k + 1 : k + 9] = [(byte >> j) & 1 for j in range(8)]
+    ratio = tx_baud / rx_baud  # tx bits per rx bit
+    out = bytearray()
+    pos = 0.0
+    n = len(bits)
+    while pos < n - 10 * ratio:
+        if bits[int(pos)] == 1:
+            pos += ratio / 8  # idle: look again a little later
+            continue
+        sample = [bits[min(n - 1, int(pos + (j + 0.5) * ratio))] for j in range(10)]
+        value = sum(int(b) << j for j, b in enumerate(sample[1:9]))
+        out.append(value if sample[9] == 1 else 0)
+        pos += 10 * ratio
+    return bytes(out)
+
+
+class BytesSource(Source):
+    """Plays given byte chunks through a DeviceStream, one chunk a read, at 50 chunks a second."""
+
+    def __init__(self, chunks: list[bytes], clock: ManualClock) -> None:
+        super().__init__("bytes")
+        self.chunks = list(chunks)
+        self.clock = clock
+        self.stream = DeviceStream("bytes")
+
+    def _open(self) -> None:
+        pass
+
+    def _close(self) -> None:
+        pass
+
+    def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        if not self.chunks:
+            self.finished = True
+            return self.stream.flush(self.clock.now())
+        self.clock.advance(0.02)
+        return self.stream.feed(self.chunks.pop(0), self.clock.now())
+
+
+def board_bytes(seconds: float) -> tuple[bytes, FakeBoard]:
+    b = FakeBoard()
+    return b.hello() + b.frames(int(seconds * 50)), b
+
+
+def test_wrong_baud_rate_invents_no_samples_and_is_counted():
+    wire, _ = board_bytes(20)
+    for rx in (9600, 57600, 230400):
+        garbled = uart_at_wrong_baud(wire, 115200, rx)
+        s = DeviceStream("x")
+        out = s.feed(garbled, 0.0)
+        t, adc, *_ = flatten(out)
+        assert len(adc) == 0, rx  # no CRC-valid frame comes out of it
+        assert sum(s.counts.values()) > 10, rx
+
+
+def test_the_uart_model_is_right_at_the_right_baud():
+    wire, b = board_bytes(1)
+    assert uart_at_wrong_baud(wire, 115200, 115200) == wire
+
+
+def _run_session(chunks: list[bytes]) -> tuple[Session, list[tuple[float, bool, int]], str]:
+    clock = ManualClock()
+    out = io.StringIO()
+    view = TerminalView(clock, out, tty=False)
+    statuses: list[tuple[float, bool, int]] = []
+
+    class Watch(Sink):
+        def on_status(self, st: LinkStatus) -> None:
+            statuses.append((st.t, st.noisy, st.errors))
+
+    session = Session(BytesSource(chunks, clock), clock, sinks=[view, Watch()])
+    session.run()
+    return session, statuses, out.getvalue()
+
+
+def test_noisy_line_says_noisy_connection_and_recovers():
+    rng = random.Random(7)
+    b = FakeBoard()
+    chunks = [b.hello()]
+    for second in range(30):
+        for _ in range(50):
+            frame = b.data()
+            if 10 <= second < 15:  # five seconds of a flaky cable: bursts and cut frames
+                r = rng.random()
+                if r < 0.3:
+                    frame = bytes(rng.randrange(256) for _ in range(rng.randrange(5, 60))) + frame
+                elif r < 0.5:
+                    frame = frame[: len(frame) // 2]
+            chunks.append(frame)
+    session, statuses, text = _run_session(chunks)
+    st = session.status
+    noisy_times = [t for t, noisy, _ in statuses if noisy]
+    assert noisy_times and 10 <= min(noisy_times) <= 12 and max(noisy_times) < 27
+    assert not st.noisy  # it recovered
+    assert st.errors == sum(v for k, v in st.errors_by_kind.items()) > 50
+    assert "noisy connection" in text
+    assert st.samples + st.lost == 30 * 200  # every sample either arrived or is counted lost
+
+
+def test_garbage_bursts_and_half_frames_never_crash_and_lose_nothing_clean():
+    rng = random.Random(11)
+    b = FakeBoard()
+    good = bytearray(b.hello())
+    delivered = []
+    for i in range(2000):
+        r = rng.random()
+        if r < 0.05:
+            good += bytes(rng.randrange(256) for _ in range(rng.randrange(1, 600))) + b"\x00"
+        elif r < 0.08:
+            good += b.data()[:7] + b"\x00"  # half a frame (never delivered), then the line recovers
+            continue
+        good += b.data()
+        delivered += b.sent[-4:]
+    s = DeviceStream("x")
+    out = []
+    pos = 0
+    while pos < len(good):
+        n = rng.randrange(1, 3000)
+        out += s.feed(bytes(good[pos : pos + n]), pos / 6400)
+        pos += n
+    t, adc, *_ = flatten(out)
+    assert adc.tolist() == delivered
+    assert s.counts["oversize"] > 0 and s.counts["cobs"] + s.counts["crc"] + s.counts["truncated"] > 0
+    assert all(isinstance(i, SampleBlock) or hasattr(i, "type") for i in out)

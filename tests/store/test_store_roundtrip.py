@@ -1,0 +1,120 @@
+"""Record → replay gives the same blocks, the same events and the same cues, in the same order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from kneadback.clock import ManualClock
+from kneadback.model import Marker, Rating, SpotChanged
+from kneadback.session import Session
+from kneadback.sources.replay import ReplaySource
+from kneadback.store.db import Store
+from kneadback.store.reader import open_session
+from kneadback.store.recorder import Recorder
+
+from .fakes import Collect, FakeCoach, FakeEngine, FakeSource, make_blocks
+
+
+def record_live(seconds: float = 20.0, seed: int = 1) -> tuple[int, Collect]:
+    clock = ManualClock(1000.0)
+    source = FakeSource(make_blocks(seconds, seed), clock)
+    live = Collect()
+    recorder = Recorder(clock=clock, source="fake:wave", spot="left calf", wall_start=1_700_000_000.0)
+    session = Session(source, clock, analyzer=FakeEngine(), coach=FakeCoach(), sinks=[recorder, live])
+    session.open()
+    steps = 0
+    try:
+        while not session.done:
+            session.step()
+            steps += 1
+            if steps == 40:
+                session.submit(Rating(t=session.now, value=7, spot="left calf", force_n=31.5))
+            elif steps == 90:
+                session.submit(Marker(t=session.now, label="felt a release"))
+            elif steps == 150:
+                session.submit(SpotChanged(t=session.now, spot="right trapezius"))
+                session.submit(Rating(t=session.now, value=5, spot="right trapezius", force_n=20.0))
+    finally:
+        session.close()
+    return recorder.session_id, live
+
+
+def replay(session_id: int, speed: float = 1.0, start: float = 0.0) -> Collect:
+    clock = ManualClock(5.0)
+    out = Collect()
+    source = ReplaySource(open_session(session_id), clock, speed=speed, start=start)
+    Session(source, clock, analyzer=FakeEngine(), coach=FakeCoach(), sinks=[out]).run()
+    return out
+
+
+def _dicts(events) -> list[dict]:
+    return [e.to_dict() for e in events]
+
+
+@pytest.mark.parametrize("speed", [1.0, 7.5, math.inf])
+def test_store_replay_gives_the_same_events_and_cues(speed):
+    sid, live = record_live()
+    again = replay(sid, speed)
+    assert any(e.type == "cue" and e.kind == "ease-off" for e in live.events)  # the ratings reached the coach
+    assert _dicts(again.events) == _dicts(live.events)
+    assert len(again.blocks) == len(live.blocks)
+    for a, b in zip(again.blocks, live.blocks):
+        assert np.array_equal(a.t, b.t) and np.array_equal(a.adc, b.adc)
+        assert np.array_equal(a.t_device_us, b.t_device_us)
+        assert (a.first_index, a.lost, a.t_arrival) == (b.first_index, b.lost, b.t_arrival)
+    assert again.infos == live.infos
+
+
+def test_store_session_row_holds_counts_and_summary():
+    sid, live = record_live(10.0)
+    with Store.open(readonly=True) as store:
+        row = store.session(sid)
+    assert row.samples == sum(len(b) for b in live.blocks)
+    assert row.lost == sum(b.lost for b in live.blocks)
+    assert row.duration_s == live.blocks[-1].t_end
+    assert row.ended_at is not None and row.device["board"] == "fake"
+    assert row.summary["ratings"] == 1 and row.summary["markers"] == 1
+    assert row.summary["spots"] == ["left calf"]
+
+
+def test_store_replay_from_a_time_skips_earlier_samples_but_keeps_the_spot():
+    sid, live = record_live()
+    out = replay(sid, math.inf, start=12.0)
+    assert out.blocks[0].t_end >= 12.0 and out.blocks[0].t[0] <= 12.0 + 0.2
+    spots = [e for e in out.events if e.type == "spot"]
+    assert spots and spots[0].spot == "right trapezius"  # spot chosen before 12 s still applies
+    assert not any(e.type == "error" and e.t < 12.0 for e in out.events)
+
+
+def test_store_seek_restarts_delivery_with_a_reset():
+    sid, _live = record_live(10.0)
+    clock = ManualClock()
+    src = ReplaySource(open_session(sid), clock, speed=1.0)
+    src.open()
+    got = []
+    while not got or not any(hasattr(i, "adc") for i in got):
+        got = src.read()
+    src.seek(7.0)
+    items = src.read()
+    assert items[0] == src.info and items[1].kind == "reset"
+    first_block = next(i for i in items if hasattr(i, "adc"))
+    assert first_block.t_end >= 7.0 and first_block.t[0] <= 7.2
+    src.close()
+
+
+def test_store_replay_is_paced_by_the_clock():
+    sid, live = record_live(6.0)
+    clock = ManualClock()
+    src = ReplaySource(open_session(sid), clock, speed=2.0)
+    src.open()
+    while not src.finished:
+        for item in src.read(0.05):
+            if hasattr(item, "adc"):
+                # a block is handed over once the clock reaches its last sample, not before
+                assert item.t_end <= clock.now() * 2.0 + 1e-9
+                assert item.t_end >= (clock.now() - 0.06) * 2.0
+    assert clock.now() * 2.0 == pytest.approx(live.blocks[-1].t_end, abs=0.15)
+    src.close()

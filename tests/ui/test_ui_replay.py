@@ -1,0 +1,131 @@
+"""The replay view: a recorded session played through the same window, with working controls."""
+
+from __future__ import annotations
+
+import pytest
+from pyqtgraph.Qt import QtCore
+
+from kneadback.clock import ManualClock
+from kneadback.coach.coach import Coach
+from kneadback.engine.engine import Engine
+from kneadback.session import Session
+from kneadback.sources import open_source
+from kneadback.sources.base import SourceOptions
+from kneadback.sources.replay import ReplaySource
+from kneadback.store.db import Store
+from kneadback.store.reader import open_recording
+from kneadback.store.recorder import Recorder
+from kneadback.ui.dashboard.replay import PlaybackClock, ReplayController
+from kneadback.ui.dashboard.window import DashboardWindow
+
+from .conftest import STEP_S
+
+K = QtCore.Qt.Key
+SCENARIO = """description = "two bouts"
+[device]
+rate_hz = 200
+[user]
+rate_hz = 1.0
+force_n = 20.0
+[[spots]]
+name = "left calf"
+force_at_7 = 20.0
+[[phase]]
+kind = "rest"
+duration_s = 3
+[[phase]]
+kind = "strokes"
+duration_s = 30
+[[phase]]
+kind = "rest"
+duration_s = 20
+[[phase]]
+kind = "strokes"
+duration_s = 30
+[[phase]]
+kind = "rest"
+duration_s = 4
+"""
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> str:
+    """A database holding one session of the scenario above, recorded through the live pipeline."""
+    tmp = tmp_path_factory.mktemp("replay")
+    path = tmp / "two-bouts.toml"
+    path.write_text(SCENARIO)
+    clock = ManualClock()
+    source = open_source(f"sim:{path}", SourceOptions(clock=clock, speed=50.0))
+    store = Store.open(tmp / "sessions.sqlite3")
+    recorder = Recorder(store, clock=clock, source=source.spec, spot="left calf")
+    Session(source, clock, analyzer=Engine(), coach=Coach(spot="left calf"), sinks=[recorder]).run()
+    store.close()
+    return str(tmp / "sessions.sqlite3")
+
+
+def _replay_window(qtbot, recording: str):
+    base = ManualClock()
+    play = PlaybackClock(base)
+    source = ReplaySource(open_recording(recording), clock=play)
+    starts = [e.data["start"] for e in source.recording.events if e.type == "bout-start"]
+    controller = ReplayController(source, play, starts, coach_factory=lambda: Coach(spot="left calf"))
+    session = Session(source, base, analyzer=Engine(), coach=Coach(spot="left calf"))
+    window = DashboardWindow(session, base, replay=controller)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    window.start(timers=False)
+
+    def run(seconds: float) -> None:
+        for _ in range(round(seconds / STEP_S)):
+            base.advance(STEP_S)
+            window.pump()
+        window.redraw()
+
+    return window, controller, source, run
+
+
+def test_replay_plays_pauses_changes_speed_and_seeks(qtbot, recorded):
+    w, ctl, src, run = _replay_window(qtbot, recorded)
+    assert len(ctl.bout_starts) == 2
+    run(6.0)
+    assert 5.5 <= w.feed.newest_t <= 6.1
+    assert w.feed.strokes.total >= 1
+    ctl.set_speed(4.0)
+    run(2.0)
+    assert 13.5 <= w.feed.newest_t <= 14.1
+    assert ctl.speed_box.currentText() == "4×"
+    qtbot.keyClick(w, K.Key_Space)  # pause
+    t_paused = w.feed.newest_t
+    run(3.0)
+    assert w.feed.newest_t == t_paused and "play" in ctl.play_button.text()
+    qtbot.keyClick(w, K.Key_Space)
+    # drag the slider to 60 s: the picture restarts there
+    ctl.slider.setSliderDown(True)
+    ctl.slider.setValue(600)
+    ctl.slider.setSliderDown(False)
+    run(1.0)
+    assert 60.0 <= w.feed.newest_t <= 64.5
+    t_strokes, _ = w.feed.strokes.latest()
+    assert len(t_strokes) == 0 or t_strokes.min() >= 59.0  # nothing from before the seek
+    assert abs(ctl.slider.value() / 10.0 - src.position) < 0.2
+    # jumps between bouts
+    qtbot.keyClick(w, K.Key_BracketLeft)
+    assert src.position == pytest.approx(ctl.bout_starts[1] - 1.0)
+    qtbot.keyClick(w, K.Key_BracketLeft)
+    assert src.position == pytest.approx(max(0.0, ctl.bout_starts[0] - 1.0))
+    run(0.5)
+    assert w.feed.newest_t < ctl.bout_starts[0] + 1.0
+    before = src.position
+    qtbot.keyClick(w, K.Key_Right)
+    assert src.position == pytest.approx(before + 5.0)
+
+
+def test_replay_stays_open_and_paused_at_the_end(qtbot, recorded):
+    w, ctl, src, run = _replay_window(qtbot, recorded)
+    ctl.seek(src.duration - 1.0)
+    run(2.0)
+    assert src.finished and not w.is_finished and not ctl.playing
+    ctl.play()  # from the end: starts over
+    run(1.0)
+    assert w.feed.newest_t < 2.0 and ctl.playing

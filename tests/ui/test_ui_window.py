@@ -1,0 +1,152 @@
+"""The live window, driven by the simulated source on a manual clock through the real engine
+and coach: the widgets update, every sample arrives, the keys act, the colours follow."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyqtgraph.Qt import QtCore
+
+from kneadback.model import Marker, Rating, SpotChanged
+from kneadback.ui.dashboard.zones import COLOURS
+
+K = QtCore.Qt.Key
+
+
+def test_widgets_update_from_the_stream(rig):
+    r = rig(rate_hz=1.0, force_n=20.0, seconds=40.0)
+    w = r.window
+    r.run(12.0)
+    feed, status = w.feed, w.session.status
+    assert feed.samples == status.samples > 2000  # every sample reached the dashboard
+    assert feed.strokes.total >= 9  # the engine's strokes are marked on the trace
+    assert w.rate_tile.value is not None and 50 <= w.rate_tile.value <= 70
+    assert w.rate_tile.zone == "on"
+    assert w.pressure_tile.value is not None and 10 < w.pressure_tile.value < 35
+    assert w.trace.drawn_points > 100
+    t_plot = w.trace.getPlotItem().viewRange()[0]
+    assert t_plot[1] == feed.newest_t and t_plot[1] - t_plot[0] == 10.0
+    x, y = w.trace.peaks.getData()
+    assert len(x) >= 8 and np.all(x >= t_plot[0])
+    assert "connected" in w.status_label.text() and "200 Hz" in w.status_label.text()
+    assert len(w.history.curve.getData()[0]) >= 5
+
+
+def test_stepping_never_draws_and_drawing_is_cheap_when_idle(rig):
+    r = rig()
+    w = r.window
+    r.run(3.0)
+    paints = [t.paints for t in w.tiles]
+    frames = w.frames
+    r.run(3.0, redraw=False)  # data flows, nothing is drawn
+    assert w.frames == frames
+    assert w.feed.samples == w.session.status.samples
+    w.redraw()
+    w.redraw()  # nothing new: the tiles are not repainted again
+    qapp = QtCore.QCoreApplication.instance()
+    qapp.processEvents()
+    after = [t.paints for t in w.tiles]
+    w.redraw()
+    qapp.processEvents()
+    assert [t.paints for t in w.tiles] == after
+    assert after != paints or w.frames == frames + 3
+
+
+def test_rating_keys_submit_ratings_paired_with_force(rig, qtbot):
+    r = rig(force_n=22.0)
+    w = r.window
+    r.run(8.0)
+    qtbot.keyClick(w, K.Key_7)
+    r.run(0.1)
+    assert isinstance(w.feed.rating, Rating)
+    assert w.feed.rating.value == 7 and w.feed.rating.spot == "left calf"
+    assert w.feed.rating.force_n is not None and 10 < w.feed.rating.force_n < 40
+    assert w.coach.state.ratings == 1
+    qtbot.keyClick(w, K.Key_T)
+    r.run(0.1)
+    assert w.feed.rating.value == 10
+    assert "rated 10/10" in w.status_label.text()
+
+
+def test_mute_metronome_marker_fullscreen_keys(rig, qtbot):
+    r = rig()
+    w = r.window
+    r.run(2.0)
+    qtbot.keyClick(w, K.Key_M)
+    assert w.coach.mute is True
+    qtbot.keyClick(w, K.Key_M)
+    assert w.coach.mute is False
+    assert w.coach.metronome == "auto"
+    qtbot.keyClick(w, K.Key_K)
+    assert w.coach.metronome == "on"
+    qtbot.keyClick(w, K.Key_K)
+    qtbot.keyClick(w, K.Key_K)
+    assert w.coach.metronome == "auto"
+    qtbot.keyClick(w, K.Key_B)
+    r.run(0.1)
+    assert len(w.feed.markers) == 1 and isinstance(w.feed.markers[0], Marker)
+    assert w.trace.markers[0].isVisible()
+    qtbot.keyClick(w, K.Key_F)
+    assert w.windowState() & QtCore.Qt.WindowState.WindowFullScreen
+    qtbot.keyClick(w, K.Key_F)
+    assert not w.windowState() & QtCore.Qt.WindowState.WindowFullScreen
+    assert "M</b> mute" in w.keys_label.text() and "0–9, T=10" in w.keys_label.text()
+
+
+def test_spot_key_opens_a_picker_and_the_choice_reaches_the_coach(rig, qtbot):
+    r = rig()
+    w = r.window
+    r.run(1.0)
+    qtbot.keyClick(w, K.Key_P)
+    assert w.spot_dialog.isVisible()
+    w.spot_dialog.setTextValue("right shoulder")
+    w.spot_dialog.accept()
+    r.run(0.1)
+    assert w.spot == "right shoulder" and w.coach.spot == "right shoulder"
+    assert w.feed.spot == "right shoulder"
+    assert w.bouts_tile.spot == "right shoulder"
+    assert isinstance(SpotChanged(0.0, "x"), SpotChanged)
+
+
+def test_space_starts_and_stops_a_manual_bout(rig, qtbot):
+    r = rig(rate_hz=1.0, seconds=60.0)
+    w = r.window
+    r.run(3.0)
+    qtbot.keyClick(w, K.Key_Space)  # manual: the engine's bouts no longer count
+    r.run(0.1)
+    assert w.bouts.auto is False and w.coach.state.bout_active
+    r.run(12.0)
+    assert w.countdown_tile.left is not None and 15 < w.countdown_tile.left < 20
+    assert w.countdown_tile.zone == "on"
+    qtbot.keyClick(w, K.Key_Space)
+    r.run(0.2)
+    assert not w.coach.state.bout_active
+    assert w.feed.bouts and w.feed.bouts[-1].strokes >= 10
+    qtbot.keyClick(w, K.Key_A)
+    r.run(0.1)
+    assert w.bouts.auto is True
+    assert "bouts auto" in w.status_label.text()
+
+
+def test_colours_follow_the_targets_in_the_running_window(rig):
+    slow = rig(rate_hz=0.5, force_n=20.0, seconds=30.0)
+    slow.run(12.0)
+    assert slow.window.rate_tile.zone == "off"  # 30/min against 50–70
+    fast = rig(rate_hz=1.4, force_n=20.0, seconds=30.0)
+    fast.run(8.0)
+    assert fast.window.rate_tile.zone in ("near", "off")  # 84/min
+    good = rig(rate_hz=1.0, force_n=20.0, seconds=30.0)
+    good.run(8.0)
+    tile = good.window.rate_tile
+    assert tile.zone == "on"
+    img = tile.grab().toImage()
+    centre = img.pixelColor(12, img.height() // 2).name()  # the tile's fill, left of the digits
+    assert centre == COLOURS["on"]
+
+
+def test_screenshot_on_finish(rig, tmp_path):
+    r = rig(seconds=3.0)
+    w = r.window
+    w.screenshot = tmp_path / "docs" / "shot.png"
+    r.run(5.0)
+    assert w.is_finished  # the scenario ended
+    assert w.screenshot.stat().st_size > 10_000
