@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     mods = [importlib.import_module(f"kneadback.commands.{m.name}") for m in pkgutil.iter_modules(commands.__path__)]
     for mod in sorted((m for m in mods if hasattr(m, "register")), key=lambda m: (m.ORDER, m.__name__)):
-        name = mod.__name__.rsplit(".", 1)[1].replace("_", "-")
+        name = mod.__name__.rsplit(".", 1)[1].rstrip("_").replace("_", "-")  # import_ → import
         mod.register(sub.add_parser(name, help=mod.HELP, description=mod.HELP))
     return parser
 

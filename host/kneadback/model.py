@@ -86,7 +86,7 @@ class DeviceStatus:
 class LinkEvent:
     """Trouble or news on the link: a bad frame, garbage, a disconnect, a reconnect.
 
-    `kind` is one of: "crc", "cobs", "truncated", "garbage", "unknown-type", "malformed",
+    `kind` is one of: "crc", "cobs", "truncated", "oversize", "garbage", "unknown-type", "malformed",
     "disconnected", "reconnected", "reset", "text-parse". `count` says how many of them
     (e.g. garbage bytes); `detail` is a short human text.
     """

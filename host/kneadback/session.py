@@ -162,10 +162,11 @@ class Session:
             return False
         if self.status.t >= self.duration:
             return True
-        # a source that sends nothing must not keep us forever
+        # a source that sends nothing must not keep us forever (2 s of grace on the clock, not
+        # scaled by the speed: a fast replay that lags a little must still run to the end)
         if self._t0_clock is not None:
-            waited = (self.clock.now() - self._t0_clock) * self.source.speed
-            return waited >= self.duration + 2.0
+            waited = self.clock.now() - self._t0_clock
+            return waited >= self.duration / self.source.speed + 2.0
         return False
 
     # --- running -----------------------------------------------------------------------
@@ -199,7 +200,9 @@ class Session:
                 self.status.device_dropped = item.dropped
                 self._emit([item])
             elif isinstance(item, (Rating, Marker, SpotChanged)):
-                self._emit([item])  # recorded user input, replayed at its place in the stream
+                # user input from the source (a simulated user, a replay), at its place in the stream
+                prepare = getattr(self.coach, "prepare_input", None)
+                self._emit([prepare(item) if prepare else item])
         self._drain_inbox()
         self._report_status()
 

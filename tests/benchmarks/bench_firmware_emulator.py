@@ -2,7 +2,8 @@
 
     python3 tests/benchmarks/bench_firmware_emulator.py [--seconds S] [--steps N]
 
-- unpaced: emulated seconds per wall second (device timestamps / wall time);
+- unpaced: emulated seconds per wall second (device timestamps / wall time), and per CPU
+  second of the harness, which does not depend on how busy the machine is;
 - paced 1x: samples per wall second and the harness's CPU use;
 - step latency at 1x: from writing a new count to the harness (live ADC) to the host holding
   the first sample with it (pyserial + DeviceStream), over N steps.
@@ -16,6 +17,7 @@ import os
 import time
 
 import numpy as np
+
 from kneadback.model import SampleBlock
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.emulated import Harness
@@ -85,6 +87,7 @@ def main() -> None:
     args = ap.parse_args()
     ratio, rate, cpu = run(math.inf, args.seconds)
     print(f"unpaced: {ratio:.2f}x real time ({rate:.0f} samples/s at 200 Hz), harness CPU {100 * cpu:.0f} % of a core")
+    print(f"unpaced, per CPU second of the harness (what a free core gives): {ratio / cpu:.1f}x real time")
     ratio, rate, cpu = run(1.0, args.seconds)
     print(f"paced 1x: {ratio:.4f}x real time, {rate:.1f} samples/s, harness CPU {100 * cpu:.0f} % of a core")
     lat = latency(args.steps) * 1000

@@ -12,7 +12,6 @@ import random
 import time
 
 import numpy as np
-
 from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.protocol.decoder import FrameDecoder
 from kneadback.protocol.messages import frame_data, frame_hello

@@ -7,9 +7,9 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
-
 from kneadback import cli
 from kneadback.clock import ManualClock
 from kneadback.model import DeviceInfo, LinkEvent
@@ -32,10 +32,8 @@ def start_writing(port: FakePort, data: bytes):
     def write():
         try:
             port.write(data)
-        except OSError:
+        except OSError:  # the port closed under the writer: the test is over
             pass
-
-    import threading
 
     th = threading.Thread(target=write, daemon=True)
     th.start()
@@ -228,3 +226,42 @@ def test_live_help_lists_the_options(capsys):
     out = capsys.readouterr().out
     for flag in ("--source", "--no-gui", "--duration", "--jsonl", "--speed", "--seed", "--baud", "--rate"):
         assert flag in out
+
+
+def test_live_view_through_an_unplug_and_replug(port):
+    """The terminal view says the device went away, waits, and carries on when it is back."""
+    b = FakeBoard()
+    start_writing(port, b.hello() + b.frames(30 * 50))  # 30 s of data, written as it is read
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kneadback", "live", "--source", str(port.path), "--no-gui", "--duration", "45"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[str] = []
+
+    def wait_for(text: str) -> None:
+        for line in proc.stdout:
+            seen.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"{text!r} never shown: {seen[-5:]}")
+
+    try:
+        wait_for("lost 0")  # a status line: the session runs
+        port.unplug()
+        wait_for("device disconnected, waiting…")
+        port.plug()
+        wait_for("device reconnected")
+        b.index += 40 * 200  # the board kept sampling meanwhile: those samples never came
+        b.seq += 40 * 50
+        port.write(b.frames(25 * 50))
+        out, err = proc.communicate(timeout=60)
+        seen += out.splitlines()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    last = [line for line in seen if " Hz | " in line][-1]
+    assert "lost 0" not in last and "errors" in last  # the gap is counted as lost samples

@@ -2,7 +2,7 @@
 
 End to end: the very .hex that `make -C firmware` builds, ADC counts rendered by the simulator,
 the harness `kb-emu`, pyserial, `DeviceStream`, and the analysis engine. The emulator runs
-unpaced (about 4-5x real time) except for the latency test, which needs the wall clock.
+unpaced (up to about 7x real time) except for the latency test, which needs the wall clock.
 Needs gcc-avr, avr-libc, arduino-core-avr, simavr and libsimavr-dev (CI installs them).
 """
 
@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, Stroke
 from kneadback.protocol.messages import frame
 from kneadback.sources import open_source

@@ -57,19 +57,28 @@ def test_firmware_hex_builds_warning_free_and_fits_the_atmega328p():
     assert 0 < ram <= RAM_BYTES - STACK_RESERVE
     hex_lines = (FW / "build" / "kneadback.hex").read_text().splitlines()
     assert hex_lines[0].startswith(":") and hex_lines[-1] == ":00000001FF"
-    data = sum(int(line[1:3], 16) for line in hex_lines if line[7:9] == "00")
-    assert data == flash  # the .hex holds exactly the program avr-size counted
+    program = hex_bytes(FW / "build" / "kneadback.hex")
+    assert len(program) == flash  # the .hex holds exactly the program avr-size counted
+    assert b"uno" in program
+
+
+def hex_bytes(path: Path) -> bytes:
+    """The program bytes of an Intel HEX file."""
+    return b"".join(bytes.fromhex(line[9:-2]) for line in path.read_text().splitlines() if line[7:9] == "00")
 
 
 @needs_avr
-def test_firmware_compile_time_constants_can_be_overridden(tmp_path):
+def test_firmware_builds_for_the_nano_with_other_constants(tmp_path):
     done = subprocess.run(
-        ["make", "-C", str(FW), f"BUILD={tmp_path}", "KB_BAUD=250000", "KB_DIVIDER_OHMS=4700", "firmware"],
+        ["make", "-C", str(FW), f"BUILD={tmp_path}", "BOARD=ARDUINO_AVR_NANO"]
+        + ["KB_BAUD=250000", "KB_DIVIDER_OHMS=4700", "firmware"],
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "-DKB_BAUD=250000" in done.stdout and "-DKB_DIVIDER_OHMS=4700" in done.stdout
+    program = hex_bytes(tmp_path / "kneadback.hex")
+    assert b"nano" in program and b"uno" not in program  # the board name HELLO reports
 
 
 def test_firmware_vectors_are_generated_and_complete():

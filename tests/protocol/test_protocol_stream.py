@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
 from kneadback.protocol.stream import DETECT_LIMIT, DeviceStream, detect_mode
 
@@ -119,6 +119,7 @@ def test_rate_is_estimated_and_info_requested_without_hello():
     assert not s.needs_info and s.info.rate_source == "device"
 
 
+@functools.lru_cache(maxsize=None)
 def _noisy_wire(seed: int):
     """A line with garbage, cut frames, lost frames, a status and a reset. Returns the bytes
     and the samples a receiver can get: those of whole frames right after a delimiter."""
@@ -143,7 +144,7 @@ def _noisy_wire(seed: int):
         wire += b.data()
         if whole_after_delimiter:
             receivable += b.sent[-b.per_frame :]
-    return bytes(wire), receivable
+    return bytes(wire), tuple(receivable)
 
 
 @FAST
@@ -172,12 +173,12 @@ def test_noisy_line_uses_only_good_frames():
         s, out = feed_all(wire, step=37)
         t, adc, idx, lost, events = flatten(out)
         # exactly the samples of whole frames; cut frames and garbage are counted, never used
-        assert adc.tolist() == receivable
+        assert adc.tolist() == list(receivable)
         assert sum(s.counts.values()) > 0
         assert np.all(np.diff(t) > 0)
 
 
-@pytest.mark.parametrize("drift", [0.01, -0.01, 0.004])
+@pytest.mark.parametrize("drift", [0.01, -0.01])
 def test_clock_drift_is_estimated_so_time_does_not_slide(drift):
     """Twenty minutes of a device clock running up to 1 % off: session time keeps up with the
     host (uncorrected, it would be 12 s off)."""
@@ -278,3 +279,16 @@ def test_endless_garbage_keeps_memory_bounded():
         s.feed(bytes(rng.randrange(1, 256) for _ in range(1000)), 0.0)
         assert len(s._head) == 0 and len(s._decoder._buf) <= 256
     assert s.mode == "binary"
+
+
+@FAST
+@given(st.binary(max_size=3000), st.integers(1, 300), st.sampled_from([None, 50.0]))
+def test_any_bytes_never_raise_and_any_chunking_agrees(junk, step, rate):
+    whole = DeviceStream("x", declared_rate=rate)
+    a = flatten(whole.feed(junk, 0.0) + whole.flush(0.0))
+    parts = DeviceStream("x", declared_rate=rate)
+    out = [i for k in range(0, len(junk), step) for i in parts.feed(junk[k : k + step], 0.0)]
+    b = flatten(out + parts.flush(0.0))
+    np.testing.assert_array_equal(a[1], b[1])
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[3] == b[3] and a[4] == b[4]

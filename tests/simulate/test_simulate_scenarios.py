@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from kneadback.errors import InputError
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import SIGNALS_DIR, list_scenarios, load_scenario

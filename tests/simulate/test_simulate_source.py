@@ -1,10 +1,10 @@
 """`sim:NAME`: real-time pacing under an injected clock, the device decoder, the CLI."""
 
+import itertools
 import json
 
 import numpy as np
 import pytest
-
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError
@@ -100,3 +100,34 @@ def test_simulate_list_and_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "phase[0].duration_s" in err and str(bad) in err
     assert main(["simulate"]) == 2
+
+
+def test_the_simulated_user_rates_and_moves_at_the_truth_times():
+    from kneadback.model import Rating, SpotChanged
+
+    clock = ManualClock()
+    src = open_source("sim:demo-session", SourceOptions(clock=clock, speed=100.0, seed=1))
+    src.open()
+    _, others = _drain(src, clock)
+    truth = src.rendering.truth
+    ratings = [i for _, i in others if isinstance(i, Rating)]
+    moves = [i for _, i in others if isinstance(i, SpotChanged)]
+    assert [(r.t, r.value, r.spot) for r in ratings] == [(r.t, r.value, r.spot) for r in truth.ratings]
+    assert all(r.force_n is None for r in ratings)  # the coach pairs it with the strokes
+    assert [(m.t, m.spot) for m in moves] == [(s.start, s.spot) for s in truth.spots[1:]]
+    for now, item in others:
+        if isinstance(item, (Rating, SpotChanged)):
+            assert now * 100.0 >= item.t - 1e-6  # not before its time
+
+
+def test_a_host_that_fell_behind_catches_up_in_slices():
+    clock = ManualClock()
+    src = open_source("sim:steady", SourceOptions(clock=clock))
+    src.open()
+    clock.advance(10.0)  # the host stalled for 10 s
+    ends = []
+    for _ in range(6):
+        blocks = [i for i in src.read(0.05) if isinstance(i, SampleBlock)]
+        ends.append(max(b.t_end for b in blocks))
+    assert ends[0] < 0.3 and all(0.2 < b - a < 0.3 for a, b in itertools.pairwise(ends))
+    assert clock.now() == 10.0  # no waiting while behind

@@ -6,7 +6,6 @@ import io
 import random
 
 import numpy as np
-
 from kneadback.clock import ManualClock
 from kneadback.model import SampleBlock
 from kneadback.protocol.stream import DeviceStream

@@ -9,7 +9,6 @@ import threading
 import numpy as np
 import pytest
 import serial
-
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError, SourceError
 from kneadback.model import DeviceInfo, LinkEvent, SampleBlock
@@ -83,13 +82,27 @@ def test_pyserial_loop_url():
 def test_text_board_through_a_pty(port):
     src = open_source(str(port.path), SourceOptions(clock=ManualClock(), rate_hz=50.0))
     with src:
-        port.write(b"".join(f"{v}\r\n".encode() for v in range(200)))
+        # the port opens while the board prints: the first, partial line is no reading
+        port.write(b"3\r\n" + b"".join(f"{v}\r\n".encode() for v in range(200)))
         items = read_until(src, 200)
         assert not src.send(Command("start"))  # a text board takes no commands
+        port.write(b"20")
+        while src.stream.bytes_in < port.written:
+            items += src.read(0.05)
+        port.unplug()  # mid-line
+        while src.connected:
+            items += src.read(0.05)
+        port.plug()
+        while not src.connected:
+            items += src.read(0.05)
+        port.write(b"1\r\n202\r\n203\r\n")  # "20" + "1" must not become a reading
+        items = read_until(src, 202, items)
     t, adc, *_ = flatten(items)
     info = items[0]
-    assert adc.tolist() == list(range(200)) and not info.device_clock and info.rate_source == "declared"
-    np.testing.assert_allclose(t, np.arange(200) / 50)
+    assert adc.tolist() == [*range(200), 202, 203]
+    assert not info.device_clock and info.rate_source == "declared"
+    np.testing.assert_allclose(t[:200], np.arange(200) / 50)
+    assert not [i for i in items if isinstance(i, LinkEvent) and i.kind == "text-parse"]
 
 
 def test_a_host_that_falls_behind_reads_the_backlog(port):
@@ -210,6 +223,33 @@ def test_auto_reconnects_to_the_same_board_by_serial_number(tmp_path, monkeypatc
     assert any(isinstance(i, LinkEvent) and i.kind == "reconnected" and "ttyACM1" in i.detail for i in items)
 
 
+def test_a_named_port_that_comes_back_under_a_new_name(tmp_path, monkeypatch):
+    """--source /dev/ttyACM0, and the replugged board shows up as ttyACM1: found by serial number."""
+    ours = FakePort(tmp_path / "ttyACM0")
+    listed = [_PortInfo(str(ours.path), 0x2341, 0x0043, "S1")]
+    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: listed)
+    src = open_source(str(ours.path), SourceOptions(clock=ManualClock()))
+    assert src.serial_number == "S1"
+    b = FakeBoard()
+    try:
+        with src:
+            ours.write(b.hello() + b.frames(5))
+            items = read_until(src, 20)
+            ours.unplug()
+            listed.clear()
+            while src.connected:
+                items += src.read(0.05)
+            ours.plug(tmp_path / "ttyACM1")
+            listed.append(_PortInfo(str(ours.path), 0x2341, 0x0043, "S1"))
+            while not src.connected:
+                items += src.read(0.05)
+            ours.write(b.frames(5))
+            items = read_until(src, 40, items)
+    finally:
+        ours.close()
+    assert flatten(items)[1].tolist() == b.sent and src.port == str(ours.path)
+
+
 def test_socket_that_goes_away_and_comes_back():
     server = socket.create_server(("127.0.0.1", 0))
     host, port_no = server.getsockname()
@@ -286,13 +326,24 @@ def test_permission_denied_explains_dialout(port, monkeypatch):
         src.open()
 
 
-def test_routing(port, tmp_path):
+def test_routing(port, tmp_path, monkeypatch):
+    import kneadback.sources.emulated as emulated
+    import kneadback.sources.replay as replay
+    import kneadback.sources.simulated as simulated
+
+    for mod in (simulated, emulated, replay):
+        monkeypatch.setattr(mod, "from_spec", lambda rest, options, name=mod.__name__: (name, rest))
     assert isinstance(open_source(str(port.path)), serial_source.SerialSource)
     assert isinstance(open_source("loop://"), serial_source.SerialSource)
+    assert open_source("sim") == ("kneadback.sources.simulated", "")
+    assert open_source("sim:steady") == ("kneadback.sources.simulated", "steady")
+    assert open_source("emu:steady") == ("kneadback.sources.emulated", "steady")
+    recording = tmp_path / "s.csv"
+    recording.write_text("t,adc\n")
+    assert open_source(str(recording)) == ("kneadback.sources.replay", str(recording))
+    assert open_source("last") == ("kneadback.sources.replay", "last")
     with pytest.raises(InputError, match="empty source"):
         open_source("  ")
-    sim = open_source("sim")
-    assert type(sim).__module__ == "kneadback.sources.simulated"
 
 
 def test_frame_data_builder_rejects_misuse():

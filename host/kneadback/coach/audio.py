@@ -11,6 +11,7 @@ when one is installed, and is skipped otherwise.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -194,7 +195,11 @@ class AudioOutput(Protocol):
 
 
 class PipeOutput:
-    """Raw PCM into a player's stdin: pw-play, paplay or aplay."""
+    """Raw PCM into a player's stdin: pw-play, paplay or aplay.
+
+    The pipe is non-blocking: when the player falls behind, the excess is dropped (a glitch in
+    the sound) rather than stalling the session.
+    """
 
     COMMANDS = {
         "pw-play": ["pw-play", "--format", "s16", "--rate", "{sr}", "--channels", "1", "-"],
@@ -205,16 +210,25 @@ class PipeOutput:
     def __init__(self, argv: Sequence[str], name: str) -> None:
         self.name = name
         self._proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert self._proc.stdin is not None
+        self._fd = self._proc.stdin.fileno()
+        os.set_blocking(self._fd, False)
+        self.dropped = 0  # bytes the player had no room for
+        self._carry = b""
 
     def write(self, pcm: np.ndarray) -> bool:
-        stdin = self._proc.stdin
-        if stdin is None or self._proc.poll() is not None:
+        if self._proc.poll() is not None:
             return False
+        data = self._carry + pcm.astype("<i2").tobytes()
         try:
-            stdin.write(pcm.astype("<i2").tobytes())
-            stdin.flush()
-        except (BrokenPipeError, OSError):
+            sent = os.write(self._fd, data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:  # broken pipe: the player is gone
             return False
+        # half a sample went out: its other byte must follow, or every later sample is garbled
+        self._carry = data[sent : sent + 1] if sent % 2 else b""
+        self.dropped += len(data) - sent - len(self._carry)
         return True
 
     def close(self) -> None:
@@ -240,7 +254,9 @@ class SoundDeviceOutput:
 
     def write(self, pcm: np.ndarray) -> bool:
         try:
-            self._stream.write(pcm.astype(np.int16).tobytes())
+            room = int(self._stream.write_available)
+            if room > 0:  # never block the session: drop what does not fit
+                self._stream.write(pcm[:room].astype(np.int16).tobytes())
         except Exception:  # PortAudio errors vary by host API; any of them means no device
             return False
         return True
@@ -276,8 +292,8 @@ class AudioSink(Sink):
     """Plays cues and the metronome as the session runs.
 
     `metronome_on()` says whether the metronome should tick now (the coach decides: always,
-    never, or only while the rhythm is off target). With no output the sink renders nothing and
-    prints one notice to `notice_to`.
+    never, or only while the rhythm is off target); `muted()` silences everything. With no output
+    the sink renders nothing and prints one notice to `notice_to`.
     """
 
     def __init__(
@@ -286,11 +302,13 @@ class AudioSink(Sink):
         rate_spm: float,
         *,
         output: AudioOutput | None,
+        muted: Callable[[], bool] = lambda: False,
         speech: Speech | None = None,
         sr: int = SAMPLE_RATE,
         notice_to: IO[str] | None = None,
     ) -> None:
         self.metronome_on = metronome_on
+        self.muted = muted
         self.rate_spm = rate_spm
         self.output = output
         self.speech = speech
@@ -309,7 +327,7 @@ class AudioSink(Sink):
 
     def on_events(self, events: Sequence[Event]) -> None:
         for ev in events:
-            if isinstance(ev, Cue) and self.output is not None:
+            if isinstance(ev, Cue) and self.output is not None and not self.muted():
                 tone = self._tones[tone_name(ev.kind)]
                 self.mixer.play(ev.t, tone)
                 spoken = self.speech.render(ev.text) if self.speech is not None else None
@@ -328,7 +346,8 @@ class AudioSink(Sink):
         if self.output is None:
             return
         t = self._now - LEAD_S
-        self.mixer.metronome(self.metronome_on(), max(t, self.mixer.pos / self.mixer.sr), self.rate_spm)
+        tick = self.metronome_on() and not self.muted()
+        self.mixer.metronome(tick, max(t, self.mixer.pos / self.mixer.sr), self.rate_spm)
         pcm = self.mixer.render(t)
         if len(pcm) and not self.output.write(pcm):
             self._silent(f"audio output {self.output.name} stopped")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from kneadback.coach import discomfort, rules
 from kneadback.coach.rules import Gate, Policy, StreakRule
 from kneadback.coach.score import Score, Tally, score
-from kneadback.coach.spots import MemorySpotHistory, SpotHistory, day_of
+from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_today, day_of
 from kneadback.coach.targets import Targets
 from kneadback.model import (
     Bout,
@@ -36,9 +36,10 @@ RATE_WINDOW = 3  # stroke intervals in the smoothed rate
 MAX_INTERVAL_S = 4.0  # a longer gap between strokes is a pause, not a slow stroke
 PRESSURE_WINDOW = 8  # strokes in the consistency reference
 PAIR_WINDOW_S = 6.0  # a rating pairs with the strokes of the last few seconds
+LIFT_OFF_S = 2.0  # off the skin this long in an unfinished bout: "bout paused"
 RESUME_S = 10.0  # a bout paused (lift-off) for less than this resumes instead of restarting
-COUNT_SHARE = 0.5  # a bout counts toward "bouts today" once it lasted this share of bout_s
 ASK_PER_SESSION = 4  # ask once a bout until this many ratings on the spot this session
+MOVED = 0.2  # ... and whenever the pressure moved this share away from the last rated force
 
 
 @dataclass
@@ -135,9 +136,12 @@ class Coach:
         self._hold_known: float = 0.0
         self._hold_cued: float | None = None
         self._last_rating_t = float("-inf")
+        self._last_rated_force: float | None = None
         self._rated_this_session: dict[str, int] = {}  # spot → ratings given this session
         self._latest: Cue | None = None
-        self._in_contact = False
+        self._aim: int | None = None  # -1 / +1 while a pressure correction is being followed
+        self._off_since: float | None = None  # the tool is off the skin since
+        self._lift_cued = False
         self._set_spot(spot)
 
     # --- the Session's protocol -------------------------------------------------------
@@ -155,6 +159,12 @@ class Coach:
             force = event.force_n if event.force_n is not None else self._paired_force(event.t)
             return replace(event, spot=event.spot or self.spot, force_n=force)
         return event
+
+    def metronome_on(self) -> bool:
+        """Whether the metronome should tick now: always, never, or while the rhythm is off."""
+        if self.mute or self.metronome == "off":
+            return False
+        return self.metronome == "on" or self._holding_since is not None or self._rate_verdict in (-1, 1)
 
     @property
     def state(self) -> CoachState:
@@ -203,7 +213,7 @@ class Coach:
         elif isinstance(ev, BoutStarted):
             self._on_bout_started(ev, out)
         elif isinstance(ev, Bout):
-            self._on_bout(ev, out)
+            self._on_bout(ev)
         elif isinstance(ev, HoldStarted):
             self._holding_since = ev.start
             self._hold_known = ev.t
@@ -242,7 +252,7 @@ class Coach:
         self._rate.update(rv)
         # pressure
         pv = self._pressure_verdict(s.peak_n)
-        self._pressure.update(pv)
+        self._pressure.update(self._aimed_verdict(s.peak_n, pv))
         self._peaks.append(s.peak_n)
         self._recent.append((s, rv, pv))
         self._prev = s
@@ -260,6 +270,8 @@ class Coach:
             if kind is not None and self._gate.allows(kind, t):
                 self._cue(kind, t, out, far=far[rule])
                 rule.reset()
+                if rule is self._pressure and self._band is not None:
+                    self._aim = -1 if kind == "press-harder" else 1
                 if rule is self._rate:
                     self._rate_corrected = True
                 break
@@ -270,6 +282,19 @@ class Coach:
     def _far(self, value: float | None, band: tuple[float, float]) -> bool:
         f = self.policy.far
         return value is not None and (value < band[0] * (1 - f) or value > band[1] * (1 + f))
+
+    def _aimed_verdict(self, peak: float, verdict: int | None) -> int | None:
+        """After a pressure correction, the user is on the way until they reach well into the band
+        (a quarter of its width), not just its edge: hysteresis aims them at the middle."""
+        if self._band is None or self._aim is None or verdict != 0:
+            return verdict
+        lo, hi = self._band
+        inner = (hi - lo) / 4
+        recent = statistics.median(list(self._peaks)[-2:] + [peak])
+        if (self._aim < 0 and recent >= lo + inner) or (self._aim > 0 and recent <= hi - inner):
+            self._aim = None
+            return 0
+        return self._aim
 
     def _pressure_verdict(self, peak: float) -> int | None:
         band = self._band or self._consistency_band()
@@ -311,12 +336,21 @@ class Coach:
             due = not b.asked or self._last_rating_t >= self._gate.last.get("rate-discomfort", float("inf"))
         elif self._rated_this_session.get(self.spot, 0) < ASK_PER_SESSION:
             due = not b.asked  # tenderness changes: a few fresh ratings every session
+        elif self._pressure_moved():
+            due = not b.asked  # the last rating was at another pressure: how is this one?
         else:
             # the band is extrapolated and the user has reached it: ask to check it
             due = curve is not None and not curve.covers(self.targets.discomfort) and self._pressure.ok >= 3
         if due and self._gate.allows("rate-discomfort", t):
             b.asked = True
             self._cue("rate-discomfort", t, out)
+
+    def _pressure_moved(self) -> bool:
+        """The recent strokes press more than `MOVED` apart from the last rated force."""
+        if self._last_rated_force is None or len(self._peaks) < 3:
+            return False
+        recent = statistics.median(list(self._peaks)[-3:])
+        return abs(recent / self._last_rated_force - 1.0) > MOVED
 
     def _on_bout_started(self, ev: BoutStarted, out: list[Cue]) -> None:
         b = self._bout
@@ -341,17 +375,15 @@ class Coach:
         else:
             self._cue("bout-count", ev.t, out, n=n, spot=self.spot)
 
-    def _on_bout(self, ev: Bout, out: list[Cue]) -> None:
+    def _on_bout(self, ev: Bout) -> None:
         b = self._bout
         if b is None or not b.active:
             return
         b.acc += max(0.0, ev.end - b.seg_start)
         b.active = False
         b.paused_at = ev.end
-        if not self._in_contact and "bout-done" not in b.fired and b.acc >= 3.0:
-            self._cue("lift-off", ev.t, out)  # the tool came off before the bout was done
         self._bout_tally.active_s = b.acc
-        if not b.counted and b.acc >= COUNT_SHARE * self.targets.bout_s:
+        if not b.counted and counts_toward_today(b.acc, self.targets.bout_s):
             b.counted = True
             bout_score = score(self._bout_tally, self.targets.bout_s)
             self.history.add_bout(self.spot, self._wall(ev.end), b.acc, b.strokes, bout_score.value)
@@ -369,7 +401,8 @@ class Coach:
         self._bout = None
 
     def _on_contact(self, ev: ContactChanged) -> None:
-        self._in_contact = ev.on
+        self._off_since = None if ev.on else ev.at
+        self._lift_cued = False
         if not ev.on and self._holding_since is not None:
             self._end_hold(ev.at)
 
@@ -380,6 +413,8 @@ class Coach:
         self._rated_this_session[spot] = self._rated_this_session.get(spot, 0) + 1
         if spot == self.spot:
             self._last_rating_t = r.t
+            if r.force_n is not None:
+                self._last_rated_force = r.force_n
             self._refit(r.t)
 
     def _end_hold(self, end: float) -> None:
@@ -404,6 +439,10 @@ class Coach:
             for kind, at in (("ten-seconds-left", self.targets.bout_s - 10.0), ("bout-done", self.targets.bout_s)):
                 if kind not in b.fired and at > 0 and b.elapsed(t) >= at:
                     due.append((b.seg_start + at - b.acc, kind))
+        if self._off_since is not None and not self._lift_cued and b is not None and "bout-done" not in b.fired:
+            at = self._off_since + LIFT_OFF_S
+            if at <= t and b.elapsed(at) >= 3.0:
+                due.append((at, "lift-off"))
         if self._holding_since is not None:
             if self._hold_cued is None:
                 at = max(self._holding_since + self.targets.hold_max_s, self._hold_known)
@@ -415,6 +454,10 @@ class Coach:
             at = max(at, self._t)
             if kind == "dont-hold":
                 self._hold_cued = at
+                self._cue(kind, at, out)
+                continue
+            if kind == "lift-off":  # off the skin, mid-bout: the bout is paused
+                self._lift_cued = True
                 self._cue(kind, at, out)
                 continue
             assert b is not None and b.fired is not None
@@ -453,6 +496,8 @@ class Coach:
         self._pressure.reset()
         self._peaks.clear()
         self._refit(self._t)
+        rated = [r.force_n for r in self.history.ratings(spot) if r.force_n is not None]
+        self._last_rated_force = rated[-1] if rated else None
 
     def _refit(self, t: float) -> None:
         ratings = self.history.ratings(self.spot)
@@ -464,6 +509,7 @@ class Coach:
             lo, hi = discomfort.target_band(self._curve, self.targets.discomfort, self.targets.discomfort_tolerance)
             ceiling = self.targets.force_ceiling_n
             self._band = (min(lo, ceiling * 0.8), min(hi, ceiling))
+        self._aim = None
         self._pressure.reset()
 
     def _session_score(self) -> Score:

@@ -85,6 +85,8 @@ def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
     total = t.active_s + t.hold_s
     if total > 0:
         parts["holds"] = 1.0 - t.hold_s / total
+    if not parts:  # a stroke or two, nothing yet to judge them by
+        return Score(None, "unavailable", t.strokes)
     weight = sum(WEIGHTS[k] for k in parts)
     value = 100.0 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
     need = PROVISIONAL_STROKES * (2 if session else 1)

@@ -49,6 +49,14 @@ class SpotHistory(Protocol):
     ) -> None: ...
 
 
+COUNT_SHARE = 0.5  # a bout counts toward the day's bouts once it lasted this share of the bout length
+
+
+def counts_toward_today(duration_s: float, bout_s: float) -> bool:
+    """Whether a bout this long counts as one of the day's bouts (short tries do not)."""
+    return duration_s >= COUNT_SHARE * bout_s
+
+
 def day_of(wall_time: float) -> dt.date:
     """The local calendar day of a Unix time."""
     return dt.datetime.fromtimestamp(wall_time).date()

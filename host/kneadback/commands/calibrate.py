@@ -126,9 +126,12 @@ class AdcReader:
 
 
 def _divider(args: argparse.Namespace, info: DeviceInfo | None) -> Divider:
-    ohms = args.divider_ohms or (info.divider_ohms if info else None) or 1000.0
-    vref = args.vref or (info.vref_mv / 1000 if info else None) or 5.0
-    bits = args.adc_bits or (info.adc_bits if info else None) or 10
+    def given(flag: float | None, board: float | None, default: float) -> float:
+        return flag if flag is not None else (board or default)  # a flag of 0 is refused, not ignored
+
+    ohms = given(args.divider_ohms, info.divider_ohms if info else None, 1000.0)
+    vref = given(args.vref, info.vref_mv / 1000 if info else None, 5.0)
+    bits = given(args.adc_bits, info.adc_bits if info else None, 10)
     if not 10 <= ohms <= 10e6:
         raise InputError(f"--divider-ohms {ohms:g}: a resistor between 10 Ω and 10 MΩ, please")
     if not 0 < vref <= 20 or not 8 <= bits <= 16:

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kneadback.clock import Clock, MonotonicClock
+from kneadback.coach import setup as coach_setup
 from kneadback.errors import InputError
 from kneadback.session import Analyzer, Coach, Session, Sink
 from kneadback.sources import open_default_source, open_source
 from kneadback.sources.base import Source, SourceOptions
-from kneadback.ui.terminal import JsonLinesSink, TerminalView
+from kneadback.ui.terminal import JsonLinesSink
 
 HELP = "live view and coaching: a board on a serial port, or the simulated tool when none is attached"
 ORDER = 10
@@ -41,8 +42,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of session time")
     parser.add_argument("--speed", type=float, default=1.0, metavar="X", help="simulated sources: X times real time (default 1)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="simulated sources: random seed (default 0)")
-    parser.add_argument("--baud", type=int, default=115200, metavar="B", help="serial baud rate (default 115200, as the firmware)")
+    parser.add_argument(
+        "--baud", type=int, default=115200, metavar="B", help="serial baud rate (default 115200, as the firmware)"
+    )
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate of a plain-text board (default: estimated)")
+    coach_setup.add_arguments(parser)
+    parser.add_argument("--no-record", dest="record", action="store_false",
+                        help="do not record this session (recording is on by default)")
     parser.set_defaults(func=run)
 
 
@@ -57,6 +63,8 @@ def check_args(args: argparse.Namespace) -> None:
         raise bad("--speed", args.speed, "must be a positive factor")
     if args.baud <= 0:
         raise bad("--baud", args.baud, "must be a positive baud rate")
+    if args.seed < 0:
+        raise bad("--seed", args.seed, "must be 0 or more")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 100_000):
         raise bad("--rate", args.rate, "must be a sample rate above 0 Hz")
 
@@ -81,19 +89,19 @@ def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
 
 
 def make_coach(args: argparse.Namespace) -> Coach | None:
-    return None
+    return coach_setup.coach_for(args)
 
 
 def make_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
     """The listeners for a terminal run: JSON lines or the status line."""
     if args.jsonl:
         return [JsonLinesSink(sys.stdout)]
-    return [TerminalView(clock, sys.stdout)]
+    return [coach_setup.terminal_view(args, clock, sys.stdout), *coach_setup.sound_sinks(args)]
 
 
 def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> Session:
     source = open_live_source(args, source_options(args, clock))
-    return Session(
+    session = Session(
         source,
         clock,
         analyzer=make_analyzer(args),
@@ -101,6 +109,15 @@ def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> 
         sinks=sinks,
         duration=args.duration,
     )
+    for sink in sinks:
+        attach = getattr(sink, "attach", None)  # sinks that send user input (rating keys)
+        if attach is not None:
+            attach(session)
+    if getattr(args, "record", False):
+        from kneadback.store.recorder import recorder_for
+
+        session.sinks.insert(0, recorder_for(args, session, clock))
+    return session
 
 
 @contextmanager
@@ -129,27 +146,29 @@ def run_terminal(session: Session) -> int:
     return 0
 
 
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def run_gui(args: argparse.Namespace, clock: Clock) -> int:
-    """The dashboard; the terminal view when this installation has none."""
+    """The dashboard; the terminal view when there is no display or no dashboard."""
     try:
         from kneadback.ui import dashboard
     except ImportError:
         dashboard = None
     run_live = getattr(dashboard, "run_live", None)
-    if run_live is None:
-        print("kneadback: no dashboard in this installation; showing the terminal view", file=sys.stderr)
+    if run_live is None or not (has_display() or args.screenshot):  # a screenshot is drawn offscreen
+        why = "no display" if run_live is not None else "no dashboard in this installation"
+        print(f"kneadback: {why}; showing the terminal view", file=sys.stderr)
         return run_terminal(build_session(args, clock, make_sinks(args, clock)))
     return int(run_live(args, clock) or 0)
-
-
-def _display_available() -> bool:
-    """A window can be shown: an X or Wayland display, or an explicit Qt platform."""
-    return any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def run(args: argparse.Namespace) -> int:
     check_args(args)
     clock = MonotonicClock()
-    if not (args.no_gui or args.jsonl) and (args.screenshot or _display_available()):
+    if not (args.no_gui or args.jsonl):
         return run_gui(args, clock)
     return run_terminal(build_session(args, clock, make_sinks(args, clock)))

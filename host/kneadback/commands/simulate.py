@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.scenario:
         raise InputError("simulate: give a scenario name or .toml file (or --list)")
+    if args.seed < 0:
+        raise InputError(f"simulate: --seed {args.seed} must be 0 or more")
     scenario = load_scenario(args.scenario)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -6,7 +6,8 @@ stroking) after the last stroke, or the start of a static hold. A lift-off longe
 a pause too, since no strokes come while the tool is in the air.
 
 The rate is strokes per minute from the last few stroke-to-stroke intervals of the current
-stretch; it is None with fewer than two strokes and after a pause.
+stretch; it is None with fewer than two strokes and after a pause. An interval that spans a gap
+in the data is unknown: it counts neither in the rate nor in the bout's mean rate.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class BoutTracker:
         self.first: Stroke | None = None
         self.last: Stroke | None = None
         self.sum_peak = 0.0
+        self.n_intervals = 0  # stroke-to-stroke intervals of the stretch (none across data gaps)
+        self.sum_intervals = 0.0
         self.intervals: collections.deque[float] = collections.deque(maxlen=self.p.rate_strokes)
         self.grace_s = 0.0  # data gaps since the last stroke: not evidence of a pause
 
@@ -59,8 +62,13 @@ class BoutTracker:
         return None if self.last is None else self.last.t_peak + self.pause_limit_s() + self.grace_s
 
     def on_stroke(self, s: Stroke) -> list[BoutStarted]:
-        if self.last is not None:
-            self.intervals.append(s.t_peak - self.last.t_peak)
+        if self.last is not None and self.grace_s > 0:
+            self.intervals.clear()  # the data had a gap since the last stroke: unknown interval
+        elif self.last is not None:
+            gap = s.t_peak - self.last.t_peak
+            self.intervals.append(gap)
+            self.n_intervals += 1
+            self.sum_intervals += gap
         else:
             self.first = s
         self.last = s
@@ -77,13 +85,13 @@ class BoutTracker:
         """End the current stretch (a pause, a hold, the end of the data)."""
         out: list[Bout] = []
         if self.active and self.first is not None and self.last is not None:
-            span = self.last.t_peak - self.first.t_peak
-            rate = 60.0 * (self.count - 1) / span if span > 0 else None
+            span = self.sum_intervals
+            rate = 60.0 * self.n_intervals / span if span > 0 else None
             out.append(
                 Bout(
                     self.index,
                     self.first.t_start,
-                    self.last.t_end,
+                    min(self.last.t_end, t_confirmed),
                     t_confirmed,
                     self.count,
                     rate,
@@ -95,6 +103,8 @@ class BoutTracker:
         self.count = 0
         self.first = self.last = None
         self.sum_peak = 0.0
+        self.n_intervals = 0
+        self.sum_intervals = 0.0
         self.intervals.clear()
         self.grace_s = 0.0
         return out

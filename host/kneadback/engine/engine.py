@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from kneadback.engine.bouts import BoutTracker
 from kneadback.engine.contact import ContactTracker
-from kneadback.engine.filters import Despike, LowPass
+from kneadback.engine.filters import LOWPASS_HZ, Despike, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.holds import HoldChange, HoldTracker, Mark
 from kneadback.engine.linearise import Linearizer
@@ -45,8 +44,7 @@ from kneadback.model import (
 HISTORY_S = 12.0  # seconds of processed samples kept for looking back
 GAP_RESET_S = 1.0  # a gap in the data longer than this restarts the filters and the detector
 START_SHARE = 0.02  # a stroke starts where it has risen this share of its rise above the trough
-NOISE_TAU_S = 1.0  # time constant of the running noise estimate
-_MEAN_ABS_D2 = math.sqrt(6.0) * math.sqrt(2.0 / math.pi)  # mean |second difference| of unit noise
+SLICE = 16384  # samples processed at a time (long blocks are sliced; the output is the same)
 
 # order of simultaneous events (same t_confirmed)
 _RANK = {ContactChanged: 0, HoldEnded: 1, Bout: 2, Stroke: 3, BoutStarted: 4, HoldStarted: 5, SignalQuality: 6}
@@ -119,13 +117,10 @@ class Engine:
         self._despike = Despike()
         self._lp_g = LowPass(self.rate_hz)
         self._lp_f = LowPass(self.rate_hz)
-        self.lag_s = self._lp_g.delay_s + 2.0 / self.rate_hz  # low-pass plus the median's two samples
-        alpha = 1.0 - math.exp(-1.0 / (self.rate_hz * NOISE_TAU_S))
-        self._ema_ba = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
-        self._ema_zi: np.ndarray | None = None
-        self._g_tail: np.ndarray | None = None
+        self._despike_lag_s = 2.0 / self.rate_hz  # the median of five lags two samples
+        self.lag_s = self._lp_g.delay_s + self._despike_lag_s
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
-        self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * 5.0 / self.rate_hz))
+        self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
         self.detector = StrokeDetector(self.history)
         self.contact = ContactTracker(self.lag_s)
@@ -141,23 +136,31 @@ class Engine:
 
     # --- streaming ------------------------------------------------------------------------
     def process(self, block: SampleBlock) -> list[Event]:
+        """Everything confirmed by the samples of `block` (consecutive samples; `block.lost`
+        went missing just before it)."""
         if self.info is None:
             raise RuntimeError("Engine.configure(info) must come before process()")
-        n = len(block)
-        if n == 0:
-            return []
-        t = np.asarray(block.t, dtype=float)
-        self._lost += int(block.lost)
+        t_all = np.asarray(block.t, dtype=float)
+        adc_all = np.asarray(block.adc)
+        events: list[Event] = []
+        # long blocks go in slices that stay in the CPU cache; the output is the same
+        for a in range(0, len(t_all), SLICE):
+            events += self._process(t_all[a : a + SLICE], adc_all[a : a + SLICE], int(block.lost) if a == 0 else 0)
+        return events
+
+    def _process(self, t: np.ndarray, adc: np.ndarray, lost: int) -> list[Event]:
+        self._lost += lost
         restarted: list[HoldChange] = []
         if self._t_last is not None and float(t[0]) - self._t_last > GAP_RESET_S:
             self._restart_filters()
             restarted = self.holds.restart(self.history.end, float(t[0]), self._t_last - self.lag_s)
             self.bouts.grace_s += float(t[0]) - self._t_last
-        c = self.lin.clip(np.asarray(block.adc)).astype(np.int32)
+        c = self.lin.clip(adc).astype(np.int32, copy=False)
         cd = self._despike(c)
         g = self._lp_g(self.lin.conductance_us[cd])
         f = self._lp_f(self.lin.force_n[cd])
-        noise = self._noise(self.lin.conductance_us[cd])
+        quality, noise_counts = self.quality.process(t, c, lost)
+        noise = noise_counts * self.lin.slope_us[cd] * self._lp_noise_gain  # µS RMS after the low-pass
         first = self.history.end
         self.history.append(t, g, f, cd)
         if self._t_last is None:
@@ -176,7 +179,7 @@ class Engine:
         events += [s for _, s in strokes]
         events += [self._hold_event(h) for h in holds]
         events += self._bouts(t, first, strokes, holds)
-        events += self.quality.process(t, c, int(block.lost))
+        events += quality
         events.sort(key=lambda e: (e.t, _RANK[type(e)]))
         return events
 
@@ -221,26 +224,11 @@ class Engine:
         self._despike = Despike()
         self._lp_g = LowPass(self.rate_hz)
         self._lp_f = LowPass(self.rate_hz)
-        self._ema_zi = None
-        self._g_tail = None
         self.detector.reset()
-
-    def _noise(self, g_raw: np.ndarray) -> np.ndarray:
-        """Running RMS noise of the low-passed conductance, from the raw second difference."""
-        ext = g_raw if self._g_tail is None else np.concatenate((self._g_tail, g_raw))
-        if self._g_tail is None:
-            ext = np.concatenate((np.repeat(g_raw[:1], 2), g_raw))
-        self._g_tail = ext[-2:].copy()
-        d2 = np.abs(ext[2:] - 2.0 * ext[1:-1] + ext[:-2])
-        b, a = self._ema_ba
-        if self._ema_zi is None:
-            self._ema_zi = np.zeros(1)
-        m, self._ema_zi = signal.lfilter(b, a, d2, zi=self._ema_zi)
-        return m * (self._lp_noise_gain / _MEAN_ABS_D2)
 
     def _stroke(self, cand: Candidate) -> Stroke:
         h, lag = self.history, self.lag_s
-        t_top = h.at("t", cand.i_peak)
+        t_top = h.at("t", cand.i_peak)  # the low-passed peak, for where the rise began
         i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
         g_rise = h.col("g", i0, cand.i_peak + 1)
         low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
@@ -248,13 +236,16 @@ class Engine:
         i_conf = cand.i_confirm
         tt = h.col("t", i_start, i_conf + 1)
         ff = h.col("f", i_start, i_conf + 1)
-        t_start, t_peak, t_conf = max(float(tt[0]) - lag, self._t_first), t_top - lag, float(tt[-1])
-        k_peak = int(np.argmax(ff))
-        peak_n = float(ff[k_peak])
+        cc = h.col("c", i_start, i_conf + 1)
+        tops = np.flatnonzero(cc == cc.max())  # the peak in time: despiked counts, sharper than `g`
+        run = tops[: 1 + int(np.argmax(np.diff(tops) > 1))] if np.any(np.diff(tops) > 1) else tops
+        k_raw = int(run[len(run) // 2])  # the middle of a flat (clipped) top
+        t_start, t_peak, t_conf = max(float(tt[0]) - lag, self._t_first), float(tt[k_raw]) - self._despike_lag_s, float(tt[-1])
+        peak_n = float(ff.max())
         f_start = float(ff[0])
         # the fall is still under way at confirmation: its end mirrors the rise
         t_end = max(t_peak + (t_peak - t_start), t_conf - lag)
-        seen = float(np.trapezoid(ff, tt)) if len(tt) > 1 else 0.0
+        seen = 0.5 * float(np.dot(ff[1:] + ff[:-1], np.diff(tt))) if len(tt) > 1 else 0.0
         impulse = seen + (t_end - (t_conf - lag)) * 0.5 * (float(ff[-1]) + f_start)
         duration = t_end - t_start
         prev = self._last_stroke
@@ -268,7 +259,7 @@ class Engine:
             t_confirmed=t_conf,
             peak_n=peak_n,
             mean_n=impulse / duration if duration > 0 else peak_n,
-            peak_adc=int(h.col("c", i_start, i_conf + 1).max()),
+            peak_adc=int(cc[k_raw]),
             impulse_ns=impulse,
             release=release,
         )

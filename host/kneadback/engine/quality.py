@@ -14,7 +14,7 @@ import numpy as np
 from kneadback.model import SignalQuality
 
 WINDOW_S = 1.0
-BINS = 256
+BINS = 64  # |second differences| above this many counts are strokes or spikes anyway
 _MAD_D2 = 0.6745 * math.sqrt(6.0)  # median |second difference| of unit white noise
 
 
@@ -26,6 +26,7 @@ class QualityMeter:
         self.lost_total = 0
         self.saturated_fraction = 0.0
         self.noise_n = 0.0
+        self.noise_counts = 0.0  # RMS noise of the last closed window, in counts
         self._tail: np.ndarray | None = None  # last two raw counts
         self._reset()
 
@@ -35,42 +36,47 @@ class QualityMeter:
         self.sum_c = 0
         self.hist = np.zeros(BINS, dtype=np.int64)
 
-    def process(self, t: np.ndarray, c: np.ndarray, lost: int) -> list[SignalQuality]:
+    def process(self, t: np.ndarray, c: np.ndarray, lost: int) -> tuple[list[SignalQuality], np.ndarray]:
+        """Quality reports for the windows this block closes, and per sample the noise RMS in
+        counts measured over the last closed window (0 before the first)."""
         out: list[SignalQuality] = []
         if not len(t):
-            return out
+            return out, np.zeros(0)
         self.lost_total += lost
         ext = c if self._tail is None else np.concatenate((self._tail, c))
-        d2 = np.abs(np.diff(ext.astype(np.int64), 2))
-        if self._tail is None:  # the first two samples have no second difference
-            d2 = np.concatenate((np.full(min(2, len(c)), -1), d2))
+        d2 = np.minimum(np.abs(np.diff(ext, 2)), BINS - 1)
+        skip = len(c) - len(d2)  # the very first two samples have no second difference
         self._tail = ext[-2:].copy()
         win = np.floor(t / WINDOW_S).astype(np.int64)
         if self.window is None:
             self.window = int(win[0])
-        cuts = np.flatnonzero(np.diff(win)) + 1
-        bounds = [0, *cuts.tolist(), len(t)]
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(win)) + 1))
+        lengths = np.diff(np.concatenate((starts, [len(t)])))
+        seg = np.repeat(np.arange(len(starts)), lengths)
+        sat = np.add.reduceat(c >= self.full_scale, starts, dtype=np.int64)
+        sums = np.add.reduceat(c, starts, dtype=np.int64)
+        hist = np.bincount(seg[skip:] * BINS + d2, minlength=len(starts) * BINS)
+        hist = hist.reshape(len(starts), BINS)
+        noise = np.empty(len(starts))
+        for k, a in enumerate(starts.tolist()):
             w = int(win[a])
             if w != self.window:
                 out.append(self._emit(float(t[a])))
                 self.window = w
-            self._add(c[a:b], d2[a:b])
-        return out
-
-    def _add(self, c: np.ndarray, d2: np.ndarray) -> None:
-        self.n += len(c)
-        self.n_sat += int(np.count_nonzero(c >= self.full_scale))
-        self.sum_c += int(c.sum(dtype=np.int64))
-        d2 = d2[d2 >= 0]
-        self.hist += np.bincount(np.minimum(d2, BINS - 1), minlength=BINS)
+            noise[k] = self.noise_counts
+            self.n += int(lengths[k])
+            self.n_sat += int(sat[k])
+            self.sum_c += int(sums[k])
+            self.hist += hist[k]
+        return out, np.repeat(noise, lengths)
 
     def _emit(self, t: float) -> SignalQuality:
         if self.n:
             self.saturated_fraction = self.n_sat / self.n
             mean_c = int(round(self.sum_c / self.n))
             slope = float(self.force_per_count[min(max(mean_c, 0), self.full_scale)])
-            self.noise_n = _median_of_histogram(self.hist) / _MAD_D2 * slope
+            self.noise_counts = _median_of_histogram(self.hist) / _MAD_D2
+            self.noise_n = self.noise_counts * slope
         q = SignalQuality(t, self.saturated_fraction, self.noise_n, self.lost_total)
         self._reset()
         return q

@@ -25,7 +25,7 @@ import numpy as np
 
 from kneadback.engine.history import History
 
-WINDOW = 512  # samples scanned per vectorised step
+WINDOWS = (128, 512, 2048, 8192)  # samples scanned per vectorised step: short after an event, longer while none comes
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class StrokeParams:
     quiet_s: float = 2.0
     noise_k: float = 8.0  # ... and this many noise RMS of the low-passed signal
     hyst_k: float = 3.0  # turning-point hysteresis, noise RMS of the low-passed signal
-    amp_share: float = 0.22  # adaptive threshold: share of the running stroke amplitude
+    amp_share: float = 0.15  # adaptive threshold: share of the running stroke amplitude
     amp_gain: float = 0.25  # weight of each new stroke in the running amplitude
     amp_fade_s: float = 10.0  # the running amplitude fades with this time constant between strokes
     overdue: float = 1.6  # search-back: a stroke this many intervals late halves the threshold,
@@ -104,25 +104,20 @@ class StrokeDetector:
         if n and not self.rising and self.low == math.inf:
             self.low, self.i_low, self.t_low = float(g[0]), first, float(t[0])
         hyst = self.p.hyst_k * noise
+        step = 0
         while pos < n:
-            end = min(n, pos + WINDOW)
+            end = min(n, pos + WINDOWS[step])
+            step = min(step + 1, len(WINDOWS) - 1)
             seg = g[pos:end]
             if self.rising:
                 run = np.maximum(np.maximum.accumulate(seg), self.top)
-                # the time of the running max, to spot a press-in that never comes down
-                prev = np.concatenate(([self.top], run[:-1]))
-                new_top = np.flatnonzero(seg > prev)
-                t_top = np.full(len(seg), self.t_top)
-                if len(new_top):
-                    at = np.zeros(len(seg), dtype=np.int64)
-                    at[new_top] = new_top
-                    at = np.maximum.accumulate(at)
-                    t_top = np.where(np.arange(len(seg)) >= new_top[0], t[pos:end][at], self.t_top)
                 rise = np.minimum(run - self.m0, self.p.rise_cap * run)
                 level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
-                hit = seg < np.maximum(level, self.m0)
-                stall = t[pos:end] - t_top >= self.p.max_top_s
-                j = int(np.argmax(hit | stall)) if (hit | stall).any() else -1
+                fell = seg < np.maximum(level, self.m0)
+                hit = fell
+                if t[end - 1] - self.t_top >= self.p.max_top_s:
+                    hit = fell | self._stalled(seg, run, t[pos:end])
+                j = int(np.argmax(hit)) if hit.any() else -1
                 upto = seg if j < 0 else seg[: j + 1]
                 k = int(np.argmax(upto))
                 if upto[k] > self.top:
@@ -131,15 +126,16 @@ class StrokeDetector:
                     pos = end
                     continue
                 i = pos + j
-                if hit[j]:
+                if fell[j]:
                     out.append(self._on_peak(t, g, noise, first, i))
                 else:
                     self._reanchor(first, i)
-                pos = i + 1
+                pos, step = i + 1, 0
             else:
                 run = np.minimum(np.minimum.accumulate(seg), self.low)
-                released = (run <= self.release_level) | (t[pos:end] >= self.release_until)
-                hit = (seg > run + hyst[pos:end]) & released
+                hit = seg > run + hyst[pos:end]
+                if self.release_level != math.inf and t[pos] < self.release_until:
+                    hit &= (run <= self.release_level) | (t[pos:end] >= self.release_until)
                 j = int(np.argmax(hit)) if hit.any() else -1
                 upto = seg if j < 0 else seg[: j + 1]
                 k = int(np.argmin(upto))
@@ -153,8 +149,16 @@ class StrokeDetector:
                 self.m0, self.i_m0, self.t_m0 = self.low, self.i_low, self.t_low
                 self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
                 self.last_activity_t = float(t[i])
-                pos = i + 1
+                pos, step = i + 1, 0
         return out
+
+    def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Samples at which the running max is `max_top_s` old: a press-in that stays up."""
+        prev = np.concatenate(([self.top], run[:-1]))
+        at = np.where(seg > prev, np.arange(len(seg)), -1)
+        at = np.maximum.accumulate(at)
+        t_top = np.where(at >= 0, t[np.maximum(at, 0)], self.t_top)
+        return t - t_top >= self.p.max_top_s
 
     def _reanchor(self, first: int, i: int) -> None:
         """The force rose and stayed up (a press-in, a hold): measure rises from the lowest point

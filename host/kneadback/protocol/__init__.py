@@ -1,0 +1,7 @@
+"""Wire protocol v1 (see `firmware/PROTOCOL.md`) and the plain-text fallback, host side.
+
+`cobs` and `crc` frame the bytes, `messages` parses and builds payloads, `decoder` splits a byte
+stream into frames, `text` parses number-printing sketches, `timebase` maps a device clock to
+session time, `health` says when a link is noisy, and `stream.DeviceStream` puts it all together:
+bytes in, source items out.
+"""

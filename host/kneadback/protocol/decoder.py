@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 from kneadback.protocol import cobs
 from kneadback.protocol.crc import crc16
-from kneadback.protocol.messages import MalformedPayload, Message, Unknown, parse_payload
+from kneadback.protocol.messages import (
+    MalformedPayload,
+    Message,
+    Unknown,
+    parse_payload,
+)
 
 MAX_ENCODED = 256  # the largest valid encoded frame, delimiter excluded
 GARBAGE_REPORT_BYTES = 1024
@@ -98,7 +103,8 @@ class FrameDecoder:
             if self._oversize:
                 self._drop(end - pos, out)
             elif len(self._buf) + end - pos > MAX_ENCODED:
-                out.append(BadFrame("oversize", self._start, MAX_ENCODED + 1, f"more than {MAX_ENCODED} bytes without a delimiter"))
+                detail = f"more than {MAX_ENCODED} bytes without a delimiter"
+                out.append(BadFrame("oversize", self._start, MAX_ENCODED + 1, detail))
                 self.dropped_bytes += MAX_ENCODED + 1
                 self._oversize = True
                 self._over = self._over_reported = 0
@@ -137,5 +143,6 @@ class FrameDecoder:
         self.dropped_bytes += count
         while self._over - self._over_reported >= GARBAGE_REPORT_BYTES:
             offset = self._start + MAX_ENCODED + 1 + self._over_reported
-            out.append(BadFrame("garbage", offset, GARBAGE_REPORT_BYTES, f"{GARBAGE_REPORT_BYTES} more bytes without a delimiter dropped"))
+            detail = f"{GARBAGE_REPORT_BYTES} more bytes without a delimiter dropped"
+            out.append(BadFrame("garbage", offset, GARBAGE_REPORT_BYTES, detail))
             self._over_reported += GARBAGE_REPORT_BYTES

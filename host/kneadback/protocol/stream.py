@@ -37,6 +37,7 @@ TEXT_LINE_ENDS = 4  # clean line ends that make a stream text
 TEXT_ESTIMATE_S = 1.0  # arrival seconds of text before its rate is estimated
 TEXT_REESTIMATE_S = 5.0
 TEXT_FALLBACK_RATE = 100.0  # a text stream that ends before its rate could be estimated
+TEXT_HOLD_MAX = 20_000  # text samples held at most while waiting for a rate estimate
 MAX_BLOCK_S = 0.25  # a backlog read at once still comes in blocks of at most this span
 
 
@@ -100,7 +101,16 @@ class _Run:
 class DeviceStream:
     """Bytes from one device (binary protocol v1 or text) in, source items out."""
 
-    def __init__(self, spec: str, declared_rate: float | None = None, *, serial_number: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: str,
+        declared_rate: float | None = None,
+        *,
+        serial_number: str | None = None,
+        mid_stream: bool = False,
+    ) -> None:
+        """`mid_stream`: the bytes may begin in the middle of what the device sends (a port
+        opened while it streams), so a text stream skips its first, partial line."""
         self.spec = spec
         self.declared_rate = declared_rate
         self.serial_number = serial_number
@@ -115,7 +125,7 @@ class DeviceStream:
         self.last_pong: Pong | None = None
         self._head = bytearray()
         self._decoder = FrameDecoder()
-        self._text = TextParser()
+        self._text = TextParser(mid_line=mid_stream)
         self._out: list[SourceItem] = []
         self._arrival = 0.0
         self._run: _Run | None = None
@@ -189,7 +199,9 @@ class DeviceStream:
         if self.mode == "binary":
             for item in self._decoder.reset():
                 self._bad(item.kind, f"{item.detail} (byte {item.offset})")
-        elif self.mode is None:
+        elif self.mode == "text":
+            self._text.resync()
+        else:
             self._head.clear()
         return self._take()
 
@@ -314,7 +326,7 @@ class DeviceStream:
             self._text_first = (arrival, len(held))
             self._text_fit_at = arrival + TEXT_ESTIMATE_S
         if self._text_rate is None or (self.declared_rate is None and arrival >= self._text_fit_at):
-            self._estimate_text_rate(arrival, final)
+            self._estimate_text_rate(arrival, final or len(held) >= TEXT_HOLD_MAX)
         if self._text_rate is None or not held:
             return
         if self.info is None:

@@ -9,7 +9,9 @@ Accepted lines (the first number on a line is the reading; other columns are ign
 Numbers may be integers or decimals and are rounded to whole counts. Lines end with LF, CR
 or CRLF; blank lines are skipped. A line that holds no number (a banner, junk at a wrong baud
 rate) comes back as a `TextProblem`, not an exception. Lines longer than `MAX_LINE` bytes are
-dropped and reported, so endless junk costs bounded memory.
+dropped and reported, so endless junk costs bounded memory. A stream joined mid-line (a port
+opened while the board prints, a reconnect) skips its first, partial line: half a number is
+not a reading.
 """
 
 from __future__ import annotations
@@ -49,10 +51,18 @@ def parse_line(line: str) -> float | None:
 class TextParser:
     """Splits bytes into lines (any chunking) and parses each into a reading."""
 
-    def __init__(self) -> None:
+    def __init__(self, mid_line: bool = False) -> None:
         self._buf = bytearray()
         self._overlong = False
+        self._skip = mid_line  # the bytes up to the first line end are the tail of a line
         self.line_number = 0
+
+    def resync(self) -> None:
+        """The byte stream was cut (a reconnect): drop the unfinished line and the next
+        line's head, so no reading is glued together from two halves."""
+        self._buf.clear()
+        self._overlong = False
+        self._skip = True
 
     def feed(self, data: bytes) -> list[int | TextProblem]:
         """Readings (ints) and problems, in stream order, for every line completed by `data`."""
@@ -77,6 +87,9 @@ class TextParser:
     def _end_line(self, out: list[int | TextProblem]) -> None:
         raw = bytes(self._buf)
         self._buf.clear()
+        if self._skip:
+            self._skip = self._overlong = False
+            return
         if self._overlong:
             self._overlong = False
             self.line_number += 1

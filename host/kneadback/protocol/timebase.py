@@ -7,9 +7,10 @@ and maps device microseconds to session seconds piecewise linearly:
 estimated from when frames arrive: for each `WINDOW_S` of device time the smallest latency
 (arrival minus device time) is kept, and a robust slope (Theil–Sen) through those minima gives
 the scale; a small extra slew removes what the first seconds at the nominal rate left
-behind. Session time never jumps and never runs backwards. Delayed arrivals (a busy or suspended host reading a backlog) only raise latency, so
-the minima ignore them. Arrival times that do not track the device (a file read at once, a
-simulation run faster than real time) give a slope far from 1 and are ignored.
+behind. Session time never jumps and never runs backwards. Delayed arrivals (a busy or
+suspended host reading a backlog) only raise latency, so the minima ignore them. Arrival
+times that do not track the device (a file read at once, a simulation run faster than real
+time) give a slope far from 1 and are ignored.
 """
 
 from __future__ import annotations

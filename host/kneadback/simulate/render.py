@@ -49,7 +49,7 @@ class Rendering:
             sample_rate_hz=float(d.rate_hz),
             adc_bits=d.adc_bits,
             vref_mv=d.vref_mv,
-            divider_ohms=int(round(d.divider_ohms)),
+            divider_ohms=round(d.divider_ohms),
             source=f"sim:{self.scenario.name}",
         )
 
@@ -74,12 +74,12 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     """Render `scenario`; the same seed gives the same samples, truth and bytes."""
     rngs = [np.random.default_rng([seed, k]) for k in range(6)]
     rate = float(scenario.device.rate_hz)
-    n = int(round(scenario.duration_s * rate))
+    n = round(scenario.duration_s * rate)
     t = np.arange(n) / (rate * (1.0 + scenario.device.clock_ppm * 1e-6))
     motion = simulate_user(scenario, t, rngs[0])
     truth = measure_truth(scenario, t, motion, rngs[1])
     part = FsrCurve().sample_part(rngs[2], scenario.sensor.part_spread)
-    at = lambda when: int(np.searchsorted(t, when))  # noqa: E731 - the sample at a truth time
+    at = lambda when: int(np.searchsorted(t, when))
     releases = [(at(s.t_peak), at(s.t_end)) for s in truth.strokes]
     adc = adc_counts(scenario, part, t, motion.force_n, releases, rngs[3])
     plan = plan_wire(scenario, t, rngs[4])

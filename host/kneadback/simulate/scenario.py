@@ -75,13 +75,13 @@ class UserSpec:
     contact: float = 0.0  # force kept between strokes, share of the peak; 0 = lift off
     duty: float = 0.65  # with lift-off: share of each stroke period on the skin
     dwell: float = 0.15  # in contact: share of the period resting at the trough
-    press: float = 0.3  # share of the on-skin time spent pressing in
-    release: float = 0.3  # share spent releasing; the rest is the plateau (the slide)
+    press: float = 0.35  # share of the on-skin time spent pressing in (slower than letting go)
+    release: float = 0.22  # share spent releasing; the rest is the plateau (the slide)
     ridges: float = 0.06  # bumps on the plateau as the tool slides over tissue, share of the height
     rebound: float = 0.05  # in contact: tissue rebound after the release, share of the height
     sag: float = 0.08  # 1-sigma bow of the plateau (up or down), share of the height
     hold_n: float | None = None  # force of a static hold; None = force_n
-    tremor: float = 0.015  # physiological tremor (8–12 Hz), RMS share of the force
+    tremor: float = 0.01  # physiological tremor (8–12 Hz), RMS share of the force
     tremor_hz: float = 10.0
     wander: float = 0.03  # slow unsteadiness during holds, RMS share of the force
     lean: float = 0.05  # slow leaning in and out (~0.02–0.1 Hz), share of the force
@@ -320,7 +320,7 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
 def scenario_path(name_or_path: str) -> Path:
     """The file for a scenario name (`signals/NAME.toml`) or a path to a `.toml` file."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or "/" in name_or_path:
+    if p.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path:
         if not p.is_file():
             raise InputError(f"{name_or_path}: no such scenario file")
         return p

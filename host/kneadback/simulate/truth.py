@@ -126,7 +126,7 @@ def measure_truth(scenario: Scenario, t: np.ndarray, motion: Motion, rng: np.ran
     truth = Truth()
     if n == 0:
         return truth
-    idx = lambda when: np.searchsorted(t, when, side="left")  # noqa: E731 - first sample at or after
+    idx = lambda when: np.searchsorted(t, when, side="left")
 
     # strokes: peaks inside cycles, troughs between neighbouring peaks
     c_lo = idx(motion.cycle_start)

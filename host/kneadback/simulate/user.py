@@ -10,6 +10,7 @@ per-cycle parameters are drawn once and gathered onto the samples.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ def _level(p: Phase) -> float | None:
 def boundary_levels(phases: tuple[Phase, ...]) -> list[float]:
     """Force at each phase boundary (len = phases + 1): 0 at the ends and next to a lift-off."""
     out = [0.0]
-    for a, b in zip(phases, phases[1:]):
+    for a, b in itertools.pairwise(phases):
         la, lb = _level(a), _level(b)
         if la == 0.0 or lb == 0.0:
             out.append(0.0)
@@ -111,7 +112,6 @@ def simulate_user(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
     p_start = p_end - durations
     levels = boundary_levels(phases)
     force = np.zeros(len(t))
-    fs = scenario.device.rate_hz
     pidx = np.clip(np.searchsorted(p_start, t, side="right") - 1, 0, len(phases) - 1)
 
     cyc_start: list[np.ndarray] = []

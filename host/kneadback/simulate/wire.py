@@ -60,10 +60,10 @@ class WirePlan:
 
     def lost_mask(self, n: int) -> np.ndarray:
         """True for each sample the host never receives."""
-        lost = np.ones(n, dtype=bool)
-        for g in np.flatnonzero(self.frame_lost == LOST_OK):
-            lost[self.frame_first[g] : self.frame_stop[g]] = False
-        return lost
+        i = np.arange(n)
+        g = np.searchsorted(self.frame_first, i, side="right") - 1
+        ok = (g >= 0) & (self.frame_lost[np.maximum(g, 0)] == LOST_OK)
+        return ~(ok & (i < self.frame_stop[np.maximum(g, 0)]))
 
 
 def plan_wire(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> WirePlan:
@@ -186,7 +186,7 @@ def wire_chunks(
             since = float(t[i1 - 1] - t[seg.first])
             if since >= next_status:
                 next_status = np.floor(since) + 1.0
-                out += frame_status(int((int(t_us[i1 - 1]) + 200) % US_WRAP), 0, 0, True, int(round(rate)))
+                out += frame_status(int((int(t_us[i1 - 1]) + 200) % US_WRAP), 0, 0, True, round(rate))
             if not out:
                 continue
             wire_s = len(out) * 10.0 / BAUD

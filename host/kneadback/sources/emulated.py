@@ -5,7 +5,8 @@ the harness `firmware/build/kb-emu`). A scenario is rendered with the simulator 
 that drive the emulated A0; the firmware's UART is a pseudo-terminal, which is read like any
 board by `kneadback.sources.serial.SerialSource` (pyserial and `DeviceStream`). Commands go
 to the firmware over the same port. `options.speed` paces the emulator: emulated seconds per
-clock second (`inf` runs it as fast as it can: about 4× real time with a free core).
+clock second; 1000 or more (or `inf`) runs it unpaced, as fast as it can (about 7× real time
+with a free core).
 
 The firmware and the harness are built with make when missing or out of date; that needs the
 Debian packages gcc-avr, avr-libc, arduino-core-avr, simavr and libsimavr-dev.
@@ -257,11 +258,30 @@ class EmulatedSource(Source):
         for k, item in enumerate(items):
             if isinstance(item, DeviceInfo):
                 items[k] = self.info = dataclasses.replace(item, source=self.spec)
-        last = next((i for i in reversed(items) if isinstance(i, SampleBlock) and len(i.t)), None)
-        if last is not None and float(last.t[-1]) >= self._t_end - 0.5 / self.rendering.rate_hz:
+        self.finished = self._past_end(items)
+        if self.finished:
             items += self.serial.stream.flush(self.options.clock.now())
-            self.finished = True
-        return items
+        end = self._t_end + 0.5 / self.rendering.rate_hz
+        out: list[SourceItem] = []
+        for item in items:
+            if isinstance(item, SampleBlock) and len(item.t) and item.t[-1] > end:
+                keep = int(np.searchsorted(item.t, end))  # the scenario is over: its samples only
+                if keep == 0:
+                    continue
+                item = dataclasses.replace(
+                    item,
+                    t=item.t[:keep],
+                    adc=item.adc[:keep],
+                    t_device_us=None if item.t_device_us is None else item.t_device_us[:keep],
+                )
+            out.append(item)
+        return out
+
+    def _past_end(self, items: list[SourceItem]) -> bool:
+        """True once a sample at the scenario's last sample time has arrived."""
+        assert self.rendering is not None
+        last = next((i for i in reversed(items) if isinstance(i, SampleBlock) and len(i.t)), None)
+        return last is not None and float(last.t[-1]) >= self._t_end - 0.5 / self.rendering.rate_hz
 
     def send(self, command: Command) -> bool:
         return self.serial is not None and self.serial.send(command)

@@ -26,6 +26,7 @@ from kneadback.store.reader import Recording, open_recording
 
 MAX_BLOCKS_PER_READ = 512  # a fast replay still hands over in slices, so views stay responsive
 _REPLAYED = ("source", "user")
+_EPSILON_S = 1e-6  # clock rounding: an item this close to due is due
 
 
 class ReplaySource(Source):
@@ -109,7 +110,7 @@ class ReplaySource(Source):
         return self._t_origin + (self.clock.now() - self._clock_origin) * self.speed
 
     def _due(self) -> list[object]:
-        target = self._target()
+        target = self._target() + _EPSILON_S
         out: list[object] = []
         blocks = 0
         while self._next is not None and self._next[0] <= target and blocks < MAX_BLOCKS_PER_READ:

@@ -27,7 +27,7 @@ from kneadback.protocol.stream import DeviceStream
 from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
 
 RECONNECT_INTERVAL_S = 0.5
-MAX_READ = 4096  # bytes per read; a backlog is read over several steps, never dropped
+MAX_READ = 4096  # bytes per read: a backlog is read over several steps (none dropped), each step short
 
 #: USB VID (and PID, or None for any) of boards and USB-serial chips an Arduino sits behind
 KNOWN_USB: tuple[tuple[int, int | None, str], ...] = (
@@ -142,11 +142,11 @@ class SerialSource(Source):
         self.clock = options.clock
         self.port = port
         self.serial_number = serial_number
-        self.stream = DeviceStream(port, options.rate_hz, serial_number=serial_number)
+        where = port if spec == "auto" else spec  # what DeviceInfo.source shows
+        self.stream = DeviceStream(where, options.rate_hz, serial_number=serial_number, mid_stream=True)
         self._ser: serial.SerialBase | None = None
         self._next_attempt = 0.0
         self._asked_info = False
-        self.disconnects = 0
 
     @property
     def connected(self) -> bool:
@@ -216,7 +216,6 @@ class SerialSource(Source):
 
     def _lost(self, err: BaseException) -> list[SourceItem]:
         self._drop_port()
-        self.disconnects += 1
         now = self.clock.now()
         items = self.stream.reconnected(now) + self.stream.flush(now)
         reason = str(err) or type(err).__name__
@@ -233,15 +232,16 @@ class SerialSource(Source):
                 pass
 
     def _where_now(self) -> str | None:
-        """Where the board is now: the same path or URL, or the same serial number."""
-        if self.spec == "auto" and self.serial_number:
+        """Where the board is now: the same path or URL, else the board with the same serial
+        number wherever it shows up (a replugged board may get a new name)."""
+        if is_url(self.port) or (self.spec != "auto" and os.path.exists(self.port)):
+            return self.port
+        if self.serial_number:
             try:
                 return find_board(self.serial_number).device
             except SourceError:
                 return None
-        if is_url(self.port) or os.path.exists(self.port):
-            return self.port
-        return None
+        return self.port if os.path.exists(self.port) else None
 
     def _try_reconnect(self, timeout: float) -> list[SourceItem]:
         now = self.clock.now()
@@ -267,6 +267,17 @@ def from_spec(spec: str, options: SourceOptions) -> SerialSource:
     if spec == "auto":
         board = find_board()
         return SerialSource(spec, options, board.device, board.serial_number)
-    if not is_url(spec) and not os.path.exists(spec) and not spec.upper().startswith("COM"):
+    if is_url(spec):
+        return SerialSource(spec, options, spec)
+    if not os.path.exists(spec) and not spec.upper().startswith("COM"):
         raise SourceError(f"no such port {spec} ({ports_seen()})")
-    return SerialSource(spec, options, spec)
+    return SerialSource(spec, options, spec, _serial_number_of(spec))
+
+
+def _serial_number_of(path: str) -> str | None:
+    """The USB serial number of the port at `path` (a symlink such as /dev/serial/by-id/... too)."""
+    real = os.path.realpath(path)
+    for c in scan_ports():
+        if c.device in (path, real) or os.path.realpath(c.device) == real:
+            return c.serial_number
+    return None

@@ -4,7 +4,8 @@ A chunk holds a run of consecutive `SampleBlock`s exactly as the source delivere
 boundaries, `first_index`, `lost`, arrival times), so a replay feeds the pipeline the very same
 blocks. Each column is a little-endian numpy array, zlib-compressed:
 
-- `blocks`: one record per block: samples (u4), first_index (i8), lost (i8), t_arrival (f8);
+- `blocks`: the block table, column by column: samples (u4), first_index differences (i8),
+  lost (i8), t_arrival (f8);
 - `t`: session seconds as float64 *differences* from the chunk's `t0` (exact: the encoder checks
   that the running sum gives back every bit, and stores plain float64 when it would not);
 - `adc`: counts as int16 differences (int32 when counts do not fit in int16);
@@ -46,10 +47,12 @@ class EncodedChunk:
     t_device_us: bytes | None
 
 
+def _shuffle(a: np.ndarray) -> bytes:
+    return a.view(np.uint8).reshape(-1, a.dtype.itemsize).T.tobytes() if a.size else b""
+
+
 def _pack(a: np.ndarray) -> bytes:
-    raw = np.ascontiguousarray(a)
-    shuffled = raw.view(np.uint8).reshape(-1, raw.dtype.itemsize).T.tobytes() if raw.size else b""
-    return zlib.compress(shuffled, 6)
+    return zlib.compress(_shuffle(np.ascontiguousarray(a)), 6)
 
 
 def _unpack(blob: bytes, dtype: np.dtype | str, n: int) -> np.ndarray:
@@ -59,6 +62,27 @@ def _unpack(blob: bytes, dtype: np.dtype | str, n: int) -> np.ndarray:
         raise ValueError(f"chunk column holds {len(data)} bytes, expected {n * dt.itemsize}")
     planes = np.frombuffer(data, np.uint8).reshape(dt.itemsize, n)
     return planes.T.copy().view(dt).reshape(n)
+
+
+def _pack_table(meta: np.ndarray) -> bytes:
+    """The block table column by column, first_index as differences, each byte-shuffled."""
+    cols = [meta["n"], np.diff(meta["first_index"], prepend=0), meta["lost"], meta["t_arrival"]]
+    return zlib.compress(b"".join(_shuffle(np.ascontiguousarray(c)) for c in cols), 6)
+
+
+def _unpack_table(blob: bytes, n: int) -> np.ndarray:
+    data = zlib.decompress(blob)
+    if len(data) != n * BLOCK_DTYPE.itemsize:
+        raise ValueError("block table has the wrong size")
+    meta = np.empty(n, BLOCK_DTYPE)
+    pos = 0
+    for name in BLOCK_DTYPE.names or ():
+        dt = BLOCK_DTYPE[name]
+        size = n * dt.itemsize
+        col = np.frombuffer(data[pos:pos + size], np.uint8).reshape(dt.itemsize, n).T.copy().view(dt).reshape(n)
+        meta[name] = np.cumsum(col) if name == "first_index" else col
+        pos += size
+    return meta
 
 
 def encode(blocks: list[SampleBlock]) -> EncodedChunk:
@@ -103,7 +127,7 @@ def encode(blocks: list[SampleBlock]) -> EncodedChunk:
         first_index=int(blocks[0].first_index),
         t0=t0,
         t1=float(t[-1]),
-        blocks=zlib.compress(meta.tobytes(), 6),
+        blocks=_pack_table(meta),
         t=t_blob,
         adc=_pack(d_adc),
         t_device_us=dev_blob,
@@ -116,10 +140,7 @@ def decode(codec: int, n_blocks: int, n_samples: int, t0: float, blocks: bytes, 
     if codec & 0xFF != CODEC_VERSION:
         raise ValueError(f"unknown sample codec {codec & 0xFF}")
     try:
-        meta_raw = zlib.decompress(blocks)
-        if len(meta_raw) != n_blocks * BLOCK_DTYPE.itemsize:
-            raise ValueError("block table has the wrong size")
-        meta = np.frombuffer(meta_raw, BLOCK_DTYPE)
+        meta = _unpack_table(blocks, n_blocks)
         if int(meta["n"].sum()) != n_samples:
             raise ValueError("block sizes do not add up to the chunk's samples")
         if codec & _T_RAW:

@@ -10,7 +10,7 @@ Every statement takes its values as parameters.
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -129,8 +129,15 @@ _SESSION_COLS = (
 )
 
 
-def _json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+def _json(text: str | None, want: type | None = None) -> Any:
+    """A stored JSON value; RecordingError when the file holds something else (damage)."""
+    try:
+        value = None if text is None else json.loads(text)
+    except (ValueError, TypeError) as e:
+        raise RecordingError(f"damaged database: a stored record is not valid JSON ({e}); run `kneadback doctor`") from None
+    if want is not None and not isinstance(value, want):
+        raise RecordingError("damaged database: a stored event is not a JSON object; run `kneadback doctor`")
+    return value
 
 
 def _session_row(r: tuple) -> SessionRow:
@@ -201,7 +208,9 @@ class Store:
         elif readonly:
             raise RecordingError(f"no sessions recorded yet (no database at {p})")
         version = cls._inspect(p) if p.exists() else 0
-        if version is not None and version < SCHEMA_VERSION:
+        if readonly and version == 0:
+            raise RecordingError(f"no sessions recorded yet (empty database at {p})")
+        if version < SCHEMA_VERSION:
             cls._upgrade(p, version)
         conn = cls._connect(p, readonly)
         store = cls(conn, p, readonly)
@@ -223,7 +232,7 @@ class Store:
             raise RecordingError(f"{p}: cannot open the database: {e}") from None
 
     @classmethod
-    def _inspect(cls, p: Path) -> int | None:
+    def _inspect(cls, p: Path) -> int:
         """The schema version of an existing file (0 = empty); refuse foreign or damaged files."""
         try:
             conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
@@ -234,7 +243,7 @@ class Store:
             finally:
                 conn.close()
         except sqlite3.Error as e:
-            raise RecordingError(f"{p}: damaged database ({e}); run `kneadback doctor`") from None
+            raise RecordingError(f"{p}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
         if app == 0 and tables == 0:
             return 0
         if app != APPLICATION_ID:
@@ -251,6 +260,8 @@ class Store:
     def _upgrade(cls, p: Path, version: int) -> None:
         """Create the schema (version 0) or migrate, in one transaction, after a backup copy."""
         conn = cls._connect(p, readonly=False)
+        if version == 0:
+            os.chmod(p, 0o600)  # the user's own health data: user-only, like the data dir
         try:
             if version > 0:
                 backup = p.with_name(f"{p.name}.v{version}.bak")
@@ -304,7 +315,7 @@ class Store:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: damaged database ({e}); run `kneadback doctor`") from None
+            raise RecordingError(f"{self.path}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
 
     def sessions(self) -> list[SessionRow]:
         return [_session_row(r) for r in self._q(f"SELECT {_SESSION_COLS} FROM sessions ORDER BY id")]
@@ -345,7 +356,7 @@ class Store:
                 for r in batch:
                     yield ChunkRow(*r)
         except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: damaged database ({e}); run `kneadback doctor`") from None
+            raise RecordingError(f"{self.path}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
 
     def events(self, session_id: int, types: tuple[str, ...] | None = None) -> list[EventRow]:
         sql = "SELECT after_block, origin, t, type, spot, data FROM events WHERE session_id = ?"
@@ -354,7 +365,7 @@ class Store:
             sql += f" AND type IN ({', '.join('?' * len(types))})"
             params += tuple(types)
         sql += " ORDER BY id"
-        return [EventRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in self._q(sql, params)]
+        return [EventRow(r[0], r[1], r[2], r[3], r[4], _json(r[5], dict)) for r in self._q(sql, params)]
 
     def spot_events(self, types: tuple[str, ...], spot: str | None = None) -> list[tuple[int, float, EventRow]]:
         """Events of `types` across sessions: (session id, session wall start, event), oldest first."""
@@ -369,7 +380,7 @@ class Store:
             params += (spot,)
         sql += " ORDER BY s.wall_start, e.id"
         return [
-            (r[0], r[1], EventRow(r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))) for r in self._q(sql, params)
+            (r[0], r[1], EventRow(r[2], r[3], r[4], r[5], r[6], _json(r[7], dict))) for r in self._q(sql, params)
         ]
 
     # --- writing (the recorder) -------------------------------------------------------
@@ -391,12 +402,12 @@ class Store:
         return int(cur.lastrowid)
 
     def update_session(self, session_id: int, **fields: Any) -> None:
-        allowed = {"device", "duration_s", "samples", "lost", "blocks", "ended_at", "summary", "source", "spot"}
+        allowed = {"device", "calibration", "duration_s", "samples", "lost", "blocks", "ended_at", "summary", "source", "spot"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"cannot update {sorted(bad)}")
         names = sorted(fields)
-        values = tuple(_dump(fields[n]) if n in ("device", "summary") else fields[n] for n in names)
+        values = tuple(_dump(fields[n]) if n in ("device", "calibration", "summary") else fields[n] for n in names)
         self._w(
             f"UPDATE sessions SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?", values + (session_id,)
         )

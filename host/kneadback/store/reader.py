@@ -20,7 +20,7 @@ from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.store import codec
 from kneadback.store.calibration import force_model_from_dict
 from kneadback.store.db import SQLITE_HEADER, EventRow, SessionRow, Store
-from kneadback.store.events import device_info_from_dict
+from kneadback.store.events import device_info_from_dict, from_dict
 
 JSON_FORMAT = "kneadback-session"
 JSON_VERSION = 1
@@ -180,6 +180,11 @@ def load_json(path: Path) -> Recording:
         blocks = doc["blocks"]
         if not isinstance(blocks, list):
             raise TypeError("\"blocks\" must be a list")
+        if meta.device:
+            device_info_from_dict(meta.device)
+        for e in events:
+            if e.origin in ("source", "user"):  # replayed: each must be a known event
+                from_dict(e.data)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise InputError(f"{path}: not a valid session export ({type(e).__name__}: {e})") from None
     return Recording(meta, events, None, blocks, label=str(path))

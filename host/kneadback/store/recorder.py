@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kneadback.clock import Clock
@@ -29,8 +29,8 @@ from kneadback.store.db import Store
 from kneadback.store.events import USER_TYPES, origin_of, time_of, to_json
 
 FLUSH_INTERVAL_S = 0.5
-CHUNK_SAMPLES = 4096
-CHUNK_SECONDS = 10.0
+CHUNK_SAMPLES = 16384
+CHUNK_SECONDS = 30.0
 
 
 class Recorder(Sink):
@@ -56,19 +56,20 @@ class Recorder(Sink):
         self.flush_interval = flush_interval
         self.atomic = atomic
         self.wall_start = time.time() if wall_start is None else float(wall_start)
-        started = dt.datetime.fromtimestamp(self.wall_start).astimezone().isoformat(timespec="seconds")
-        self.session_id = self.store.create_session(
-            started_at=started,
-            wall_start=self.wall_start,
-            kind=kind,
-            source=source,
-            spot=spot,
-            calibration=None if force_model is None else force_model_to_dict(force_model),
-            targets=_targets_dict(targets),
-        )
-        if not atomic:
-            self.store.commit()
+        self._row = {
+            "started_at": dt.datetime.fromtimestamp(self.wall_start).astimezone().isoformat(timespec="seconds"),
+            "wall_start": self.wall_start,
+            "kind": kind,
+            "source": source,
+            "spot": spot,
+            "calibration": None if force_model is None else force_model_to_dict(force_model),
+            "targets": _targets_dict(targets),
+        }
+        #: the session's id in the database, once something has arrived to record
+        self.session_id: int | None = None
         self._source = source
+        #: asked at the first device info for the force model in use (the engine's), if given
+        self.force_model_of: Callable[[], ForceModel | None] | None = None
         self._spot = spot
         self._user_events = False
         self._info_seen = False
@@ -78,6 +79,7 @@ class Recorder(Sink):
         self._lost = 0
         self._t_end = 0.0
         self._chunk: list[SampleBlock] = []
+        self._chunk_samples = 0
         self._chunk_seq = 0
         self._chunk_first_block = 0
         self._chunk_dirty = False
@@ -87,22 +89,36 @@ class Recorder(Sink):
         self._closed = False
 
     # --- Sink --------------------------------------------------------------------------
+    def _ensure_session(self) -> int:
+        if self.session_id is None:
+            self.session_id = self.store.create_session(**self._row)
+            if not self.atomic:
+                self.store.commit()
+        return self.session_id
+
     def on_info(self, info: DeviceInfo) -> None:
+        self._ensure_session()
         if not self._info_seen:
             self._info_seen = True
             self._device = info
+            model = self.force_model_of() if self.force_model_of is not None else None
+            if model is not None:
+                self.store.update_session(self.session_id, calibration=force_model_to_dict(model))
         self._events.append((self._blocks_seen, "source", self._t_end, info.type, self._spot, to_json(info)))
         self._maybe_flush(force=True)
 
     def on_block(self, block: SampleBlock) -> None:
         if not len(block):
             return
+        self._ensure_session()
         if self._chunk and self._chunk_full(block):
             self._write_chunk()
             self._chunk_seq += 1
             self._chunk_first_block = self._blocks_seen
             self._chunk = []
+            self._chunk_samples = 0
         self._chunk.append(block)
+        self._chunk_samples += len(block)
         self._chunk_dirty = True
         self._blocks_seen += 1
         self._samples += len(block)
@@ -111,6 +127,9 @@ class Recorder(Sink):
         self._maybe_flush()
 
     def on_events(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        self._ensure_session()
         user = False
         for ev in events:
             if isinstance(ev, SpotChanged):
@@ -122,13 +141,17 @@ class Recorder(Sink):
         self._maybe_flush(force=user)
 
     def on_status(self, status: LinkStatus) -> None:
-        self._maybe_flush()
+        if self.session_id is not None:
+            self._maybe_flush()
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         try:
+            if self.session_id is None:
+                return
+            self._write_chunk()
             self.flush()
             if self._samples == 0 and not self._user_events:
                 self.store.delete_session(self.session_id)
@@ -151,8 +174,7 @@ class Recorder(Sink):
 
     # --- internals ---------------------------------------------------------------------
     def _chunk_full(self, block: SampleBlock) -> bool:
-        n = sum(len(b) for b in self._chunk)
-        if n + len(block) > CHUNK_SAMPLES or block.t_end - float(self._chunk[0].t[0]) > CHUNK_SECONDS:
+        if self._chunk_samples + len(block) > CHUNK_SAMPLES or block.t_end - float(self._chunk[0].t[0]) > CHUNK_SECONDS:
             return True
         return (block.t_device_us is None) != (self._chunk[0].t_device_us is None)
 
@@ -171,7 +193,10 @@ class Recorder(Sink):
 
     def flush(self) -> None:
         """Write what is buffered and commit it (an atomic recorder commits only at close)."""
-        self._write_chunk()
+        if self.session_id is None:
+            return
+        if not self.atomic:  # an atomic recording writes each chunk once, when it is full
+            self._write_chunk()
         if self._events:
             self.store.add_events(self.session_id, self._events)
             self._events = []
@@ -199,3 +224,22 @@ def _targets_dict(targets: Any) -> dict[str, Any] | None:
     if dataclasses.is_dataclass(targets) and not isinstance(targets, type):
         return dataclasses.asdict(targets)
     return dict(targets)
+
+
+def recorder_for(args: Any, session: Any, clock: Clock) -> Recorder:
+    """The recorder of a live command's session: its spot, targets, start time and force model."""
+    coach = session.coach
+    wall_start = getattr(args, "wall_start", None)
+    if wall_start is None:
+        wall_start = getattr(coach, "wall_start", None) or time.time()
+        args.wall_start = wall_start
+    recorder = Recorder(
+        clock=clock,
+        source=session.source.spec,
+        kind="live",
+        spot=getattr(coach, "spot", None) or getattr(args, "spot", None),
+        targets=getattr(coach, "targets", None),
+        wall_start=wall_start,
+    )
+    recorder.force_model_of = lambda: getattr(session.analyzer, "force_model", None)
+    return recorder

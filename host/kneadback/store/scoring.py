@@ -1,11 +1,27 @@
-"""Bout and session scores of a recorded session, placeholder until wired to the coach."""
+"""Bout and session scores of a recorded session, by the coach's own scoring of its events."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kneadback.coach.coach import score_events
+from kneadback.coach.targets import Targets
 from kneadback.store.db import EventRow, SessionRow
+from kneadback.store.events import from_dict
+
+_SCORED = ("stroke", "hold", "contact", "bout-start", "bout", "rating", "spot")
+
+
+def targets_of(row: SessionRow) -> Targets:
+    """The targets the session was coached with (defaults for what was not recorded)."""
+    try:
+        return Targets(**(row.targets or {}))
+    except (TypeError, ValueError):
+        return Targets()
 
 
 def session_scores(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
-    return {}
+    """{"bouts": [score dict, ...], "session": score dict}."""
+    evs = [from_dict(e.data) for e in events if e.type in _SCORED]
+    bouts, session = score_events(evs, targets_of(row), row.spot or "")
+    return {"bouts": [b.to_dict() for b in bouts], "session": session.to_dict()}

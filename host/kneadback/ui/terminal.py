@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
@@ -132,7 +133,7 @@ class TerminalView(Sink):
             if not force and self._last_draw is not None and now - self._last_draw < REDRAW_S:
                 return
             self._last_draw = now
-            text = self.line(st)
+            text = self.line(st)[: shutil.get_terminal_size().columns - 1]  # a wrapped line cannot redraw
             pad = max(0, self._width - len(text))
             self.out.write("\r" + text + " " * pad)
             self._width = len(text)

@@ -12,18 +12,19 @@ import signal
 from pathlib import Path
 
 from kneadback.clock import Clock
+from kneadback.errors import InputError
 from kneadback.session import Session
 
 WINDOW_SIZE = (1600, 1000)
 
 
 def run_live(args: argparse.Namespace, clock: Clock) -> int:
-    """`kneadback live` with the dashboard: the live session, every sink but the terminal's."""
+    """`kneadback live` with the dashboard: the live session (recorded as the flags say), with
+    the coach's sounds; the window replaces the terminal views."""
+    from kneadback.coach import setup as coach_setup
     from kneadback.commands import live
-    from kneadback.ui.terminal import JsonLinesSink, TerminalView
 
-    sinks = [s for s in live.make_sinks(args, clock) if not isinstance(s, (TerminalView, JsonLinesSink))]
-    session = live.build_session(args, clock, sinks)
+    session = live.build_session(args, clock, list(coach_setup.sound_sinks(args)))
     screenshot = Path(args.screenshot) if args.screenshot else None
     return run_dashboard(session, clock, screenshot=screenshot)
 
@@ -39,11 +40,13 @@ def run_dashboard(
     """Show the dashboard until the session ends (or the window closes, or Ctrl-C); 0 on success.
 
     `replay` is a `ReplayController` for the replay view. With no display but a `screenshot` to
-    take, the window is drawn offscreen. A `KneadbackError` from the session (a lost port, a bad
-    file) is raised again here, after the window has closed.
+    take, the window is drawn offscreen. What ended the run early (a lost port, a bad file, a
+    bug) is raised again here, after the window has closed.
     """
-    if screenshot is not None and not any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if screenshot is not None:
+        _check_writable(screenshot)  # now, not after the whole run
+        if not any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from pyqtgraph.Qt import QtWidgets
 
     from kneadback.ui.dashboard.window import DashboardWindow
@@ -61,11 +64,12 @@ def run_dashboard(
         window.close()
     finally:
         signal.signal(signal.SIGINT, previous)
-    error = window.error
-    # delete the window while Qt still runs: left to the interpreter's exit, PySide6 may crash
-    window.deleteLater()
-    del window
-    app.processEvents()
-    if error is not None:
-        raise error
+    if window.error is not None:
+        raise window.error
     return 0
+
+
+def _check_writable(path: Path) -> None:
+    folder = next((p for p in path.absolute().parents if p.exists()), Path("/"))
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError(f"--screenshot {path}: cannot write there")

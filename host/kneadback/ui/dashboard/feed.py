@@ -171,8 +171,9 @@ class DashboardFeed(Sink):
 
 
 def peak_decimate(t: np.ndarray, v: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """About `2 * bins` points (at most `4 * bins`) keeping each bin's minimum and maximum (in time order), so a
-    trace drawn from them looks like the full one at that width: no peak is lost."""
+    """About `2 * bins` points (at most `4 * bins`) keeping each bin's minimum and maximum (in
+    time order), so a trace drawn from them looks like the full one at that width: no peak is
+    lost, and the newest sample is always the last point."""
     n = len(t)
     if n <= 2 * bins or bins < 1:
         return t, v
@@ -190,4 +191,6 @@ def peak_decimate(t: np.ndarray, v: np.ndarray, bins: int) -> tuple[np.ndarray, 
     t_out[:start], v_out[:start] = t[:start], v[:start]
     t_out[start::2], v_out[start::2] = tv[rows, first], vv[rows, first]
     t_out[start + 1 :: 2], v_out[start + 1 :: 2] = tv[rows, second], vv[rows, second]
+    if t_out[-1] != t[-1]:  # the trace always reaches the newest sample
+        t_out, v_out = np.append(t_out, t[-1]), np.append(v_out, v[-1])
     return t_out, v_out

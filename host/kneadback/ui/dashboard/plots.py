@@ -15,6 +15,7 @@ from kneadback.ui.dashboard.zones import COLOURS
 _AXIS_FONT_PX = 18
 _HOLD_POOL = 6
 _MARKER_POOL = 6
+RATE_GAP_S = 5.0  # strokes further apart than this are not joined in the rate history
 
 
 def _style(plot: pg.PlotWidget, left: str, bottom: str) -> None:
@@ -55,13 +56,14 @@ class ForceTrace(pg.PlotWidget):
         self.addItem(self.ceiling)
         self.holds = [self._region() for _ in range(_HOLD_POOL)]
         self.markers = [self._marker() for _ in range(_MARKER_POOL)]
-        self.curve = self.plot(pen=pg.mkPen("#ffffff", width=3))
+        self.curve = self.plot(pen=pg.mkPen("#ffffff", width=2))
         self.curve.setSkipFiniteCheck(True)
         self.peaks = pg.ScatterPlotItem(symbol="t1", size=22, pen=pg.mkPen("#000000", width=1.5),
                                         brush=pg.mkBrush("#4fc3ff"))
         self.addItem(self.peaks)
         self._ymax = 50.0
-        self.setRange(xRange=(-TRACE_SECONDS, 0.0), yRange=(0.0, self._ymax), padding=0)
+        self.setXRange(-TRACE_SECONDS, 0.0, padding=0)
+        self.setYRange(0.0, self._ymax, padding=0.04)
         self.data_arrival = float("nan")  # host time the newest sample now on the trace arrived
         self.on_painted: Callable[[float], None] | None = None
         self.drawn_points = 0
@@ -96,14 +98,14 @@ class ForceTrace(pg.PlotWidget):
             self.band.hide()
         self.ceiling.setValue(view.force_ceiling_n)
         visible = [h for h in feed.holds if (h.end is None or h.end >= t0)][-_HOLD_POOL:]
-        for item, h in zip(self.holds, visible + [None] * _HOLD_POOL):
+        for item, h in zip(self.holds, visible + [None] * _HOLD_POOL, strict=False):
             if h is None:
                 item.hide()
             else:
                 item.setRegion((max(h.start, t0) - t_end, (t_end if h.end is None else h.end) - t_end))
                 item.show()
         marks = [m for m in feed.markers if m.t >= t0][-_MARKER_POOL:]
-        for line, m in zip(self.markers, marks + [None] * _MARKER_POOL):
+        for line, m in zip(self.markers, marks + [None] * _MARKER_POOL, strict=False):
             if m is None:
                 line.hide()
             else:
@@ -112,7 +114,7 @@ class ForceTrace(pg.PlotWidget):
         top = max(float(v.max()) if len(v) else 0.0, view.pressure_band[1] if view.pressure_band else 0.0)
         if top * 1.15 > self._ymax or top < self._ymax * 0.4:  # rescale with hysteresis, in steps of 10 N
             self._ymax = max(30.0, float(np.ceil(top * 1.3 / 10.0) * 10.0))
-            self.setYRange(0.0, self._ymax, padding=0)
+            self.setYRange(0.0, self._ymax, padding=0.04)
         self.data_arrival = feed.newest_arrival
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -144,7 +146,8 @@ class RateHistory(pg.PlotWidget):
         self._seen = rate.total
         t, v = rate.latest()
         t, v = peak_decimate(t / 60.0, v, max(200, self.width()))
-        self.curve.setData(t, v)
+        joined = np.append(np.diff(t) * 60.0 <= RATE_GAP_S, False)  # no line across a pause
+        self.curve.setData(t, v, connect=joined)
         span = max(1.0, float(t[-1]) if len(t) else 1.0)
         top = max(hi * 1.5, float(v.max()) * 1.1 if len(v) else 0.0)
         self.setRange(xRange=(0.0, span), yRange=(0.0, top), padding=0.02)

@@ -175,9 +175,9 @@ class ReplayController:
         )
         row = QtWidgets.QHBoxLayout(bar)
         row.setContentsMargins(8, 2, 8, 2)
-        self.prev_button = QtWidgets.QPushButton("⏮ bout")
+        self.prev_button = QtWidgets.QPushButton("|◀ bout")
         self.play_button = QtWidgets.QPushButton()
-        self.next_button = QtWidgets.QPushButton("bout ⏭")
+        self.next_button = QtWidgets.QPushButton("bout ▶|")
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, max(1, int(self.source.duration * 10)))  # tenths of a second
         self.position_label = QtWidgets.QLabel()

@@ -18,6 +18,7 @@ INK_ON_COLOUR = "#000000"
 INK = "#f2f2f2"
 DIM_INK = "#a8a8a8"
 FONT_FAMILY = "DejaVu Sans"
+DIGITS = "88"  # the big readouts are sized for two digits
 
 
 def fitted_font(text: str, width: float, height: float, bold: bool = True) -> QtGui.QFont:
@@ -55,10 +56,18 @@ class Tile(QtWidgets.QWidget):
         key = self.key_of(view)
         if key == self._key:
             return False
+        region = self.changed_region(self._key, key)
         self._key = key
         self.absorb(view)
-        self.update()
+        if region is None:
+            self.update()
+        else:
+            self.update(region)
         return True
+
+    def changed_region(self, old: object, new: object) -> QtCore.QRect | None:
+        """The part to repaint for this change; None for the whole tile."""
+        return None
 
     def key_of(self, view: DashboardView) -> object:
         raise NotImplementedError
@@ -101,8 +110,10 @@ class Tile(QtWidgets.QWidget):
         raise NotImplementedError
 
     def draw_text(self, p: QtGui.QPainter, rect: QtCore.QRectF, text: str, bold: bool = True,
-                  align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignCenter) -> None:
-        p.setFont(fitted_font(text, rect.width(), rect.height(), bold))
+                  align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignCenter, fit: str = "") -> None:
+        """`text` as large as fits `rect`, but no larger than `fit` would be (so a "–" or a
+        one-digit number is as tall as two digits, not a giant)."""
+        p.setFont(fitted_font(text if len(text) >= len(fit) else fit, rect.width(), rect.height(), bold))
         p.drawText(rect, int(align), text)
 
 
@@ -121,7 +132,7 @@ class RateTile(Tile):
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
         big = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.74)
-        self.draw_text(p, big, _fmt(self.value))
+        self.draw_text(p, big, _fmt(self.value), fit=DIGITS)
         lo, hi = self.band
         small = QtCore.QRectF(body.left(), big.bottom(), body.width(), body.height() * 0.2)
         self.draw_text(p, small, f"target {lo:.0f}–{hi:.0f}", bold=False)
@@ -132,11 +143,18 @@ class PressureTile(Tile):
     safety ceiling."""
 
     title = "PRESSURE  N"
+    _bar: QtCore.QRectF | None = None  # where the gauge bar was last painted
 
     def key_of(self, v: DashboardView) -> object:
         band = None if v.pressure_band is None else (round(v.pressure_band[0], 1), round(v.pressure_band[1], 1))
         live = round(min(v.live_force_n, v.force_ceiling_n) / v.force_ceiling_n * 200)  # 0.5 % steps
         return (_fmt(v.pressure_n), v.pressure_zone, band, v.pressure_mode, live, v.holding, v.force_ceiling_n)
+
+    def changed_region(self, old: object, new: object) -> QtCore.QRect | None:
+        # while the force moves between strokes, only the needle moves: repaint just the bar
+        if old is None or self._bar is None or old[:4] != new[:4] or old[5:] != new[5:]:  # type: ignore[index]
+            return None
+        return self._bar.adjusted(-16, -16, 16, 16).toAlignedRect()
 
     def absorb(self, v: DashboardView) -> None:
         self.value = v.pressure_n
@@ -149,8 +167,9 @@ class PressureTile(Tile):
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
         big = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.56)
-        self.draw_text(p, big, "HOLD" if self.holding else _fmt(self.value))
+        self.draw_text(p, big, "HOLD" if self.holding else _fmt(self.value), fit=DIGITS)
         bar = QtCore.QRectF(body.left(), big.bottom() + body.height() * 0.06, body.width(), body.height() * 0.16)
+        self._bar = bar
         scale = bar.width() / self.ceiling
         p.setPen(QtCore.Qt.PenStyle.NoPen)
         p.setBrush(QtGui.QColor(0, 0, 0, 170))
@@ -216,7 +235,7 @@ class CountdownTile(Tile):
             text = "–"
             p.setPen(QtGui.QColor(DIM_INK))
         inner = arc.adjusted(pen_w * 1.1, pen_w * 1.3, -pen_w * 1.1, -pen_w * 1.3)
-        self.draw_text(p, inner, text)
+        self.draw_text(p, inner, text, fit=DIGITS)
 
 
 class BoutsTile(Tile):
@@ -240,7 +259,7 @@ class BoutsTile(Tile):
         colour = QtGui.QColor(COLOURS[self.zone]) if self.zone != "none" else QtGui.QColor(DIM_INK)
         big = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.5)
         p.setPen(colour)
-        self.draw_text(p, big, "–" if self.done is None else str(self.done))
+        self.draw_text(p, big, "–" if self.done is None else str(self.done), fit=DIGITS)
         sub = QtCore.QRectF(body.left(), big.bottom(), body.width(), body.height() * 0.15)
         p.setPen(QtGui.QColor(INK))
         self.draw_text(p, sub, f"of {self.lo}–{self.hi}", bold=False)

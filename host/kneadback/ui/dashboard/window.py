@@ -20,7 +20,7 @@ from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 from kneadback.clock import Clock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
-from kneadback.errors import KneadbackError
+from kneadback.errors import InputError
 from kneadback.model import Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.ui.dashboard import keys
@@ -31,8 +31,8 @@ from kneadback.ui.dashboard.view import DashboardView, build_view
 from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
 from kneadback.ui.dashboard.zones import COLOURS
 
-DRAW_FPS = 40.0  # redraws per second (the floor we promise is 30)
-STEP_MS = 5  # how often the session is stepped
+DRAW_FPS = 36.0  # redraws per second (the floor we promise is 30)
+STEP_MS = 8  # how often the session is stepped (ms)
 _LABEL_PX = 20
 METRONOME_MODES = ("auto", "on", "off")  # the coach's modes, in the order K cycles them
 
@@ -132,6 +132,8 @@ class DashboardWindow(QtWidgets.QMainWindow):
         label = QtWidgets.QLabel()
         label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         label.setStyleSheet(f"color: #f2f2f2; font-size: {_LABEL_PX}px; padding: 2px 8px;")
+        label.setMinimumWidth(1)  # a long line is cut at the window's edge, never widens it
+        label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         return label
 
     # --- running -------------------------------------------------------------------------
@@ -171,27 +173,32 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.redraw()
 
     def finish(self) -> None:
-        """End the run: close the session, draw the last picture, save the screenshot."""
+        """End the run: draw the last picture, save the screenshot, close the session."""
         if self.is_finished:
             return
         self.is_finished = True
         self.step_timer.stop()
         self.draw_timer.stop()
         try:
+            self.redraw()
+            if self.screenshot is not None:  # the last live moment, before closing ends the bout
+                self.save_screenshot(self.screenshot)
             if self._opened:
                 self.session.close()
             self.redraw()
-            if self.screenshot is not None:
-                self.save_screenshot(self.screenshot)
         except Exception as e:
             self.error = self.error or e
         finally:
             self.finished.emit()
 
     def save_screenshot(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """The window as a PNG at `path` (its folder is created)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot write the screenshot {path}: {e.strerror}") from None
         if not self.grab().save(str(path), "PNG"):
-            raise KneadbackError(f"cannot write the screenshot {path}")
+            raise InputError(f"cannot write the screenshot {path}")
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self._quitting = True
@@ -218,6 +225,10 @@ class DashboardWindow(QtWidgets.QMainWindow):
 
     def redraw(self) -> None:
         """Bring every widget up to date with the feed (what the draw timer calls)."""
+        if self.coach is not None:
+            self.spot = self.coach.spot  # spot changes also arrive from the source (a replay, a simulation)
+            if self.spot not in self.known_spots:
+                self.known_spots.append(self.spot)
         v = self.view()
         for tile in self.tiles:
             tile.show_view(v)
@@ -243,9 +254,9 @@ class DashboardWindow(QtWidgets.QMainWindow):
         rating = self.feed.rating
         parts = [
             f"{link} {rate} · {lost} · errors {v.errors}",
-            f"saturated <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
-            f"{sound} · metronome {v.metronome} · bouts {'auto' if v.auto_bouts else 'manual'}",
-            f"spot <b>{self.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
+            f"saturation <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
+            f"{sound} · metronome {v.metronome}" + ("" if self.replay else f" · bouts {'auto' if v.auto_bouts else 'manual'}"),
+            f"spot <b>{v.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
             _clock_text(v.t),
         ]
         if self._last_key:

@@ -1,0 +1,250 @@
+"""Each spot over the days: bouts against the 3–10 guideline, time worked, rate and pressure
+adherence, and the force that gives 7/10 discomfort (rising = the knot is releasing).
+
+The no-progress rule: when the 7/10 force of a spot has not risen by more than `min_gain`
+(5 %) above its value at least `no_progress_days` days before its latest value, say "no
+progress on SPOT for N days: consider working another spot", as the routine advises.
+
+    [history]
+    no_progress_days = 7   # days without a rising 7/10 force before suggesting another spot
+    min_gain = 0.05        # the rise (fraction) that counts as progress
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kneadback.coach.discomfort import fit_curve
+from kneadback.coach.spots import SpotRating, day_bounds, day_of
+from kneadback.coach.targets import Targets
+from kneadback.config import load_config, load_table
+from kneadback.report.report import BLUE, CSS, GREEN, PURPLE
+from kneadback.report.svg import Chart
+from kneadback.store.db import Store
+from kneadback.store.scoring import targets_of
+from kneadback.store.summary import summary_of
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    no_progress_days: int = 7
+    min_gain: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.no_progress_days, int) and 1 <= self.no_progress_days <= 365):
+            raise ValueError("no_progress_days must be a whole number of days within 1..365")
+        if not 0 <= self.min_gain <= 1:
+            raise ValueError("min_gain must be within 0..1")
+
+
+def load_settings() -> HistorySettings:
+    return load_table(HistorySettings, "history", load_config())
+
+
+@dataclass
+class SpotDay:
+    day: dt.date
+    bouts: int = 0
+    time_s: float = 0.0
+    strokes: int = 0
+    sessions: int = 0
+    mean_rate_spm: float | None = None
+    rate_adherence: float | None = None
+    pressure_adherence: float | None = None
+    ratings: int = 0
+    force_at_target_n: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["day"] = self.day.isoformat()
+        for k in ("time_s", "mean_rate_spm", "rate_adherence", "pressure_adherence", "force_at_target_n"):
+            if d[k] is not None:
+                d[k] = round(d[k], 3)
+        return d
+
+
+@dataclass
+class SpotHistoryReport:
+    spot: str
+    days: list[SpotDay] = field(default_factory=list)
+    stalled_days: int | None = None
+
+    @property
+    def advice(self) -> str | None:
+        if self.stalled_days is None:
+            return None
+        return f"no progress on {self.spot} for {self.stalled_days} days: consider working another spot"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"spot": self.spot, "days": [d.to_dict() for d in self.days], "no_progress_days": self.stalled_days,
+                "advice": self.advice}
+
+
+def stalled_days(points: list[tuple[dt.date, float]], n_days: int, min_gain: float = 0.05) -> int | None:
+    """Days since the 7/10 force last rose, if that is at least `n_days`; else None.
+
+    The baseline is the latest value at least `n_days` before the latest one; progress is any
+    later value more than `min_gain` above it. Without such a baseline there is no verdict."""
+    pts = sorted(points)
+    if len(pts) < 2:
+        return None
+    last = pts[-1][0]
+    base = [p for p in pts if (last - p[0]).days >= n_days]
+    if not base:
+        return None
+    b_day, b_val = base[-1]
+    if max(v for d, v in pts if d > b_day) > b_val * (1.0 + min_gain):
+        return None
+    return (last - b_day).days
+
+
+def _mean(values: list[float], weights: list[float] | None = None) -> float | None:
+    if not values:
+        return None
+    return float(np.average(values, weights=weights)) if weights and sum(weights) > 0 else float(np.mean(values))
+
+
+def build_history(store: Store, settings: HistorySettings, spot: str | None = None) -> tuple[list[SpotHistoryReport], Targets]:
+    bouts: dict[tuple[str, dt.date], list[tuple[dict[str, Any], dict[str, Any] | None, int]]] = defaultdict(list)
+    ratings: dict[tuple[str, dt.date], list[SpotRating]] = defaultdict(list)
+    targets = Targets()
+    for row in store.sessions():
+        targets = targets_of(row)
+        summary = summary_of(store, row)
+        bout_scores = summary.get("bout_scores") or []
+        k = 0
+        for e in store.events(row.id, ("bout", "rating")):
+            if e.type == "bout":
+                s = e.spot or ""
+                sc = bout_scores[k] if k < len(bout_scores) else None
+                k += 1
+                if spot is None or s == spot:
+                    bouts[(s, day_of(row.wall_start + e.data["end"]))].append((e.data, sc, row.id))
+            else:
+                s = e.data.get("spot") or e.spot or ""
+                f = e.data.get("force_n")
+                if (spot is None or s == spot) and f is not None:
+                    w = row.wall_start + e.t
+                    ratings[(s, day_of(w))].append(SpotRating(w, int(e.data["value"]), float(f)))
+    keys = sorted(set(bouts) | set(ratings))
+    by_spot: dict[str, SpotHistoryReport] = {}
+    for s, day in keys:
+        rep = by_spot.setdefault(s, SpotHistoryReport(s))
+        sd = SpotDay(day)
+        bl = bouts.get((s, day), [])
+        sd.bouts = len(bl)
+        sd.time_s = sum(b["end"] - b["start"] for b, _sc, _sid in bl)
+        sd.strokes = sum(int(b["strokes"]) for b, _sc, _sid in bl)
+        sd.sessions = len({sid for _b, _sc, sid in bl})
+        rated = [(b["rate_spm"], b["strokes"]) for b, _sc, _sid in bl if b.get("rate_spm") is not None]
+        sd.mean_rate_spm = _mean([r for r, _n in rated], [n for _r, n in rated])
+        parts = [sc.get("parts", {}) for _b, sc, _sid in bl if sc]
+        sd.rate_adherence = _mean([p["rate"] for p in parts if "rate" in p])
+        sd.pressure_adherence = _mean([p["pressure"] for p in parts if "pressure" in p])
+        rs = ratings.get((s, day), [])
+        sd.ratings = len(rs)
+        if rs:
+            curve = fit_curve(rs, day_bounds(day)[1])
+            if curve is not None:
+                sd.force_at_target_n = curve.force_for(targets.discomfort)
+        rep.days.append(sd)
+    reports = sorted(by_spot.values(), key=lambda r: r.spot)
+    for rep in reports:
+        pts = [(d.day, d.force_at_target_n) for d in rep.days if d.force_at_target_n is not None]
+        rep.stalled_days = stalled_days(pts, settings.no_progress_days, settings.min_gain)  # type: ignore[arg-type]
+    return reports, targets
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.0f}%"
+
+
+def _mmss(s: float) -> str:
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m}:{sec:02d}"
+
+
+def bouts_verdict(n: int, t: Targets) -> str:
+    if n < t.bouts_min:
+        return f"{n} (fewer than {t.bouts_min})"
+    if n > t.bouts_max:
+        return f"{n} (more than {t.bouts_max})"
+    return f"{n} ({t.bouts_min}–{t.bouts_max} ✓)"
+
+
+def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
+    lines: list[str] = []
+    for rep in reports:
+        lines.append(rep.spot or "(no spot named)")
+        rows = [("day", "bouts", "time", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force")]
+        for d in rep.days:
+            rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), _mmss(d.time_s),
+                         "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", _pct(d.rate_adherence),
+                         _pct(d.pressure_adherence),
+                         "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if rep.advice:
+            lines.append(f"  {rep.advice}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _day_chart(title: str, rep: SpotHistoryReport, y_label: str, chart_id: str) -> tuple[Chart, list[int]]:
+    x = [d.day.toordinal() for d in rep.days]
+    lo, hi = (min(x) - 1, max(x) + 1) if x else (0, 1)
+    return Chart(title, (lo, hi), (0.0, 1.0), "day", y_label, height=220, chart_id=chart_id), x
+
+
+def _day_ticks(rep: SpotHistoryReport) -> list[tuple[float, str]]:
+    days = [d.day for d in rep.days]
+    step = max(1, len(days) // 8)
+    return [(d.toordinal(), d.strftime("%b %d")) for d in days[::step]]
+
+
+def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: HistorySettings) -> str:
+    esc = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>kneadback history</title>',
+           f"<style>{CSS}</style></head><body><h1>kneadback: your spots over the days</h1>",
+           f'<p class="note">A rising {targets.discomfort:g}/10 force means a spot takes more pressure before it hurts '
+           f"as much: the knot is releasing. With no rise for {settings.no_progress_days} days, the routine suggests "
+           "working another spot.</p>"]
+    if not reports:
+        out.append("<p>No bouts or ratings recorded yet.</p>")
+    for k, rep in enumerate(reports):
+        out.append(f"<h2>{esc(rep.spot or '(no spot named)')}</h2>")
+        if rep.advice:
+            out.append(f'<p class="summary">{esc(rep.advice)}</p>')
+        c, x = _day_chart(f"Force at {targets.discomfort:g}/10 discomfort", rep, "newtons", f"force-{k}")
+        fx = [xi for xi, d in zip(x, rep.days) if d.force_at_target_n is not None]
+        fy = [d.force_at_target_n for d in rep.days if d.force_at_target_n is not None]
+        c.y_range = (0.0, max([5.0, *(v * 1.2 for v in fy)]))  # type: ignore[misc]
+        c.line(np.array(fx, float), np.array(fy, float), PURPLE, f"{targets.discomfort:g}/10 force", width=2)
+        c.points(fx, fy, PURPLE, r=4, titles=[f"{v:.1f} N" for v in fy])  # type: ignore[arg-type]
+        out.append(c.svg(_day_ticks(rep)))
+        b, x = _day_chart("Bouts per day", rep, "bouts", f"bouts-{k}")
+        b.y_range = (0.0, float(max([targets.bouts_max + 2, *(d.bouts for d in rep.days)])))
+        b.hband(targets.bouts_min, targets.bouts_max, GREEN, f"{targets.bouts_min}–{targets.bouts_max} a day")
+        b.bars(x, [d.bouts for d in rep.days], BLUE, 0.6, "bouts")
+        out.append(b.svg(_day_ticks(rep)))
+        out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">rate/min</th>'
+                   f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th></tr>')
+        for d in rep.days:
+            out.append(f"<tr><td>{d.day.isoformat()}</td><td>{esc(bouts_verdict(d.bouts, targets))}</td>"
+                       f"<td class=n>{_mmss(d.time_s)}</td>"
+                       f"<td class=n>{'—' if d.mean_rate_spm is None else f'{d.mean_rate_spm:.0f}'}</td>"
+                       f"<td class=n>{_pct(d.rate_adherence)}</td><td class=n>{_pct(d.pressure_adherence)}</td>"
+                       f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td></tr>")
+        out.append("</table>")
+    out.append('<p class="note">kneadback is a coaching aid, not a medical device.</p></body></html>')
+    return "\n".join(out)
+
+
+__all__ = ["HistorySettings", "SpotDay", "SpotHistoryReport", "build_history", "render_html", "stalled_days", "text_table"]

@@ -1,0 +1,300 @@
+"""One session as one self-contained HTML file: a plain-language summary, the force trace with
+strokes, holds and bouts marked, the rate against its target band, the pressure against the
+7/10 band, the cues, and the bout and session scores. Plots are inline SVG; nothing external."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
+from kneadback.coach.spots import SpotRating
+from kneadback.coach.targets import Targets
+from kneadback.errors import RecordingError
+from kneadback.report.svg import Chart
+from kneadback.store.db import Store, default_path
+from kneadback.store.reader import Recording
+from kneadback.store.scoring import session_scores, targets_of
+
+GREEN, RED, BLUE, ORANGE, GREY, PURPLE = "#2e9d57", "#d64541", "#2f6db5", "#e08a1e", "#777", "#8e44ad"
+MAX_GAP_S = 5.0  # a stroke more than this after the one before starts a new rhythm (no rate)
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
+.summary{font-size:1.1em;background:#f4f8f4;border-left:4px solid #2e9d57;padding:.6em 1em}
+table{border-collapse:collapse;margin:.5em 0} td,th{padding:.2em .8em;border-bottom:1px solid #eee;text-align:left}
+td.n,th.n{text-align:right} .meta{color:#555;font-size:.9em} .note{color:#555;font-size:.9em}
+"""
+
+
+@dataclass
+class SessionFacts:
+    """What the report (and history) needs, taken from a recording's events."""
+
+    strokes: list[dict[str, Any]]
+    bouts: list[dict[str, Any]]
+    bout_spots: list[str]
+    holds: list[tuple[float, float]]
+    cues: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+    markers: list[dict[str, Any]]
+    spots: list[str]
+    link_errors: int
+    scores: dict[str, Any]
+    targets: Targets
+
+
+def facts_of(rec: Recording) -> SessionFacts:
+    ev = rec.events
+    holds: list[tuple[float, float]] = []
+    open_hold: float | None = None
+    for e in ev:
+        if e.type == "hold":
+            if e.data.get("phase") == "end":
+                holds.append((e.data["start"], e.data["end"]))
+                open_hold = None
+            else:
+                open_hold = e.data["start"]
+    if open_hold is not None:
+        holds.append((open_hold, rec.duration_s))
+    spots = [rec.meta.spot] if rec.meta.spot else []
+    for e in ev:
+        if e.type in ("spot", "rating") and e.spot and e.spot not in spots:
+            spots.append(e.spot)
+    summary = rec.meta.summary or {}
+    scores = {"session": summary.get("score"), "bouts": summary.get("bout_scores", [])} if summary else {}
+    if not scores or scores.get("session") is None:
+        scores = session_scores(rec.meta, ev)
+    bouts = [e for e in ev if e.type == "bout"]
+    return SessionFacts(
+        strokes=[e.data for e in ev if e.type == "stroke"],
+        bouts=[e.data for e in bouts],
+        bout_spots=[e.spot or "" for e in bouts],
+        holds=holds,
+        cues=[e.data for e in ev if e.type == "cue"],
+        ratings=[{**e.data, "spot": e.data.get("spot") or e.spot} for e in ev if e.type == "rating"],
+        markers=[e.data for e in ev if e.type == "marker"],
+        spots=spots,
+        link_errors=sum(int(e.data.get("count", 1)) for e in ev if e.type == "error"),
+        scores=scores,
+        targets=targets_of(rec.meta),
+    )
+
+
+def stroke_rates(strokes: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """(time, strokes/min) for each stroke that follows another within `MAX_GAP_S`."""
+    t = np.array([s["t_peak"] for s in strokes], dtype=float)
+    if len(t) < 2:
+        return np.zeros(0), np.zeros(0)
+    gap = np.diff(t)
+    ok = (gap > 0) & (gap <= MAX_GAP_S)
+    return t[1:][ok], 60.0 / gap[ok]
+
+
+def spot_timeline(rec: Recording) -> list[tuple[float, float, str]]:
+    """(start, end, spot) stretches of the session."""
+    out: list[tuple[float, float, str]] = []
+    start, spot = 0.0, rec.meta.spot or ""
+    for e in rec.events:
+        if e.type == "spot" and e.data.get("spot") and e.data["spot"] != spot:
+            if e.t > start:
+                out.append((start, e.t, spot))
+            start, spot = e.t, e.data["spot"]
+    out.append((start, max(rec.duration_s, start), spot))
+    return out
+
+
+def pressure_curves(rec: Recording, facts: SessionFacts) -> dict[str, DiscomfortCurve | None]:
+    """Each spot's force→discomfort curve as of the session's end (past sessions' ratings too)."""
+    end_wall = rec.meta.wall_start + rec.duration_s
+    spots = {s for _a, _b, s in spot_timeline(rec)}
+    ratings: dict[str, list[SpotRating]] = {s: [] for s in spots}
+    if rec.store is not None or default_path().exists():
+        try:
+            with Store.open(rec.store.path if rec.store is not None else None, readonly=True) as store:
+                for spot in spots:
+                    for _sid, wall, e in store.spot_events(("rating",), spot):
+                        if wall < rec.meta.wall_start and e.data.get("force_n") is not None:
+                            ratings[spot].append(SpotRating(wall + e.t, int(e.data["value"]), float(e.data["force_n"])))
+        except RecordingError:
+            pass
+    for r in facts.ratings:
+        if r.get("spot") in ratings and r.get("force_n") is not None:
+            ratings[r["spot"]].append(SpotRating(rec.meta.wall_start + r["t"], int(r["value"]), float(r["force_n"])))
+    out: dict[str, DiscomfortCurve | None] = {}
+    for spot, rs in ratings.items():
+        curve = fit_curve(rs, end_wall) if rs else None
+        out[spot] = curve if usable(curve) else None
+    return out
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.0f}%"
+
+
+def _mmss(s: float) -> str:
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m}:{sec:02d}"
+
+
+def plain_summary(rec: Recording, facts: SessionFacts) -> str:
+    parts: list[str] = []
+    by_spot: dict[str, int] = {}
+    for s in facts.bout_spots:
+        by_spot[s or "an unnamed spot"] = by_spot.get(s or "an unnamed spot", 0) + 1
+    if by_spot:
+        items = [f"{n} bout{'s' if n != 1 else ''} on {spot}" for spot, n in by_spot.items()]
+        parts.append(", ".join(items))
+    else:
+        parts.append(f"no complete bout ({len(facts.strokes)} strokes)")
+    session = facts.scores.get("session") or {}
+    sp = session.get("parts", {})
+    if "rate" in sp:
+        parts.append(f"rhythm on target {_pct(sp['rate'])} of strokes")
+    if "pressure" in sp:
+        parts.append(f"pressure in the band {_pct(sp['pressure'])} of strokes")
+    parts.append(f"{len(facts.holds)} static hold{'s' if len(facts.holds) != 1 else ''}" if facts.holds else "no static holds")
+    if session.get("value") is not None:
+        prov = " (provisional: few strokes)" if session.get("status") == "provisional" else ""
+        parts.append(f"session score {session['value']:.0f}{prov}")
+    text = ", ".join(parts) + "."
+    _t, rates = stroke_rates(facts.strokes)
+    if len(rates):
+        lo, hi = facts.targets.rate_band
+        text += (f" Median rate {np.median(rates):.0f} strokes/min (target {lo:.0f}–{hi:.0f}); "
+                 f"{_mmss(sum(b['end'] - b['start'] for b in facts.bouts))} in bouts over {_mmss(rec.duration_s)}.")
+    return text[0].upper() + text[1:]
+
+
+def force_chart(rec: Recording, facts: SessionFacts) -> str:
+    t, adc, _dev = rec.samples()
+    force = rec.force_model.to_newtons(adc) if len(adc) else np.zeros(0)
+    top = max(5.0, float(np.nanmax(force)) * 1.1 if len(force) else 5.0)
+    c = Chart("Force, with bouts, strokes, holds and cues", (0.0, max(rec.duration_s, 1.0)), (0.0, top),
+              "session time (s)", "force (N)", height=300, chart_id="force")
+    c.vspans([(b["start"], b["end"]) for b in facts.bouts], GREEN, "bouts")
+    c.vspans(facts.holds, RED, "static holds", opacity=0.25)
+    c.envelope(t, force, BLUE, "force")
+    c.points([s["t_peak"] for s in facts.strokes], [s["peak_n"] for s in facts.strokes], ORANGE, "strokes",
+             titles=[f"stroke {s['index'] + 1}: {s['peak_n']:.1f} N at {s['t_peak']:.1f} s" for s in facts.strokes])
+    c.ticks([q["t"] for q in facts.cues], PURPLE, "cues", titles=[f"{q['t']:.1f} s: {q['text']}" for q in facts.cues])
+    c.ticks([m["t"] for m in facts.markers], GREY, "markers", titles=[m.get("label", "") for m in facts.markers])
+    return c.svg()
+
+
+def rate_chart(rec: Recording, facts: SessionFacts) -> str:
+    t, rates = stroke_rates(facts.strokes)
+    lo, hi = facts.targets.rate_band
+    top = max(hi * 1.5, float(rates.max()) * 1.1 if len(rates) else 0.0)
+    c = Chart("Stroke rate against the target band", (0.0, max(rec.duration_s, 1.0)), (0.0, top),
+              "session time (s)", "strokes/min", chart_id="rate")
+    c.hband(lo, hi, GREEN, f"target {lo:.0f}–{hi:.0f}/min")
+    c.vspans(facts.holds, RED, opacity=0.2)
+    c.points(t, rates, BLUE, "each stroke", titles=[f"{r:.0f}/min at {x:.1f} s" for x, r in zip(t, rates)])
+    return c.svg()
+
+
+def pressure_chart(rec: Recording, facts: SessionFacts, curves: dict[str, DiscomfortCurve | None]) -> str:
+    tt = [s["t_peak"] for s in facts.strokes]
+    peaks = [s["peak_n"] for s in facts.strokes]
+    tg = facts.targets
+    lo_d, hi_d = tg.discomfort_band
+    bands = [(a, b, spot, curves[spot].band(tg.discomfort, tg.discomfort_tolerance))  # type: ignore[union-attr]
+             for a, b, spot in spot_timeline(rec) if curves.get(spot) is not None]
+    top = max([5.0, *(p * 1.15 for p in peaks), *(band[1] * 1.2 for _a, _b, _s, band in bands)])
+    c = Chart(f"Stroke pressure against the {tg.discomfort:g}/10 band of each spot", (0.0, max(rec.duration_s, 1.0)),
+              (0.0, top), "session time (s)", "peak force (N)", chart_id="pressure")
+    for a, b, _spot, band in bands:
+        c.rect(a, b, band[0], band[1], GREEN)
+    if bands:
+        c.legend(GREEN, f"{lo_d:g}–{hi_d:g}/10 band")
+    c.points(tt, peaks, ORANGE, "stroke peaks")
+    rated = [r for r in facts.ratings if r.get("force_n") is not None]
+    c.points([r["t"] for r in rated], [r["force_n"] for r in rated], PURPLE, "ratings", r=5,
+             titles=[f"rated {r['value']}/10 at {r['force_n']:.1f} N on {r.get('spot')}" for r in rated])
+    return c.svg()
+
+
+def _score_cell(s: dict[str, Any] | None) -> str:
+    if not s or s.get("value") is None:
+        return "—"
+    return f"{s['value']:.0f}" + (" (provisional)" if s.get("status") == "provisional" else "")
+
+
+def render_html(rec: Recording) -> str:
+    facts = facts_of(rec)
+    curves = pressure_curves(rec, facts)
+    m = rec.meta
+    info = rec.info
+    tg = facts.targets
+    esc = html.escape
+    title = f"kneadback session {m.id} — {m.started_at[:16].replace('T', ' ')}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">{esc(", ".join(facts.spots) or "no spot named")} · {_mmss(m.duration_s)} · '
+        f"{m.samples} samples from {esc(m.source or '?')}"
+        + (f" ({esc(info.board)}, {info.sample_rate_hz:g} Hz)" if info else "")
+        + (f" · {m.lost} samples lost" if m.lost else "")
+        + (f" · {facts.link_errors} link errors" if facts.link_errors else "")
+        + (" · recording was interrupted" if m.interrupted else "")
+        + "</p>",
+        f'<p class="summary" id="summary">{esc(plain_summary(rec, facts))}</p>',
+        "<h2>Force</h2>",
+        force_chart(rec, facts),
+        "<h2>Rate</h2>",
+        rate_chart(rec, facts),
+        "<h2>Pressure</h2>",
+        pressure_chart(rec, facts, curves),
+    ]
+    unrated = sorted(s or "this spot" for s, c in curves.items() if c is None)
+    if unrated:
+        out.append(f'<p class="note">Too few discomfort ratings with a force on {esc(", ".join(unrated))} for a '
+                   f"{tg.discomfort:g}/10 band: rate the discomfort (0–10) during a bout to get one.</p>")
+    out.append("<h2>Bouts and scores</h2>")
+    session_score = facts.scores.get("session")
+    out.append(f"<p>Session score: <b>{_score_cell(session_score)}</b>"
+               + (f" (rhythm {_pct(session_score['parts'].get('rate'))}, pressure "
+                  f"{_pct(session_score['parts'].get('pressure'))}, bout length {_pct(session_score['parts'].get('length'))}, "
+                  f"no holds {_pct(session_score['parts'].get('holds'))})" if session_score and session_score.get("parts") else "")
+               + "</p>")
+    if facts.bouts:
+        out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
+                   '<th class="n">strokes</th><th class="n">rate /min</th><th class="n">mean peak N</th><th class="n">score</th></tr>')
+        bout_scores = facts.scores.get("bouts", [])
+        for k, (b, bs) in enumerate(zip(facts.bouts, facts.bout_spots)):
+            sc = bout_scores[k] if k < len(bout_scores) else None
+            rate = "—" if b.get("rate_spm") is None else f"{b['rate_spm']:.0f}"
+            peak = "—" if b.get("mean_peak_n") is None else f"{b['mean_peak_n']:.1f}"
+            out.append(f"<tr><td>{k + 1}</td><td>{esc(bs)}</td><td class=n>{_mmss(b['start'])}</td>"
+                       f"<td class=n>{b['end'] - b['start']:.0f} s</td><td class=n>{b['strokes']}</td>"
+                       f"<td class=n>{rate}</td><td class=n>{peak}</td><td class=n>{_score_cell(sc)}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append("<p>No complete bout in this session.</p>")
+    out.append("<h2>Cues</h2>")
+    if facts.cues:
+        out.append('<table id="cues"><tr><th class="n">time</th><th>cue</th><th>said</th></tr>')
+        out.extend(f"<tr><td class=n>{_mmss(q['t'])}</td><td>{esc(q['kind'])}</td><td>{esc(q['text'])}</td></tr>"
+                   for q in facts.cues)
+        out.append("</table>")
+    else:
+        out.append("<p>No cues fired.</p>")
+    if facts.ratings or facts.markers:
+        out.append("<h2>Ratings and markers</h2><ul>")
+        out.extend(f"<li>{_mmss(r['t'])}: discomfort {r['value']}/10 on {esc(r.get('spot') or '?')}"
+                   + (f" at {r['force_n']:.1f} N" if r.get("force_n") is not None else "") + "</li>" for r in facts.ratings)
+        out.extend(f"<li>{_mmss(mk['t'])}: marker {esc(mk.get('label', ''))}</li>" for mk in facts.markers)
+        out.append("</ul>")
+    out.append(f'<p class="note">Targets: {tg.rate_spm:g} strokes/min (±{tg.rate_tolerance_spm:g}), {tg.bout_s:g} s bouts, '
+               f"{tg.bouts_min}–{tg.bouts_max} bouts a day per spot, discomfort about {tg.discomfort:g}/10. "
+               f"Force model: {esc(rec.force_model.describe())}. kneadback is a coaching aid, not a medical device.</p>")
+    out.append("</body></html>")
+    return "\n".join(out)
+

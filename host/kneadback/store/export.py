@@ -1,0 +1,174 @@
+"""Export a recording: CSV (`time_s,adc,force_n`), JSON (everything) or EDF+ (signals with the
+cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`).
+
+Every export is written to a temporary file next to the target and renamed into place, so a
+crash or kill never leaves half a file under the target's name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from kneadback.errors import InputError
+from kneadback.store.events import clean
+from kneadback.store.reader import JSON_FORMAT, JSON_VERSION, Recording
+
+FORMATS = ("csv", "json", "edf")
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"{path}: the directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def export(rec: Recording, fmt: str, out: Path) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"export: unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    try:
+        {"csv": export_csv, "json": export_json, "edf": export_edf}[fmt](rec, out)
+    except OSError as e:
+        raise InputError(f"{out}: cannot write: {e.strerror or e}") from None
+
+
+def export_csv(rec: Recording, out: Path) -> None:
+    """`time_s,adc,force_n` with the facts a re-import needs as `# key: value` lines."""
+    model = rec.force_model
+    info = rec.info
+    with _atomic(out) as f:
+        f.write(f"# kneadback session {rec.meta.id}, started {rec.meta.started_at}\n")
+        if info is not None:
+            f.write(f"# rate_hz: {info.sample_rate_hz:g}\n# divider_ohms: {info.divider_ohms}\n")
+            f.write(f"# adc_bits: {info.adc_bits}\n# vref_mv: {info.vref_mv}\n")
+        f.write(f"# force model: {model.describe()}\n")
+        f.write("time_s,adc,force_n\n")
+        for _i, b in rec.blocks():
+            force = model.to_newtons(np.asarray(b.adc))
+            f.writelines(f"{t:.6f},{a},{n:.3f}\n" for t, a, n in zip(b.t.tolist(), b.adc.tolist(), force.tolist()))
+
+
+def export_json(rec: Recording, out: Path) -> None:
+    """The whole session: facts, every event with its place in the stream, every block exactly."""
+    m = rec.meta
+    session = {
+        "id": m.id, "started_at": m.started_at, "wall_start": m.wall_start, "kind": m.kind, "source": m.source,
+        "spot": m.spot, "device": m.device, "calibration": m.calibration, "targets": m.targets,
+        "software": m.software, "duration_s": m.duration_s, "samples": m.samples, "lost": m.lost,
+        "blocks": m.blocks, "ended_at": m.ended_at, "summary": m.summary,
+    }
+    with _atomic(out) as f:
+        f.write('{"format": "%s", "version": %d,\n"session": ' % (JSON_FORMAT, JSON_VERSION))
+        json.dump(clean(session), f, sort_keys=True)
+        f.write(',\n"events": [')
+        for k, e in enumerate(rec.events):
+            row = {"after_block": e.after_block, "origin": e.origin, "t": e.t, "type": e.type, "spot": e.spot,
+                   "data": e.data}
+            f.write(("\n" if k == 0 else ",\n") + json.dumps(clean(row), sort_keys=True))
+        f.write('],\n"blocks": [')
+        for k, (_i, b) in enumerate(rec.blocks()):
+            blk = {
+                "first_index": b.first_index, "lost": b.lost, "t_arrival": b.t_arrival, "t": b.t.tolist(),
+                "adc": b.adc.tolist(), "t_device_us": None if b.t_device_us is None else b.t_device_us.tolist(),
+            }
+            f.write(("\n" if k == 0 else ",\n") + json.dumps(blk))
+        f.write("]}\n")
+
+
+def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
+    out: list[tuple[float, float | None, str]] = []
+    for e in rec.events:
+        d = e.data
+        if e.type == "cue":
+            out.append((e.t, None, f"cue {d.get('kind')}: {d.get('text', '')}"))
+        elif e.type == "rating":
+            force = d.get("force_n")
+            f = f" at {force:.1f} N" if isinstance(force, (int, float)) else ""
+            out.append((e.t, None, f"rating {d.get('value')}/10 on {d.get('spot') or e.spot or '?'}{f}"))
+        elif e.type == "marker":
+            out.append((e.t, None, f"marker {d.get('label', '')}".strip()))
+        elif e.type == "spot":
+            out.append((e.t, None, f"spot {d.get('spot')}"))
+        elif e.type == "bout":
+            out.append((d["start"], d["end"] - d["start"], f"bout {d['index'] + 1}: {d.get('strokes')} strokes"))
+        elif e.type == "hold" and d.get("phase") == "end":
+            out.append((d["start"], d["end"] - d["start"], "static hold"))
+    return out
+
+
+def export_edf(rec: Recording, out: Path) -> None:
+    """EDF+: the counts and the force on the nominal sample grid; lost samples hold the last value
+    and are marked by an annotation (nothing is invented silently)."""
+    import edfio
+
+    info = rec.info
+    rate = int(round(info.sample_rate_hz)) if info is not None and info.sample_rate_hz >= 1 else 0
+    if rate < 1:
+        raise InputError(f"{rec.label}: no sample rate recorded, cannot lay the samples on an EDF grid")
+    t, adc, _dev = rec.samples()
+    if not len(adc):
+        raise InputError(f"{rec.label}: no samples to export")
+    index = np.concatenate([b.first_index + np.arange(len(b)) for _i, b in rec.blocks()])
+    index = index - index[0]
+    n = int(index[-1]) + 1
+    n_padded = -(-n // rate) * rate
+    grid = np.zeros(n_padded, dtype=np.int64)
+    have = np.zeros(n_padded, dtype=bool)
+    grid[index] = adc
+    have[index] = True
+    # hold the last real sample over gaps (annotated below) and the tail padding
+    pos = np.where(have, np.arange(n_padded), 0)
+    np.maximum.accumulate(pos, out=pos)
+    grid = grid[pos]
+    annotations = [edfio.EdfAnnotation(float(on), dur, text[:120]) for on, dur, text in _annotations(rec)]
+    t0 = float(t[0])
+    gaps = np.flatnonzero(np.diff(index) > 1)
+    for g in gaps:
+        missing = int(index[g + 1] - index[g] - 1)
+        annotations.append(edfio.EdfAnnotation(float(index[g] + 1) / rate + t0, missing / rate, f"{missing} samples lost"))
+    full = (1 << (info.adc_bits if info else 10)) - 1
+    force = rec.force_model.to_newtons(grid)
+    top = max(1.0, float(np.ceil(force.max() * 1.1)))
+    start = dt.datetime.fromisoformat(rec.meta.started_at)
+    edf = edfio.Edf(
+        [
+            edfio.EdfSignal(grid.astype(np.float64), rate, label="FSR ADC", physical_dimension="count",
+                            physical_range=(0, full), digital_range=(0, full)),
+            edfio.EdfSignal(force, rate, label="Force", physical_dimension="N", physical_range=(0, top),
+                            transducer_type="FSR", prefiltering=""),
+        ],
+        patient=edfio.Patient(),
+        recording=edfio.Recording(startdate=start.date(), equipment_code="kneadback"),
+        starttime=start.time().replace(tzinfo=None, microsecond=0),
+        data_record_duration=1.0,
+        annotations=sorted(annotations, key=lambda a: a.onset),
+    )
+    with _atomic(out, binary=True) as f:
+        edf.write(f)
+
+
+def write_text_atomic(out: Path, text: str) -> None:
+    """Write a text file (a report) whole or not at all."""
+    try:
+        with _atomic(out) as f:
+            f.write(text)
+    except OSError as e:
+        raise InputError(f"{out}: cannot write: {e.strerror or e}") from None

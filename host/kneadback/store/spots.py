@@ -1,0 +1,69 @@
+"""The coach's `SpotHistory` on the session database.
+
+Past sessions' ratings and bouts are read from the recorded events (read-only, sessions that
+started before `before`, so a replay sees what the live run saw); what the coach adds during
+this session is kept in memory, because the recorder already writes the events themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from kneadback.coach.spots import MemorySpotHistory, SpotRating, day_bounds
+from kneadback.errors import RecordingError
+from kneadback.store.db import Store, default_path
+
+
+class SqliteSpotHistory:
+    def __init__(self, before: float, path: Path | None = None) -> None:
+        self.before = float(before)
+        self.path = path if path is not None else default_path()
+        self._mine = MemorySpotHistory()
+        self._ratings: dict[str, list[SpotRating]] = {}
+        self._bout_ends: dict[str, list[float]] = {}
+
+    def _load(self, spot: str) -> None:
+        if spot in self._ratings:
+            return
+        ratings: list[SpotRating] = []
+        ends: list[float] = []
+        if self.path.exists():
+            try:
+                with Store.open(self.path, readonly=True) as store:
+                    for _sid, wall, e in store.spot_events(("rating", "bout"), spot):
+                        if wall >= self.before:
+                            continue
+                        if e.type == "rating":
+                            f = e.data.get("force_n")
+                            ratings.append(SpotRating(wall + e.t, int(e.data["value"]), None if f is None else float(f)))
+                        else:
+                            ends.append(wall + float(e.data["end"]))
+            except RecordingError:
+                pass  # an unreadable history coaches like a first session; `doctor` says why
+        self._ratings[spot] = sorted(ratings, key=lambda r: r.wall_time)
+        self._bout_ends[spot] = ends
+
+    def ratings(self, spot: str) -> list[SpotRating]:
+        self._load(spot)
+        return sorted(self._ratings[spot] + self._mine.ratings(spot), key=lambda r: r.wall_time)
+
+    def add_rating(self, spot: str, wall_time: float, value: int, force_n: float | None) -> None:
+        self._mine.add_rating(spot, wall_time, value, force_n)
+
+    def bouts_on(self, spot: str, day: dt.date) -> int:
+        self._load(spot)
+        lo, hi = day_bounds(day)
+        return sum(1 for w in self._bout_ends[spot] if lo <= w < hi) + self._mine.bouts_on(spot, day)
+
+    def add_bout(
+        self, spot: str, wall_time: float, duration_s: float, strokes: int, score: float | None = None
+    ) -> None:
+        self._mine.add_bout(spot, wall_time, duration_s, strokes, score)
+
+
+def open_spot_history(before: float | None = None) -> SqliteSpotHistory:
+    """The history of the sessions that started before `before` (default: now)."""
+    import time
+
+    return SqliteSpotHistory(time.time() if before is None else before)

@@ -1,0 +1,37 @@
+"""`kneadback live` opens the dashboard when a display exists, and `--screenshot` saves it."""
+
+from __future__ import annotations
+
+from pyqtgraph.Qt import QtGui
+
+from kneadback import cli
+from kneadback.ui import dashboard
+
+from .conftest import write_scenario
+
+
+def test_live_screenshot_saves_the_window(tmp_path, qapp):
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=10.0))
+    png = tmp_path / "docs" / "dashboard.png"
+    rc = cli.main(["live", "--source", spec, "--duration", "3", "--speed", "30", "--screenshot", str(png)])
+    assert rc == 0
+    image = QtGui.QImage(str(png))
+    assert (image.width(), image.height()) == dashboard.WINDOW_SIZE
+
+
+def test_no_gui_forces_the_terminal(tmp_path, monkeypatch, capsys):
+    def no_window(*args, **kwargs):
+        raise AssertionError("the dashboard must not open with --no-gui")
+
+    monkeypatch.setattr(dashboard, "run_live", no_window)
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
+    assert cli.main(["live", "--no-gui", "--source", spec, "--duration", "1", "--speed", "50"]) == 0
+
+
+def test_the_dashboard_opens_when_a_display_exists(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(dashboard, "run_live", lambda args, clock: opened.append(args.source) or 0)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
+    assert cli.main(["live", "--source", spec, "--duration", "1"]) == 0
+    assert opened == [spec]
