@@ -113,9 +113,11 @@ def _proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def whole_app(spec: str, seconds: float) -> dict[str, float]:
+def whole_app(spec: str, seconds: float, home: Path) -> dict[str, float]:
+    """`kneadback live` as a user runs it (recording on), its data in `home`."""
     cmd = [sys.executable, "-m", "kneadback", "live", "--source", spec, "--duration", str(WARMUP_S + seconds + 2)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "KNEADBACK_HOME": str(home)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         time.sleep(WARMUP_S + 2.0)  # imports and start-up are not the steady state
         c0, w0 = _proc_cpu_s(proc.pid), time.monotonic()
@@ -139,7 +141,7 @@ def main() -> None:
         platform = os.environ.get("QT_QPA_PLATFORM") or ("xcb" if os.environ.get("DISPLAY") else "wayland")
         print(f"dashboard benchmark: 1 kHz simulated stream, {args.seconds:g} s measured, Qt platform {platform}")
         figures = in_process(spec, args.seconds)
-        figures.update(whole_app(spec, args.seconds))
+        figures.update(whole_app(spec, args.seconds, Path(tmp) / "home"))
     for name, value in figures.items():
         print(f"{name:28s} {value:10.1f}")
 

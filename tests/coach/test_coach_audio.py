@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import stat
 import sys
 import textwrap
@@ -195,7 +194,7 @@ def test_spoken_prompt_follows_the_tone():
             return np.full(1000, 0.25, np.float32)
 
     out = FakeOutput()
-    sink = AudioSink(lambda: False, 60, output=out, speech=Words())
+    sink = AudioSink(lambda: False, 60, output=out, speech=Words(), background_speech=False)
     sink.on_events([Cue(t=0.5, kind="ten-seconds-left", severity="info", text="Ten seconds left.")])
     for k in range(100):
         sink.on_block(block(k * 0.02, (k + 1) * 0.02))
@@ -210,7 +209,10 @@ def test_pipe_output_streams_raw_pcm(tmp_path):
         import sys
         open({str(sinkfile)!r}, "wb").write(sys.stdin.buffer.read())
     """)
-    out = audio.open_output(which=lambda name: prog if name == "aplay" else None) if not _has_sounddevice() else PipeOutput([prog], "aplay")
+    if _has_sounddevice():  # sounddevice would win: test the pipe directly
+        out = PipeOutput([prog], "aplay")
+    else:
+        out = audio.open_output(which=lambda name: prog if name == "aplay" else None)
     assert out is not None and out.name == "aplay"
     pcm = render_metronome(60, 1.0)
     assert out.write(pcm)
@@ -230,3 +232,37 @@ def _has_sounddevice() -> bool:
     except Exception:
         return False
     return True
+
+
+def test_speech_on_the_worker_thread_arrives_after_its_tone():
+    class SlowWords(Speech):
+        def __init__(self):
+            super().__init__("unused")
+
+        def _speak(self, text):
+            import time
+
+            time.sleep(0.05)  # a speech engine takes a moment; the session must not wait for it
+            return np.full(2000, 0.25, np.float32)
+
+    level = round(0.25 * 32767)
+
+    def spoken_from(pcm: np.ndarray) -> int | None:
+        """Where 200 samples in a row hold the spoken level (a tone only passes through it)."""
+        run = np.convolve((pcm == level).astype(int), np.ones(200, int), "valid")
+        hits = np.flatnonzero(run == 200)
+        return int(hits[0]) if len(hits) else None
+
+    out = FakeOutput()
+    sink = AudioSink(lambda: False, 60, output=out, speech=SlowWords())
+    sink.on_events([Cue(t=0.1, kind="bout-done", severity="info", text="Bout done.")])
+    k = 0
+    while not out.chunks or spoken_from(np.concatenate(out.chunks)) is None:
+        sink.on_block(block(k * 0.02, (k + 1) * 0.02))
+        k += 1
+        if k % 10 == 0 and sink._spoken:
+            sink._spoken[0][1].result(timeout=5)  # let the worker finish, without a fixed sleep
+        assert k < 1000
+    sink.close()
+    first = spoken_from(np.concatenate(out.chunks))
+    assert first >= (0.1 + len(render_tone("timer-done")) / SAMPLE_RATE) * SAMPLE_RATE

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
@@ -33,6 +35,7 @@ class Cues(Sink):
         self.cues += [e for e in events if isinstance(e, Cue)]
 
 
+@pytest.mark.slow
 def test_replayed_demo_session_fires_the_live_cues():
     truth = render(load_scenario("demo-session"), seed=0).truth
     user = sorted([Rating(t=r.t, value=r.value, spot="") for r in truth.ratings]

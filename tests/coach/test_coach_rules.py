@@ -262,3 +262,12 @@ def test_cues_are_cues():
     cues = run(coach(), bout(1.0, 35, 40))
     assert all(isinstance(q, Cue) for q in cues)
     assert [q.t for q in cues] == sorted(q.t for q in cues)
+
+
+def test_lifting_off_after_a_bout_already_ended_is_not_a_pause():
+    m = StrokeMaker()
+    strokes = [m.at(1.3 + i) for i in range(12)]
+    ev = [BoutStarted(0, 1.0, 2.45), *strokes, Bout(0, 1.0, 12.6, 15.0, 12, 60.0, 20.0),
+          ContactChanged(at=20.0, on=False, t_confirmed=20.1)]
+    cues = run(coach(), ev, until=30.0)
+    assert "lift-off" not in kinds(cues)

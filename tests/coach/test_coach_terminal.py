@@ -16,7 +16,7 @@ from kneadback.coach.keys import KeyPress, KeyReader, decode
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
 from kneadback.coach.terminal import CoachTerminalView, coach_line
-from kneadback.model import Cue, HoldStarted, Rating
+from kneadback.model import Cue, HoldStarted
 from kneadback.session import LinkStatus
 
 from .helpers import bout, run

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.sources.base import SourceOptions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from kneadback.engine.filters import Despike, LowPass, median5
 from kneadback.engine.history import History
 from kneadback.engine.linearise import Linearizer
@@ -37,7 +36,7 @@ def test_lowpass_is_chunk_exact_and_starts_settled():
     assert 0.02 < LowPass(200.0).delay_s < 0.06
 
 
-def test_history_keeps_the_recent_past_and_exact_sums():
+def test_history_keeps_the_recent_past_sums_and_stillness():
     h = History(keep_s=2.0)
     t = np.arange(0, 10, 0.01)
     f = np.sin(t)
@@ -47,7 +46,9 @@ def test_history_keeps_the_recent_past_and_exact_sums():
     assert h.end == len(t) and h.start <= len(t) - 200
     i0 = h.index_at(8.0)
     assert h.at("t", i0) == t[800]
-    assert np.isclose(h.sum_f(i0, h.end), f[800:].sum())
+    assert np.isclose(h.cum_before(h.end) - h.cum_before(i0), f[800:].sum())
+    assert h.last_move(h.end - 1, 9.9, 0.5, 0.0) is None  # sin barely moves in 0.1 s
+    assert 8.5 < h.last_move(h.end - 1, 8.0, 0.05, 0.0) < 10.0
 
 
 def test_linearizer_tables_are_monotone_and_finite():

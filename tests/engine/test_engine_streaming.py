@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from kneadback.engine.engine import Engine
-from kneadback.engine.scoring import blocks, expected_strokes, match_strokes, run_engine
+from kneadback.engine.scoring import Score, blocks, expected_strokes, match_strokes, run_engine, score_rendering
 from kneadback.fsr import default_force_model
-from kneadback.model import ContactChanged, DeviceInfo, HoldEnded, HoldStarted, SampleBlock, SignalQuality, Stroke
+from kneadback.model import (
+    ContactChanged,
+    DeviceInfo,
+    HoldEnded,
+    HoldStarted,
+    SampleBlock,
+    SignalQuality,
+    Stroke,
+)
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
 
@@ -165,3 +174,22 @@ def test_flat_signals_give_no_strokes():
     assert not [e for e in events if isinstance(e, Stroke)]
     holds = [e for e in events if isinstance(e, HoldStarted)]
     assert len(holds) == 1 and 4.5 < holds[0].start < 5.5
+
+
+@pytest.mark.parametrize(
+    "rate_hz, contact, fs",
+    [(0.3, 0.0, 100.0), (0.3, 0.0, 1000.0), (3.0, 0.0, 100.0), (3.0, 0.5, 1000.0), (0.5, 0.5, 200.0), (0.5, 0.5, 1000.0)],
+)
+def test_stroke_rates_from_0_3_to_3_hz(rate_hz, contact, fs):
+    """The extremes of the stroke rate, lifting off and staying in contact; slow in-contact
+    stroking is not mistaken for static holds."""
+    sc = load_scenario("steady")
+    phases = tuple(
+        dataclasses.replace(p, duration_s=max(30.0, 12 / rate_hz), user=dataclasses.replace(p.user, rate_hz=rate_hz, contact=contact))
+        for p in sc.phases
+    )
+    r = render(dataclasses.replace(sc, phases=phases).with_device(rate_hz=fs), seed=0)
+    s = score_rendering(r, Engine(), block_s=0.5)
+    assert s.match.f1 >= 0.98
+    assert s.false_holds == 0
+    assert Score.median(s.rate_errors) < 1.0

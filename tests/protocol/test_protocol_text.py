@@ -38,6 +38,12 @@ def test_lines_without_a_number(line):
     assert parse_line(line) is None
 
 
+def test_numbers_too_large_for_a_reading_are_reported():
+    out = TextParser().feed(b"2147483648.0\n-1e12\n2147483000\n")
+    assert [type(o) for o in out] == [TextProblem, TextProblem, int]
+    assert "out of range" in out[0].detail
+
+
 def test_line_ends_and_partial_lines():
     p = TextParser()
     assert p.feed(b"51") == []

@@ -49,11 +49,14 @@ class SoakSource(Source):
         self.piece_samples = int(round(self.scenario.duration_s * self.rate))
         self.stream = DeviceStream(self.spec)
         self.sent = 0  # samples put on the wire so far
+        self.adc_sum = 0  # ... and the sum of their counts
         self.harness_ns = 0  # time spent rendering pieces (not kneadback's work)
         self._piece = 0
         self._seq = 0
         self._bytes = b""
         self._ends = np.zeros(0, np.int64)  # end offset of each frame in `_bytes`
+        self._stops = np.zeros(0, np.int64)
+        self._adc_sums = np.zeros(1, np.int64)
         self._arrivals = np.zeros(0)
         self._next = 0  # next frame of the current piece
         self._t0 = 0.0
@@ -87,6 +90,7 @@ class SoakSource(Source):
         t, t_us, adc = r.t[:n] + first / self.rate, r.t_us[:n], r.adc[:n]
         chunks: list[bytes] = []
         ends: list[int] = []
+        stops: list[int] = []
         arrivals: list[float] = []
         pos = 0
         for i0 in range(0, n, self.per_frame):
@@ -98,12 +102,14 @@ class SoakSource(Source):
             chunks.append(data)
             pos += len(data)
             ends.append(pos)
+            stops.append(i1)
             arrivals.append(float(t[i1 - 1]) + LATENCY_S)
         self._bytes = b"".join(chunks)
         self._ends = np.asarray(ends, np.int64)
+        self._stops = np.asarray(stops, np.int64)  # sample index (in the piece) after each frame
+        self._adc_sums = np.concatenate([[0], np.cumsum(adc, dtype=np.int64)])
         self._arrivals = np.asarray(arrivals)
         self._next = 0
-        self._piece_len = n
         self._piece += 1
         self.harness_ns += time.perf_counter_ns() - began
 
@@ -122,7 +128,10 @@ class SoakSource(Source):
             a = 0 if self._next == 0 else int(self._ends[self._next - 1])
             b = int(self._ends[stop - 1])
             out += self.stream.feed(self._bytes[a:b], now)
-            self.sent += min(stop * self.per_frame, self._piece_len) - self._next * self.per_frame
+            first = 0 if self._next == 0 else int(self._stops[self._next - 1])
+            last = int(self._stops[stop - 1])
+            self.sent += last - first
+            self.adc_sum += int(self._adc_sums[last] - self._adc_sums[first])
             self._next = stop
         if self._next >= len(self._arrivals):
             if self.sent < self.total:

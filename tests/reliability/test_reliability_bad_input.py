@@ -8,6 +8,7 @@ case's input files; `db` puts a (damaged) database where kneadback keeps its ses
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,20 +160,61 @@ CASES = [
     Case("replay-json-bad-block", ["replay", "{d}/x.json", "--no-gui", "--speed", "max"], r"x\.json",
          {"x.json": '{"format": "kneadback-session", "version": 1, "session": {"started_at": "x", "wall_start": 0},'
                      ' "events": [], "blocks": [{"t": [0, 1], "adc": [1]}]}'}),
+    Case("replay-json-bad-device", ["replay", "{d}/x.json", "--no-gui", "--speed", "max"], r"x\.json: not a valid session export",
+         {"x.json": '{"format": "kneadback-session", "version": 1, "session": {"started_at": "x", "wall_start": 0, "device": [1]},'
+                     ' "events": [], "blocks": []}'}),
+    Case("replay-json-unknown-event", ["replay", "{d}/x.json", "--no-gui", "--speed", "max"], r"x\.json: not a valid session export",
+         {"x.json": '{"format": "kneadback-session", "version": 1, "session": {"started_at": "x", "wall_start": 0},'
+                     ' "events": [{"after_block": 0, "origin": "user", "t": 0, "type": "bogus", "data": {"type": "bogus"}}],'
+                     ' "blocks": []}'}),
+    # --- EDF: kneadback writes EDF+ but reads none; a file handed to it is refused plainly ----
+    Case("replay-edf", ["replay", "{d}/x.edf", "--no-gui", "--speed", "max"], r"x\.edf: not a recording", {"x.edf": b"0       " + bytes(248)}),
+    Case("analyze-edf", ["analyze", "{d}/x.edf"], r"x\.edf: not a recording", {"x.edf": b"0       " + bytes(248)}),
+    Case("import-edf", ["import", "{d}/x.edf"], r"x\.edf", {"x.edf": b"0       " + bytes(248)}),
+    # --- import -------------------------------------------------------------------------------
+    Case("import-missing", ["import", "{d}/nope.csv"], r"nope\.csv: no such file"),
+    Case("import-bad-row", ["import", "{d}/x.csv"], r"x\.csv: line 3", {"x.csv": "time_s,adc\n0,1\n0.005,oops\n"}),
+    Case("import-no-header", ["import", "{d}/x.csv"], r"x\.csv: line 1: header lacks", {"x.csv": "1,2\n3,4\n"}),
+    Case("import-rate-0", ["import", "{d}/x.csv", "--rate", "0"], r"--rate 0", {"x.csv": GOOD_CSV}),
+    Case("import-divider-negative", ["import", "{d}/x.csv", "--divider", "-1"], r"--divider -1", {"x.csv": GOOD_CSV}),
+    Case("import-start-garbage", ["import", "{d}/x.csv", "--start", "yesterday-ish"], r"--start 'yesterday-ish'", {"x.csv": GOOD_CSV}),
+    Case("import-empty-spot", ["import", "{d}/x.csv", "--spot", " "], r"--spot", {"x.csv": GOOD_CSV}),
+    Case("import-bout-seconds-0", ["import", "{d}/x.csv", "--bout-seconds", "0"], r"bout", {"x.csv": GOOD_CSV}),
+    # --- export, report, history ------------------------------------------------------------
+    Case("export-no-such-dir", ["export", "last", "--out", "{d}/no/such/dir/x.csv"], r"does not exist", db=make_db),
+    Case("export-unknown-suffix", ["export", "last", "--out", "{d}/x.xlsx"], r"--format", db=make_db),
+    Case("export-no-such-session", ["export", "99", "--out", "{d}/x.csv"], r"no session 99", db=make_db),
+    Case("export-junk-recording", ["export", "{d}/junk.bin", "--out", "{d}/x.csv"], r"junk\.bin: not a recording",
+         {"junk.bin": b"\x00" * 64}),
+    Case("report-no-such-dir", ["report", "last", "--out", "{d}/no/such/r.html"], r"does not exist|cannot write", db=make_db),
+    Case("history-days-0", ["history", "--days", "0"], r"--days 0", db=make_db),
+    Case("history-days-negative", ["history", "--days", "-3"], r"--days -3", db=make_db),
     # --- a bad database where kneadback keeps its sessions ---------------------------------
     *[
         _db(name, make, argv, names)
         for argv in (["sessions"], ["replay", "last", "--no-gui", "--speed", "max"], ["analyze", "last"],
-                     [*LIVE[:-4], "--source", "last", "--duration", "0.5"])
+                     [*LIVE[:-4], "--source", "last", "--duration", "0.5"], ["export", "last", "--out", "{d}/x.json"],
+                     ["report", "last", "--out", "{d}/r.html"], ["history"])
         for name, make, names in (
             ("junk", junk, r"not a kneadback database \(not an SQLite file"),
             ("text", lambda p: (p.write_text("id,start\n1,today\n"), p)[1], r"not a kneadback database"),
             ("foreign", foreign_db, r"not a kneadback database \(an SQLite file of another program\)"),
             ("truncated", truncated_db, r"kneadback\.sqlite3: damaged database"),
             ("scrambled", scrambled_db, r"kneadback\.sqlite3: damaged database"),
+            ("bad-json", lambda p: _damage_json(make_db(p)), r"damaged database: a stored record is not valid JSON"),
         )
     ],
 ]
+
+
+def _damage_json(db: Path) -> Path:
+    """A database whose rows hold text that is not the JSON kneadback wrote (another tool, a bad disk)."""
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sessions SET device = '{\"board\": ' , summary = '[1,' ")
+    conn.execute("UPDATE events SET data = '{oops'")
+    conn.commit()
+    conn.close()
+    return db
 
 
 def _write(d: Path, files: dict[str, str | bytes]) -> None:
@@ -223,3 +265,18 @@ def test_the_good_inputs_of_the_table_are_accepted(tmp_path: Path, capsys: pytes
     ):
         code, out, err = run_cli(capsys, argv)
         assert code == 0, f"{argv}: {err}"
+
+
+@pytest.mark.parametrize(
+    ("make", "names"),
+    [(junk, r"not a kneadback database"), (foreign_db, r"another program"), (truncated_db, r"malformed"),
+     (scrambled_db, r"malformed"), (lambda p: _damage_json(make_db(p)), r"not valid JSON")],
+    ids=["junk", "foreign", "truncated", "scrambled", "bad-json"],
+)
+def test_doctor_names_the_damage_and_changes_nothing(make, names: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make(paths.data_dir() / DB_NAME)
+    before = snapshot(tmp_path)
+    code, out, err = run_cli(capsys, ["doctor"])
+    assert code == 2 and "Traceback" not in out + err
+    assert re.search(names, out + err)
+    assert snapshot(tmp_path) == before

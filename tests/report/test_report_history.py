@@ -7,13 +7,11 @@ import json
 import re
 
 import pytest
-
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.model import Bout, Rating
 from kneadback.report.history import stalled_days
 from kneadback.store.recorder import Recorder
-
 from store.fakes import INFO, make_blocks  # tests/ is on sys.path (rootdir-relative packages)
 
 DAY0 = dt.date(2026, 3, 1)

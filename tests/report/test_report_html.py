@@ -8,7 +8,6 @@ from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.model import Bout, BoutStarted, Cue, HoldEnded, HoldStarted, Rating, Stroke
 from kneadback.store.recorder import Recorder
-
 from store.fakes import INFO, make_blocks  # tests/ is on sys.path (rootdir-relative packages)
 
 

@@ -106,3 +106,13 @@ def test_spikes_are_single_samples():
     spiky = render(dataclasses.replace(s, noise=dataclasses.replace(s.noise, spikes_per_min=30)), seed=4)
     diff = np.flatnonzero(base.adc != spiky.adc)
     assert 15 <= len(diff) <= 50
+
+
+def test_strokes_hit_by_lost_samples_say_so():
+    r = render(load_scenario("disconnect"), seed=0)
+    hit = [s for s in r.truth.strokes if s.lost_samples]
+    cut = r.truth.meta["disconnect"]
+    assert 3 <= len(hit) <= 6 and all(s.t_end >= cut[0] - 1 and s.t_start <= cut[1] for s in hit)
+    for s in r.truth.strokes:
+        inside = (r.t >= s.t_start) & (r.t <= s.t_end)
+        assert s.lost_samples == np.count_nonzero(r.lost[inside])

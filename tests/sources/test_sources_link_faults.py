@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 from kneadback.clock import ManualClock
-from kneadback.model import SampleBlock
+from kneadback.model import LinkEvent, SampleBlock
 from kneadback.protocol.stream import DeviceStream
 from kneadback.session import LinkStatus, Session, Sink
 from kneadback.sources.base import Source, SourceItem
@@ -71,10 +71,15 @@ def test_wrong_baud_rate_invents_no_samples_and_is_counted():
     for rx in (9600, 57600, 230400):
         garbled = uart_at_wrong_baud(wire, 115200, rx)
         s = DeviceStream("x")
-        out = s.feed(garbled, 0.0)
+        out = [i for k in range(0, len(garbled), 500) for i in s.feed(garbled[k : k + 500], 0.0)]
+        out += s.flush(0.0)
         t, adc, *_ = flatten(out)
         assert len(adc) == 0, rx  # no CRC-valid frame comes out of it
-        assert sum(s.counts.values()) > 10, rx
+        events = [i for i in out if isinstance(i, LinkEvent)]
+        bad = sum(s.counts.values())
+        assert bad > 10 and sum(e.count for e in events) == bad, rx
+        # reported in runs (one event per kind every 4 KB at most), not one line per bad frame
+        assert len(events) <= 4 * (len(garbled) // 4096 + 1), rx
 
 
 def test_the_uart_model_is_right_at_the_right_baud():

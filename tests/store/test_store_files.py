@@ -12,10 +12,9 @@ import sys
 import edfio
 import numpy as np
 import pytest
-
 from kneadback.cli import main
-from kneadback.errors import RecordingError
 from kneadback.clock import ManualClock
+from kneadback.errors import RecordingError
 from kneadback.model import Cue, Marker, Rating, SpotChanged
 from kneadback.store import codec
 from kneadback.store.db import APPLICATION_ID, SCHEMA_VERSION, Store, default_path
@@ -241,3 +240,50 @@ def test_store_truncated_database_is_reported_not_repaired(tmp_path, capsys):
     out = capsys.readouterr()
     assert "problem" in out.out
     assert bad.read_bytes() == data[: len(data) * 2 // 3]
+
+
+def test_store_kill_9_during_a_schema_migration_leaves_the_old_version(tmp_path):
+    path = default_path()
+    make_v1_db(path)
+    script = (
+        "import os, signal\n"
+        "from kneadback.store import db\n"
+        "real = db.MIGRATIONS[1]\n"
+        "def dying(conn):\n"
+        "    real(conn)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # after the changes, before the commit\n"
+        "db.MIGRATIONS[1] = dying\n"
+        "db.Store.open()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(path)  # SQLite rolls the half-done migration back on the next open
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "spot" not in [r[1] for r in conn.execute("PRAGMA table_info(events)")]
+    conn.close()
+    with Store.open() as store:  # and the migration then runs to the end
+        assert store.events(1)[2].spot == "shoulder"
+
+
+def test_store_kill_9_during_export_never_leaves_half_a_file(tmp_path):
+    record(20.0)
+    out = tmp_path / "s.json"
+    out.write_text("previous export\n")
+    script = (
+        "import os, signal, sys\n"
+        "from kneadback.store import export\n"
+        "real = export.export_json\n"
+        "def dying(rec, path):\n"
+        "    real(rec, path.with_name('done.json'))\n"
+        "    with export._atomic(path) as f:\n"
+        "        f.write('{\"format\": \"kneadback-session\", ')\n"
+        "        f.flush()\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "export.export_json = dying\n"
+        "from kneadback.cli import main\n"
+        f"main(['export', 'last', '--format', 'json', '--out', {str(out)!r}])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert out.read_text() == "previous export\n"  # the target is untouched, never half-written
+    assert (tmp_path / "done.json").exists()

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 from kneadback.clock import ManualClock
 from kneadback.model import Marker, Rating, SpotChanged
 from kneadback.session import Session
@@ -120,3 +119,57 @@ def test_store_replay_is_paced_by_the_clock():
                 assert item.t_end >= (clock.now() - 0.06) * 2.0
     assert clock.now() * 2.0 == pytest.approx(live.blocks[-1].t_end, abs=0.15)
     src.close()
+
+
+def _committed_samples() -> int:
+    import sqlite3
+
+    from kneadback.store.db import default_path
+
+    conn = sqlite3.connect(f"file:{default_path()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT coalesce(sum(samples), 0) FROM sessions").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_store_commits_by_session_time_and_by_the_clock():
+    from .fakes import INFO
+
+    clock = ManualClock()
+    rec = Recorder(clock=clock, source="fake:wave")
+    rec.on_info(INFO)
+    blocks = iter(make_blocks(3.0))
+    # by session time: a backlog read at once is committed every 0.5 s of samples, clock or not
+    n_at_flush = 0
+    n = 0
+    for b in blocks:
+        rec.on_block(b)
+        n += len(b)
+        if b.t_end >= 0.5:
+            n_at_flush = n
+            break
+    assert _committed_samples() == n_at_flush
+    # by the clock: a trickle of samples is committed once 0.5 s of the clock has passed
+    b = next(blocks)
+    rec.on_block(b)
+    assert _committed_samples() == n_at_flush  # neither 0.5 s of samples nor of clock yet
+    clock.advance(0.5)
+    rec.on_status(None)
+    assert _committed_samples() == n_at_flush + len(b)
+    rec.close()
+
+
+def test_store_a_json_export_replays_like_the_database(tmp_path):
+    from kneadback.store.export import export
+    from kneadback.store.reader import load_json
+
+    sid, live = record_live(8.0)
+    with open_session(sid) as rec:
+        export(rec, "json", tmp_path / "s.json")
+    clock = ManualClock()
+    out = Collect()
+    Session(ReplaySource(load_json(tmp_path / "s.json"), clock, speed=math.inf), clock, analyzer=FakeEngine(),
+            coach=FakeCoach(), sinks=[out]).run()
+    assert _dicts(out.events) == _dicts(live.events)
+    assert [len(b) for b in out.blocks] == [len(b) for b in live.blocks]

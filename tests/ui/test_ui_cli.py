@@ -35,3 +35,22 @@ def test_the_dashboard_opens_when_a_display_exists(tmp_path, monkeypatch):
     spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
     assert cli.main(["live", "--source", spec, "--duration", "1"]) == 0
     assert opened == [spec]
+
+
+def test_replay_opens_the_same_window_with_its_controls(tmp_path, qapp):
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=12.0))
+    assert cli.main(["live", "--no-gui", "--source", spec, "--duration", "8", "--speed", "50"]) == 0
+    png = tmp_path / "replay.png"
+    assert cli.main(["replay", "last", "--speed", "8", "--from", "2", "--screenshot", str(png)]) == 0
+    image = QtGui.QImage(str(png))
+    assert (image.width(), image.height()) == dashboard.WINDOW_SIZE
+
+
+def test_an_unwritable_screenshot_path_is_one_line_and_exit_2(tmp_path, capsys):
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    rc = cli.main(["live", "--source", spec, "--duration", "1", "--speed", "50", "--screenshot", str(blocker / "x.png")])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--screenshot" in err[0]

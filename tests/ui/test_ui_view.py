@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import numpy as np
 
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
+from kneadback.engine.engine import EngineState
 from kneadback.model import Cue, SampleBlock, Stroke
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
 
 
-def _engine(**kw):
-    base = dict(t=10.0, force_n=5.0, rate_spm=None, in_contact=True, holding_since=None, lost_samples=0,
-                saturated_fraction=0.0, noise_n=0.1)
-    return SimpleNamespace(**{**base, **kw})
+def _engine(**kw) -> EngineState:
+    base = dict(t=10.0, force_n=5.0, rate_spm=None, in_contact=True, holding_since=None, bout_index=0,
+                bout_start=None, bout_strokes=0, strokes=0, last_stroke=None, saturated_fraction=0.0,
+                noise_n=0.1, lost_samples=0)
+    return EngineState(**{**base, **kw})
 
 
 def _feed_with_stroke(peak_n: float, t_peak: float = 9.5) -> DashboardFeed:

@@ -153,3 +153,17 @@ def test_screenshot_on_finish(rig, tmp_path):
     r.run(5.0)
     assert w.is_finished  # the scenario ended
     assert w.screenshot.stat().st_size > 10_000
+
+
+def test_a_lost_device_shows_at_once_and_recovers(rig):
+    r = rig("sim:disconnect")  # the cable comes out at 25 s for 4 s
+    w = r.window
+    r.run(24.0)
+    assert w.cue_banner.headline != "DEVICE LOST" and "connected" in w.status_label.text()
+    r.run(2.0)
+    assert w.cue_banner.headline == "DEVICE LOST" and w.cue_banner.zone == "off"
+    assert "LOST" in w.status_label.text()
+    samples = w.feed.samples
+    r.run(6.0)
+    assert w.cue_banner.headline != "DEVICE LOST" and w.feed.samples > samples
+    assert w.feed.samples == w.session.status.samples

@@ -17,11 +17,12 @@ import subprocess
 import sys
 import wave
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Protocol
 
 import numpy as np
 
-from kneadback.coach.rules import FAMILY
+from kneadback.coach.rules import FAMILY, TEXT, TEXT_CONSISTENT, TEXT_FAR
 from kneadback.model import Cue, Event, SampleBlock
 from kneadback.session import LinkStatus, Sink
 
@@ -293,7 +294,8 @@ class AudioSink(Sink):
 
     `metronome_on()` says whether the metronome should tick now (the coach decides: always,
     never, or only while the rhythm is off target); `muted()` silences everything. With no output
-    the sink renders nothing and prints one notice to `notice_to`.
+    the sink renders nothing and prints one notice to `notice_to`. Speech is rendered on a worker
+    thread (a speech engine takes a moment) and follows its tone as soon as it is ready.
     """
 
     def __init__(
@@ -306,6 +308,7 @@ class AudioSink(Sink):
         speech: Speech | None = None,
         sr: int = SAMPLE_RATE,
         notice_to: IO[str] | None = None,
+        background_speech: bool = True,
     ) -> None:
         self.metronome_on = metronome_on
         self.muted = muted
@@ -316,6 +319,13 @@ class AudioSink(Sink):
         self._tones = {name: render_tone(name, sr) for name in TONES}
         self._now = 0.0
         self._notice_to = notice_to if notice_to is not None else sys.stderr
+        self._pool = ThreadPoolExecutor(1, "kneadback-speech") if background_speech and speech is not None else None
+        self._spoken: list[tuple[float, Future[np.ndarray | None]]] = []
+        self._warm = ThreadPoolExecutor(1, "kneadback-speech-warm") if self._pool is not None else None
+        if self._warm is not None and speech is not None:  # the fixed texts, beside the live cues
+            for text in sorted({*TEXT.values(), *TEXT_FAR.values(), *TEXT_CONSISTENT.values()}):
+                if "{" not in text:
+                    self._warm.submit(speech.render, text)
         if output is None:
             self._silent("no audio output found (install sounddevice, or pipewire, pulseaudio or alsa-utils)")
 
@@ -330,9 +340,16 @@ class AudioSink(Sink):
             if isinstance(ev, Cue) and self.output is not None and not self.muted():
                 tone = self._tones[tone_name(ev.kind)]
                 self.mixer.play(ev.t, tone)
-                spoken = self.speech.render(ev.text) if self.speech is not None else None
-                if spoken is not None:
-                    self.mixer.play(ev.t + len(tone) / self.mixer.sr + 0.05, spoken)
+                if self.speech is not None:
+                    after = ev.t + len(tone) / self.mixer.sr + 0.05
+                    if self._pool is not None:
+                        self._spoken.append((after, self._pool.submit(self.speech.render, ev.text)))
+                    else:
+                        self._play_speech(after, self.speech.render(ev.text))
+
+    def _play_speech(self, t: float, samples: np.ndarray | None) -> None:
+        if samples is not None:
+            self.mixer.play(t, samples)
 
     def on_block(self, block: SampleBlock) -> None:
         self._now = max(self._now, block.t_end)
@@ -345,6 +362,10 @@ class AudioSink(Sink):
     def _pump(self) -> None:
         if self.output is None:
             return
+        ready = [(at, f) for at, f in self._spoken if f.done()]
+        self._spoken = [(at, f) for at, f in self._spoken if not f.done()]
+        for at, f in ready:
+            self._play_speech(at, f.result())
         t = self._now - LEAD_S
         tick = self.metronome_on() and not self.muted()
         self.mixer.metronome(tick, max(t, self.mixer.pos / self.mixer.sr), self.rate_spm)
@@ -353,6 +374,9 @@ class AudioSink(Sink):
             self._silent(f"audio output {self.output.name} stopped")
 
     def close(self) -> None:
+        for pool in (self._pool, self._warm):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         if self.output is not None:
             self.output.close()
             self.output = None

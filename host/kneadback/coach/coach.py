@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kneadback.coach import discomfort, rules
 from kneadback.coach.rules import Gate, Policy, StreakRule
@@ -40,6 +40,7 @@ LIFT_OFF_S = 2.0  # off the skin this long in an unfinished bout: "bout paused"
 RESUME_S = 10.0  # a bout paused (lift-off) for less than this resumes instead of restarting
 ASK_PER_SESSION = 4  # ask once a bout until this many ratings on the spot this session
 MOVED = 0.2  # ... and whenever the pressure moved this share away from the last rated force
+ASK_EVERY_BOUTS = 2  # ... and at least every this many bouts
 
 
 @dataclass
@@ -50,12 +51,9 @@ class _Bout:
     paused_at: float = 0.0
     counted: bool = False
     strokes: int = 0
-    fired: set[str] | None = None
+    fired: set[str] = field(default_factory=set)  # timer cues given
     asked: bool = False
     clean_praised: bool = False
-
-    def __post_init__(self) -> None:
-        self.fired = set()
 
     def elapsed(self, t: float) -> float:
         return self.acc + (t - self.seg_start if self.active else 0.0)
@@ -73,7 +71,7 @@ class CoachState:
     ratings: int
     cue: Cue | None  # the latest cue
     bout_active: bool
-    bout_elapsed_s: float | None  # None when no bout runs (or one is paused)
+    bout_elapsed_s: float | None  # None with no bout; a paused one keeps its time while it may resume
     bout_left_s: float | None
     bouts_today: int
     holding: bool
@@ -86,11 +84,6 @@ class CoachState:
     @property
     def pressure_mode(self) -> str:
         return "band" if self.pressure_band_n is not None else "consistency"
-
-    def metronome_on(self) -> bool:
-        if self.muted or self.metronome == "off":
-            return False
-        return self.metronome == "on" or self.rhythm_off
 
 
 class Coach:
@@ -137,6 +130,7 @@ class Coach:
         self._hold_cued: float | None = None
         self._last_rating_t = float("-inf")
         self._last_rated_force: float | None = None
+        self._bouts_unrated = 0  # bouts begun on this spot since its last rating
         self._rated_this_session: dict[str, int] = {}  # spot → ratings given this session
         self._latest: Cue | None = None
         self._aim: int | None = None  # -1 / +1 while a pressure correction is being followed
@@ -164,16 +158,15 @@ class Coach:
         """Whether the metronome should tick now: always, never, or while the rhythm is off."""
         if self.mute or self.metronome == "off":
             return False
-        return self.metronome == "on" or self._holding_since is not None or self._rate_verdict in (-1, 1)
+        return self.metronome == "on" or self._rhythm_off()
+
+    def _rhythm_off(self) -> bool:
+        return self._holding_since is not None or self._rate_verdict in (-1, 1)
 
     @property
     def state(self) -> CoachState:
         b = self._bout
         elapsed = b.elapsed(self._t) if b is not None and (b.active or b.paused_at >= self._t - RESUME_S) else None
-        live_bout = Tally()
-        live_bout.add(self._bout_tally)
-        if b is not None:
-            live_bout.active_s = b.elapsed(self._t)
         return CoachState(
             t=self._t,
             targets=self.targets,
@@ -189,8 +182,8 @@ class Coach:
             bout_left_s=None if elapsed is None else max(0.0, self.targets.bout_s - elapsed),
             bouts_today=self._bouts_today,
             holding=self._holding_since is not None,
-            rhythm_off=self._holding_since is not None or self._rate_verdict in (-1, 1),
-            bout_score=score(live_bout, self.targets.bout_s) if b is not None else self._last_bout_score,
+            rhythm_off=self._rhythm_off(),
+            bout_score=self._running_bout_score() if b is not None else self._last_bout_score,
             session_score=self._session_score(),
             metronome=self.metronome,
             muted=self.mute,
@@ -200,11 +193,15 @@ class Coach:
         """Every bout's score so far (the running one last) and the session score."""
         bouts = list(self._bout_scores)
         if self._bout is not None:
-            live = Tally()
-            live.add(self._bout_tally)
-            live.active_s = self._bout.elapsed(self._t)
-            bouts.append(score(live, self.targets.bout_s))
+            bouts.append(self._running_bout_score())
         return bouts, self._session_score()
+
+    def _running_bout_score(self) -> Score:
+        assert self._bout is not None
+        live = Tally()
+        live.add(self._bout_tally)
+        live.active_s = self._bout.elapsed(self._t)
+        return score(live, self.targets.bout_s)
 
     # --- events ------------------------------------------------------------------------
     def _handle(self, ev: Event, out: list[Cue]) -> None:
@@ -334,10 +331,12 @@ class Coach:
         if not discomfort.usable(curve):
             # once a bout; again only if the last request was answered
             due = not b.asked or self._last_rating_t >= self._gate.last.get("rate-discomfort", float("inf"))
-        elif self._rated_this_session.get(self.spot, 0) < ASK_PER_SESSION:
-            due = not b.asked  # tenderness changes: a few fresh ratings every session
-        elif self._pressure_moved():
-            due = not b.asked  # the last rating was at another pressure: how is this one?
+        elif (
+            self._rated_this_session.get(self.spot, 0) < ASK_PER_SESSION  # a few fresh ones every session
+            or self._bouts_unrated >= ASK_EVERY_BOUTS  # tenderness changes as a knot releases
+            or self._pressure_moved()  # the last rating was at another pressure: how is this one?
+        ):
+            due = not b.asked
         else:
             # the band is extrapolated and the user has reached it: ask to check it
             due = curve is not None and not curve.covers(self.targets.discomfort) and self._pressure.ok >= 3
@@ -360,6 +359,7 @@ class Coach:
             return
         self._finish_bout()
         self._bout = _Bout(seg_start=ev.start)
+        self._bouts_unrated += 1
         self._bout_tally = Tally()
         self._rate.ok = 0  # praise is earned within the bout
         self._peaks.clear()  # consistency is kept within a bout
@@ -413,6 +413,7 @@ class Coach:
         self._rated_this_session[spot] = self._rated_this_session.get(spot, 0) + 1
         if spot == self.spot:
             self._last_rating_t = r.t
+            self._bouts_unrated = 0
             if r.force_n is not None:
                 self._last_rated_force = r.force_n
             self._refit(r.t)
@@ -441,7 +442,9 @@ class Coach:
                     due.append((b.seg_start + at - b.acc, kind))
         if self._off_since is not None and not self._lift_cued and b is not None and "bout-done" not in b.fired:
             at = self._off_since + LIFT_OFF_S
-            if at <= t and b.elapsed(at) >= 3.0:
+            # this lift-off interrupts the bout (not a rest after a bout that ended before)
+            interrupts = b.active or b.paused_at >= self._off_since - 1.0
+            if at <= t and interrupts and b.elapsed(at) >= 3.0:
                 due.append((at, "lift-off"))
         if self._holding_since is not None:
             if self._hold_cued is None:
@@ -460,7 +463,7 @@ class Coach:
                 self._lift_cued = True
                 self._cue(kind, at, out)
                 continue
-            assert b is not None and b.fired is not None
+            assert b is not None
             b.fired.add(kind)
             self._cue(kind, at, out)
             if kind == "bout-done":
@@ -495,6 +498,7 @@ class Coach:
         self._bouts_today = self.history.bouts_on(spot, self._day)
         self._pressure.reset()
         self._peaks.clear()
+        self._bouts_unrated = 0
         self._refit(self._t)
         rated = [r.force_n for r in self.history.ratings(spot) if r.force_n is not None]
         self._last_rated_force = rated[-1] if rated else None

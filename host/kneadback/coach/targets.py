@@ -46,7 +46,7 @@ class Targets:
             (10 <= self.rate_spm <= 200, "rate_spm must be within 10..200"),
             (0 < self.rate_tolerance_spm < self.rate_spm, "rate_tolerance_spm must be > 0 and below rate_spm"),
             (10 <= self.bout_s <= 600, "bout_s must be within 10..600"),
-            (isinstance(self.bouts_min, int) and isinstance(self.bouts_max, int), "bouts_min and bouts_max must be whole numbers"),
+            (isinstance(self.bouts_min, int) and isinstance(self.bouts_max, int), "bouts_min, bouts_max must be whole"),
             (1 <= self.bouts_min <= self.bouts_max <= 100, "need 1 <= bouts_min <= bouts_max <= 100"),
             (1 <= self.discomfort <= 10, "discomfort must be within 1..10"),
             (0 < self.discomfort_tolerance <= 3, "discomfort_tolerance must be within 0..3"),
@@ -101,7 +101,8 @@ def load(config: dict[str, Any] | None = None, overrides: dict[str, Any] | None 
     try:
         return dataclasses.replace(base, **overrides)
     except ValueError as e:
-        raise InputError(f"coaching targets: {e}") from None
+        flags = [flag for flag, name, _m, _h in _FLAGS if name in overrides and name in str(e)]
+        raise InputError(f"{' '.join(flags) or 'coaching targets'}: {e}") from None
 
 
 def from_args(args: argparse.Namespace, config: dict[str, Any] | None = None) -> Targets:

@@ -276,8 +276,10 @@ class Analysis:
     def table(self, strokes: bool = False) -> str:
         sm = self.summary()
         lines = [
-            f"{self.spec}: {sm['duration_s']:.1f} s, {self.samples} samples at {sm['rate_hz']:g} Hz"
-            f" ({self.lost} lost), force from the {self.force_model}",
+            (
+                f"{self.spec}: {sm['duration_s']:.1f} s, {self.samples} samples at {sm['rate_hz']:g} Hz"
+                f" ({self.lost} lost), force from the {self.force_model}"
+            ),
             "",
             f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak N':>11}",
         ]
@@ -301,8 +303,10 @@ class Analysis:
         peak = f"{sm['mean_peak_n']:.1f} N" if sm["mean_peak_n"] is not None else "-"
         lines += [
             "",
-            f"strokes {sm['strokes']}, bouts {sm['bouts']}, mean rate {rate}, mean peak {peak}, "
-            f"holds {sm['holds']} ({sm['hold_s']:.1f} s), in contact {sm['contact_s']:.1f} s",
+            (
+                f"strokes {sm['strokes']}, bouts {sm['bouts']}, mean rate {rate}, mean peak {peak}, "
+                f"holds {sm['holds']} ({sm['hold_s']:.1f} s), in contact {sm['contact_s']:.1f} s"
+            ),
             f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} N rms",
         ]
         return "\n".join(lines) + "\n"

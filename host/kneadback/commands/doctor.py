@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 from pathlib import Path
 
@@ -65,6 +66,16 @@ def check(path: Path) -> tuple[list[str], list[str]]:
                 got += n_samples
             if got != samples:
                 problems.append(f"session {sid}: {got} samples stored, the session row says {samples}")
+        bad_json = 0
+        for row in conn.execute("SELECT device, calibration, targets, summary FROM sessions "
+                                "UNION ALL SELECT data, NULL, NULL, NULL FROM events"):
+            for text in (t for t in row if t is not None):
+                try:
+                    json.loads(text)
+                except ValueError:
+                    bad_json += 1
+        if bad_json:
+            problems.append(f"{bad_json} stored records are not valid JSON")
     except sqlite3.DatabaseError as e:
         problems.append(f"unreadable: {e}")
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kneadback.errors import InputError
 from kneadback.store.export import FORMATS, export
 from kneadback.store.reader import open_recording
 
@@ -23,8 +24,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = args.format or out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        from kneadback.errors import InputError
-
         raise InputError(f"export: give --format ({', '.join(FORMATS)}); the suffix of {out} does not say")
     with open_recording(args.session) as rec:
         export(rec, fmt, out)

@@ -1,7 +1,7 @@
 """Bouts and stroke rate.
 
 A bout is a stretch of at least `min_strokes` strokes with no pause between them: a pause is a
-gap of more than `pause_min_s` (or `pause_intervals` × the recent stroke interval, for slow
+gap of more than `pause_min_s` (4 s; or `pause_intervals` × the recent stroke interval, for slow
 stroking) after the last stroke, or the start of a static hold. A lift-off longer than that is
 a pause too, since no strokes come while the tool is in the air.
 
@@ -22,7 +22,7 @@ from kneadback.model import Bout, BoutStarted, Stroke
 
 @dataclass(frozen=True)
 class BoutParams:
-    pause_min_s: float = 3.0
+    pause_min_s: float = 4.0  # above the 3.3 s between strokes at 0.3 Hz
     pause_intervals: float = 2.5
     min_strokes: int = 2
     rate_strokes: int = 5  # intervals averaged for the rate
@@ -36,6 +36,7 @@ class BoutTracker:
         self.count = 0
         self.first: Stroke | None = None
         self.last: Stroke | None = None
+        self.t_ref = 0.0  # the last stroke's time for the rate
         self.sum_peak = 0.0
         self.n_intervals = 0  # stroke-to-stroke intervals of the stretch (none across data gaps)
         self.sum_intervals = 0.0
@@ -61,17 +62,20 @@ class BoutTracker:
         """When the current stretch ends if no stroke comes (session time), or None."""
         return None if self.last is None else self.last.t_peak + self.pause_limit_s() + self.grace_s
 
-    def on_stroke(self, s: Stroke) -> list[BoutStarted]:
+    def on_stroke(self, s: Stroke, t_ref: float) -> list[BoutStarted]:
+        """A stroke; `t_ref` times it for the rate (the middle of its rise: sharper than a peak
+        on a flat top)."""
         if self.last is not None and self.grace_s > 0:
             self.intervals.clear()  # the data had a gap since the last stroke: unknown interval
         elif self.last is not None:
-            gap = s.t_peak - self.last.t_peak
+            gap = t_ref - self.t_ref
             self.intervals.append(gap)
             self.n_intervals += 1
             self.sum_intervals += gap
         else:
             self.first = s
         self.last = s
+        self.t_ref = t_ref
         self.grace_s = 0.0
         self.count += 1
         self.sum_peak += s.peak_n

@@ -124,7 +124,7 @@ class Engine:
         self.history = History(HISTORY_S)
         self.detector = StrokeDetector(self.history)
         self.contact = ContactTracker(self.lag_s)
-        self.holds = HoldTracker()
+        self.holds = HoldTracker(self._moved)
         self.bouts = BoutTracker()
         self.bouts.index = self._bout_index
         self.quality = QualityMeter(divider.full_scale, np.gradient(self.lin.force_n))
@@ -170,13 +170,13 @@ class Engine:
 
         events: list[Event] = []
         cands = self.detector.process(t, g, noise, first)
-        strokes = [(cd_.i_confirm, self._stroke(cd_)) for cd_ in cands if cd_.accepted]
+        strokes = [(cd_.i_confirm, *self._stroke(cd_)) for cd_ in cands if cd_.accepted]
         changes = self.contact.process(t, f, first)
         marks = [Mark(ch.index, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
-        marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s in strokes]
+        marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s, _ in strokes]
         holds = restarted + self.holds.process(t, first, marks)
         events += [ContactChanged(ch.at, ch.on, ch.t_confirmed) for ch in changes]
-        events += [s for _, s in strokes]
+        events += [s for _, s, _ in strokes]
         events += [self._hold_event(h) for h in holds]
         events += self._bouts(t, first, strokes, holds)
         events += quality
@@ -226,18 +226,24 @@ class Engine:
         self._lp_f = LowPass(self.rate_hz)
         self.detector.reset()
 
-    def _stroke(self, cand: Candidate) -> Stroke:
+    def _stroke(self, cand: Candidate) -> tuple[Stroke, float]:
+        """The stroke a candidate stands for, and the middle of its rise (timing for the rate)."""
         h, lag = self.history, self.lag_s
         t_top = h.at("t", cand.i_peak)  # the low-passed peak, for where the rise began
         i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
         g_rise = h.col("g", i0, cand.i_peak + 1)
         low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
         i_start = i0 + (int(low[-1]) if len(low) else 0)
+        k_mid = int(np.argmax(g_rise[i_start - i0 :] >= cand.trough_us + 0.5 * cand.rise_us))
+        t_mid = h.at("t", i_start + k_mid) - lag
         i_conf = cand.i_confirm
         tt = h.col("t", i_start, i_conf + 1)
         ff = h.col("f", i_start, i_conf + 1)
         cc = h.col("c", i_start, i_conf + 1)
-        tops = np.flatnonzero(cc == cc.max())  # the peak in time: despiked counts, sharper than `g`
+        # the peak in time: despiked counts, sharper than `g`, up to the low-passed peak (later,
+        # the FSR's hysteresis lifts the reading as the force is released)
+        upto = cc[: max(1, cand.i_peak + round(self._lp_g.delay_s * self.rate_hz) + 1 - i_start)]
+        tops = np.flatnonzero(upto == upto.max())
         run = tops[: 1 + int(np.argmax(np.diff(tops) > 1))] if np.any(np.diff(tops) > 1) else tops
         k_raw = int(run[len(run) // 2])  # the middle of a flat (clipped) top
         t_start, t_peak, t_conf = max(float(tt[0]) - lag, self._t_first), float(tt[k_raw]) - self._despike_lag_s, float(tt[-1])
@@ -259,13 +265,20 @@ class Engine:
             t_confirmed=t_conf,
             peak_n=peak_n,
             mean_n=impulse / duration if duration > 0 else peak_n,
-            peak_adc=int(cc[k_raw]),
+            peak_adc=int(cc.max()),
             impulse_ns=impulse,
             release=release,
         )
         self._n_strokes += 1
         self._last_stroke = stroke
-        return stroke
+        return stroke, t_mid
+
+    def _moved(self, i: int, t_from: float) -> float | None:
+        """When the force last moved out of the stillness band between `t_from` (corrected
+        time) and sample `i`, in corrected time; None when it stayed still."""
+        p = self.detector.p
+        last = self.history.last_move(i, t_from + self.lag_s, p.still_share, p.floor_us)
+        return None if last is None else last - self.lag_s
 
     def _hold_mean(self, i_end: int) -> float:
         n = i_end - self._hold_start_i
@@ -278,13 +291,13 @@ class Engine:
             return HoldStarted(h.start, h.t_confirmed, self._hold_mean(h.index + 1))
         return HoldEnded(h.start, h.end, h.t_confirmed, self._hold_mean(h.index + 1))
 
-    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, Stroke]], holds: list[HoldChange]) -> list[Event]:
+    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, Stroke, float]], holds: list[HoldChange]) -> list[Event]:
         out: list[Event] = []
-        marks: list[tuple[int, int, Stroke | None]] = [(i, 1, s) for i, s in strokes]
-        marks += [(h.index, 0, None) for h in holds if h.end is None]
+        marks: list[tuple[int, int, Stroke | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
+        marks += [(h.index, 0, None, 0.0) for h in holds if h.end is None]
         marks.sort(key=lambda m: (m[0], m[1]))
         pos = 0
-        for i, _, stroke in [*marks, (first + len(t), 2, None)]:
+        for i, _, stroke, t_mid in [*marks, (first + len(t), 2, None, 0.0)]:
             stop = i - first
             k = self.bouts.check_pause(t, pos, min(stop, len(t)))
             if k is not None:
@@ -295,6 +308,6 @@ class Engine:
             if stroke is None:
                 out += self.bouts.close(float(t[stop]))
             else:
-                out += self.bouts.on_stroke(stroke)
+                out += self.bouts.on_stroke(stroke, t_mid)
         self._bout_index = self.bouts.index
         return out

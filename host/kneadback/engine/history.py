@@ -71,13 +71,17 @@ class History:
         """Running number of the first held sample at or after time `t`."""
         return self.start + int(np.searchsorted(self._cols["t"][: self._len], t, side="left"))
 
+    def last_move(self, i_end: int, t_from: float, share: float, floor: float) -> float | None:
+        """Time of the last sample in [t_from, sample i_end] whose g strays from g at i_end by
+        more than `share` of it (and `floor`); None when g stayed in that band: still."""
+        i0 = self.index_at(t_from)
+        g = self.col("g", i0, i_end + 1)
+        if not len(g):
+            return None
+        ref = float(g[-1])
+        out = np.flatnonzero(np.abs(g - ref) > max(share * abs(ref), floor))
+        return None if not len(out) else self.at("t", i0 + int(out[-1]))
+
     def cum_before(self, i: int) -> float:
         """Running sum of f over every sample before running number `i` (held, or the end)."""
         return self._cum if i >= self.end else self.at("cum_f", i)
-
-    def sum_f(self, i0: int, i1: int) -> float:
-        """Sum of low-passed force over samples i0..i1-1 (clamped to what is held)."""
-        i0 = min(max(i0, self.start), self.end)
-        i1 = min(max(i1, i0), self.end)
-        upto = self._cum if i1 == self.end else self.at("cum_f", i1)
-        return upto - (self._cum if i0 == self.end else self.at("cum_f", i0))

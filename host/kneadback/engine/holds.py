@@ -1,18 +1,21 @@
 """Static holds: the tool stays on the skin for more than `limit_s` with no stroke.
 
-The quiet time starts at the later of contact and the last stroke activity (a stroke's end, or
-a sizeable movement that was not a stroke). A hold is announced the moment the quiet time passes
-the limit, and ends with the next stroke, movement or lift-off.
+The quiet time starts at the later of contact and the end of the last stroke. A hold is
+announced the moment the quiet time passes the limit, provided the force really stayed still
+over it (slow stroking moves the force long before its next stroke is confirmed); it ends with
+the next stroke or lift-off.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 HOLD_LIMIT_S = 2.0
+STEP_S = 1e-3  # how far the quiet time moves past the last movement
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,10 @@ class HoldChange:
 
 
 class HoldTracker:
-    def __init__(self, limit_s: float = HOLD_LIMIT_S) -> None:
+    def __init__(self, moved: Callable[[int, float], float | None], limit_s: float = HOLD_LIMIT_S) -> None:
+        """`moved(i, t_from)`: when the force last moved between `t_from` and sample `i`
+        (None: it stayed still)."""
+        self.moved = moved
         self.limit_s = limit_s
         self.in_contact = False
         self.quiet_since = math.inf
@@ -48,12 +54,18 @@ class HoldTracker:
         pos = 0
         for mark in sorted(marks, key=lambda m: m.index) + [None]:
             stop = n if mark is None else mark.index - first
-            if self.in_contact and self.holding_since is None and math.isfinite(self.quiet_since):
-                i = int(np.searchsorted(t, self.quiet_since + self.limit_s, side="left"))
-                i = max(i, pos)
-                if i < stop:
+            while self.in_contact and self.holding_since is None and math.isfinite(self.quiet_since):
+                i = max(int(np.searchsorted(t, self.quiet_since + self.limit_s, side="left")), pos)
+                if i >= stop:
+                    break
+                last = self.moved(first + i, self.quiet_since)
+                if last is None:
                     self.holding_since = self.quiet_since
                     out.append(HoldChange(first + i, float(t[i]), self.quiet_since, None))
+                    break
+                # slow stroking: the force is moving although no stroke was confirmed yet
+                self.quiet_since = max(last, self.quiet_since) + STEP_S
+                pos = i
             if mark is None:
                 break
             pos = stop

@@ -73,7 +73,7 @@ class QualityMeter:
     def _emit(self, t: float) -> SignalQuality:
         if self.n:
             self.saturated_fraction = self.n_sat / self.n
-            mean_c = int(round(self.sum_c / self.n))
+            mean_c = round(self.sum_c / self.n)
             slope = float(self.force_per_count[min(max(mean_c, 0), self.full_scale)])
             self.noise_counts = _median_of_histogram(self.hist) / _MAD_D2
             self.noise_n = self.noise_counts * slope

@@ -6,6 +6,7 @@ Used by the accuracy benchmark and the engine's tests.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -73,7 +74,7 @@ def blocks(t: np.ndarray, adc: np.ndarray, chunk: int, lost: np.ndarray | None =
         b = min(a + chunk, len(tk))
         # a block holds consecutive samples only: split it where samples went missing
         cuts = [a, *(a + np.flatnonzero(missing[a + 1 : b]) + 1).tolist(), b]
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
+        for lo, hi in itertools.pairwise(cuts):
             yield SampleBlock(tk[lo:hi], ak[lo:hi], int(index[lo]), int(missing[lo]))
 
 
@@ -131,12 +132,20 @@ def expected_strokes(rendering: Any) -> list[Any]:
     ]
 
 
+def mid_rise(rendering: Any, stroke: Any) -> float:
+    """When the true force of a stroke first reached half way from its start to its peak."""
+    t, f = rendering.t, rendering.force_n
+    i0, i1 = np.searchsorted(t, [stroke.t_start, stroke.t_peak])
+    half = 0.5 * (f[i0] + stroke.peak_n)
+    return float(t[i0 + int(np.argmax(f[i0 : i1 + 1] >= half))])
+
+
 def score_rendering(rendering: Any, engine: Any, block_s: float = LIVE_BLOCK_S) -> Score:
     """Feed a rendering (without its lost samples) in live-sized blocks and score the output."""
     from kneadback.model import Bout, HoldStarted, Stroke
 
     r = rendering
-    chunk = max(1, int(round(block_s * r.rate_hz)))
+    chunk = max(1, round(block_s * r.rate_hz))
     engine.configure(r.info)
     events: list[Event] = []
     rate_at: dict[int, float | None] = {}
@@ -166,7 +175,8 @@ def score_rendering(rendering: Any, engine: Any, block_s: float = LIVE_BLOCK_S) 
         if len(below):
             earliest.append(float(r.t[i0 + below[0]]) - s.t_peak)
 
-    # live rate at each stroke against the truth over the same number of intervals
+    # live rate at each stroke against the truth over the same number of intervals, both timed
+    # at the middle of each rise (a peak on a flat top is ambiguous by a plateau's length)
     pairs = dict(m.pairs)
     rate_intervals = engine.bouts.p.rate_strokes
     bout_of = {id(s): s.bout for s in r.truth.strokes}
@@ -181,7 +191,7 @@ def score_rendering(rendering: Any, engine: Any, block_s: float = LIVE_BLOCK_S) 
         j, j0 = pairs[k], pairs[k - n_int]
         if bout_of[id(truth[j])] != bout_of[id(truth[j0])] or j - j0 != n_int:
             continue
-        rate_errors.append(abs(ours - 60.0 * n_int / (truth[j].t_peak - truth[j0].t_peak)))
+        rate_errors.append(abs(ours - 60.0 * n_int / (mid_rise(r, truth[j]) - mid_rise(r, truth[j0]))))
 
     bouts = [e for e in events if isinstance(e, Bout)]
     bout_rate_errors = []

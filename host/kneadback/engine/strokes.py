@@ -37,8 +37,9 @@ class StrokeParams:
     refractory_s: float = 0.25
     floor_us: float = 20.0  # absolute floor on a stroke's rise, µS (~0.15 N near zero force)
     floor_rel: float = 0.07  # ... and relative to the conductance at the peak (~8 % of the force)
-    floor_rel_quiet: float = 0.12  # ... after `quiet_s` without strokes (a hold's slow wander)
+    floor_rel_quiet: float = 0.12  # ... after `quiet_s` of stillness without strokes (a hold's wander)
     quiet_s: float = 2.0
+    still_share: float = 0.12  # still: the conductance stays within this share of its level
     noise_k: float = 8.0  # ... and this many noise RMS of the low-passed signal
     hyst_k: float = 3.0  # turning-point hysteresis, noise RMS of the low-passed signal
     amp_share: float = 0.15  # adaptive threshold: share of the running stroke amplitude
@@ -47,7 +48,7 @@ class StrokeParams:
     overdue: float = 1.6  # search-back: a stroke this many intervals late halves the threshold,
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
-    max_top_s: float = 2.5  # a top not confirmed this long after it is a press-in, not a stroke
+    max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,15 @@ class StrokeDetector:
         self.t_amp = 0.0
         self.t_last_peak: float | None = None
         self.interval: float | None = None  # running stroke-to-stroke interval (s)
-        self.last_activity_t = -math.inf  # time of the last confirmed turning point of any size
 
-    def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float) -> float:
+    def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
         p = self.p
         amp = self.amp * math.exp(-(t_now - self.t_amp) / p.amp_fade_s) if self.amp else 0.0
         adaptive = p.amp_share * amp
-        if self.t_last_peak is not None and self.interval is not None:
-            if p.overdue * self.interval < t_peak - self.t_last_peak < p.overdue_max * self.interval:
-                adaptive *= 0.5
-        quiet = self.t_last_peak is None or t_peak - self.t_last_peak > p.quiet_s
-        rel = p.floor_rel_quiet if quiet else p.floor_rel
+        last, interval = self.t_last_peak, self.interval
+        if last is not None and interval is not None and p.overdue * interval < t_peak - last < p.overdue_max * interval:
+            adaptive *= 0.5
+        rel = p.floor_rel_quiet if still else p.floor_rel
         return max(p.floor_us, rel * peak_us, p.noise_k * noise_us, adaptive)
 
     def process(self, t: np.ndarray, g: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
@@ -148,7 +147,6 @@ class StrokeDetector:
                 self.rising = True
                 self.m0, self.i_m0, self.t_m0 = self.low, self.i_low, self.t_low
                 self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
-                self.last_activity_t = float(t[i])
                 pos, step = i + 1, 0
         return out
 
@@ -176,7 +174,9 @@ class StrokeDetector:
         t_now = float(t[i])
         t_peak = self.t_top
         rise = self.top - self.m0
-        thr = self.threshold(self.top, float(noise[i]), t_peak, t_now)
+        quiet = self.t_last_peak is None or t_peak - self.t_last_peak > p.quiet_s
+        still = quiet and self.history.last_move(self.i_m0, self.t_m0 - p.quiet_s, p.still_share, p.floor_us) is None
+        thr = self.threshold(self.top, float(noise[i]), t_peak, t_now, still)
 
         ok = rise >= thr and (self.t_last_peak is None or t_peak - self.t_last_peak >= p.refractory_s)
         cand = Candidate(self.i_m0, self.i_top, first + i, self.m0, self.top, thr, ok)
@@ -196,7 +196,6 @@ class StrokeDetector:
             self.release_until = -math.inf
         self.rising = False
         self.low, self.i_low, self.t_low = float(g[i]), first + i, t_now
-        self.last_activity_t = t_now
         return cand
 
     def reset(self) -> None:

@@ -100,7 +100,7 @@ class Hello:
 
 @dataclass(frozen=True, eq=False)
 class Data:
-    """One DATA frame: `t_us` (uint32) and `adc` (uint16) arrays of equal length."""
+    """One DATA frame: `t_us` (little-endian u32) and `adc` (u16) arrays of equal length."""
 
     seq: int
     t_us: np.ndarray
@@ -163,7 +163,7 @@ def parse_payload(payload: bytes) -> Message:
             raise MalformedPayload(f"DATA with n={n} samples (allowed 1..{MAX_SAMPLES_PER_FRAME})")
         _need(body, 3 + 6 * n, f"DATA with {n} samples")
         rec = np.frombuffer(body, dtype=SAMPLE_DTYPE, count=n, offset=3)
-        return Data(seq, rec["t_us"].astype(np.uint32), rec["adc"].astype(np.uint16))
+        return Data(seq, rec["t_us"], rec["adc"])  # read-only views into the payload
     if kind == HELLO:
         _need(body, _HELLO_HEAD.size, "HELLO")
         f = _HELLO_HEAD.unpack_from(body)

@@ -11,7 +11,9 @@
 - treats a board reset (a new HELLO with the sequence restarting, or a clock that steps back)
   as a new segment of the same session: a "reset" `LinkEvent`, no lost samples, and session
   time that keeps going forward;
-- returns every bad frame as a `LinkEvent` and never uses a frame whose CRC failed.
+- counts every bad frame and never uses one whose CRC failed; a run of bad frames comes back
+  as one `LinkEvent` per kind with its `count` (when a good message follows, or every
+  `TROUBLE_BYTES`), so a line full of garbage does not flood the listeners.
 
 Samples, sample times, loss counts and events depend only on the bytes (and, through drift
 estimation and resets, on arrival times), never on how the bytes were split into chunks.
@@ -38,6 +40,8 @@ TEXT_ESTIMATE_S = 1.0  # arrival seconds of text before its rate is estimated
 TEXT_REESTIMATE_S = 5.0
 TEXT_FALLBACK_RATE = 100.0  # a text stream that ends before its rate could be estimated
 TEXT_HOLD_MAX = 20_000  # text samples held at most while waiting for a rate estimate
+TROUBLE_BYTES = 4096  # a run of bad frames is reported at least every this many bytes
+TROUBLE_LINES = 64  # and of bad text lines, every this many lines
 MAX_BLOCK_S = 0.25  # a backlog read at once still comes in blocks of at most this span
 
 
@@ -93,7 +97,7 @@ class _Run:
             adc=self.adc[0] if one else np.concatenate(self.adc),
             first_index=self.first_index,
             lost=self.lost,
-            t_device_us=(self.dev[0] if one else np.concatenate(self.dev)) if self.dev else None,
+            t_device_us=np.concatenate(self.dev).astype(np.uint32) if self.dev else None,
             t_arrival=self.t_arrival,
         )
 
@@ -127,6 +131,8 @@ class DeviceStream:
         self._decoder = FrameDecoder()
         self._text = TextParser(mid_line=mid_stream)
         self._out: list[SourceItem] = []
+        self._trouble: dict[str, list] = {}  # bad frames in a row: kind -> [count, first detail]
+        self._trouble_start: int | None = None
         self._arrival = 0.0
         self._run: _Run | None = None
         self._next_index = 0
@@ -170,14 +176,19 @@ class DeviceStream:
         if self.mode == "binary":
             for item in self._decoder.feed(data):
                 if isinstance(item, BadFrame):
-                    self._bad(item.kind, f"{item.detail} (byte {item.offset})")
+                    self._bad(item.kind, f"{item.detail} (byte {item.offset})", item.offset, TROUBLE_BYTES)
                 else:
+                    self._report_trouble()
                     self._message(item.message)
         else:
             for value in self._text.feed(data):
                 if isinstance(value, TextProblem):
-                    self._bad("text-parse", value.detail)
+                    self._text_release(final=False)  # readings before the problem come first
+                    self._bad("text-parse", value.detail, value.line, TROUBLE_LINES)
                 else:
+                    if self._trouble:
+                        self._text_release(final=False)
+                        self._report_trouble()
                     self._text_held.append(value)
             self._text_release(final=False)
         return self._take()
@@ -190,6 +201,7 @@ class DeviceStream:
             self._text_release(final=True)
         elif self._held:
             self._release_held(final=True)
+        self._report_trouble()
         return self._take()
 
     def reconnected(self, t_arrival: float) -> list[SourceItem]:
@@ -198,7 +210,8 @@ class DeviceStream:
         self._arrival = t_arrival
         if self.mode == "binary":
             for item in self._decoder.reset():
-                self._bad(item.kind, f"{item.detail} (byte {item.offset})")
+                self._bad(item.kind, f"{item.detail} (byte {item.offset})", item.offset, TROUBLE_BYTES)
+            self._report_trouble()
         elif self.mode == "text":
             self._text.resync()
         else:
@@ -371,7 +384,7 @@ class DeviceStream:
         self._run.t.append(t)
         self._run.adc.append(adc)
         if dev is not None:
-            self._run.dev.append(dev.astype(np.uint32))
+            self._run.dev.append(dev)
         self._next_index += lost + len(adc)
         self.samples += len(adc)
         self.lost += lost
@@ -381,10 +394,26 @@ class DeviceStream:
             self._out.append(self._run.block())
             self._run = None
 
-    def _bad(self, kind: str, detail: str) -> None:
-        self._end_run()
+    def _bad(self, kind: str, detail: str, position: int, span: int) -> None:
+        """Count a bad frame (or text line) at `position` (byte or line); a run of them is
+        reported when a good message follows, or every `span` bytes or lines."""
         self.counts[kind] += 1
-        self._out.append(self.event(kind, detail))
+        if self._trouble_start is None:
+            self._trouble_start = position
+        entry = self._trouble.setdefault(kind, [0, detail])
+        entry[0] += 1
+        if position - self._trouble_start >= span:
+            self._report_trouble()
+
+    def _report_trouble(self) -> None:
+        if not self._trouble:
+            return
+        self._end_run()
+        for kind, (n, first) in self._trouble.items():
+            detail = first if n == 1 else f"{n} in a row; the first: {first}"
+            self._out.append(self.event(kind, detail, count=int(n)))
+        self._trouble.clear()
+        self._trouble_start = None
 
     def _take(self) -> list[SourceItem]:
         self._end_run()

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 MAX_LINE = 256
+COUNT_LIMIT = 2**31 - 2  # readings are stored as int32
 
 _LINE_END = re.compile(rb"[\r\n]")
 _SPLIT = re.compile(r"[,;\s]+")
@@ -100,8 +101,10 @@ class TextParser:
             return  # blank line, or the LF of a CRLF
         self.line_number += 1
         value = parse_line(text) if text.isprintable() or "\t" in text else None
+        shown = text.strip()[:40].encode("ascii", "backslashreplace").decode()
         if value is None:
-            shown = text.strip()[:40].encode("ascii", "backslashreplace").decode()
             out.append(TextProblem(self.line_number, f"line {self.line_number} holds no number: {shown!r}"))
+        elif not -COUNT_LIMIT <= value <= COUNT_LIMIT:
+            out.append(TextProblem(self.line_number, f"line {self.line_number}: {shown!r} is out of range for a reading"))
         else:
             out.append(int(round(value)))

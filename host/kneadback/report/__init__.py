@@ -1,0 +1,1 @@
+"""Self-contained HTML reports: one session (`report`) and each spot over the days (`history`)."""

@@ -6,6 +6,7 @@ noise of a scenario does not move its strokes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -86,6 +87,11 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     t_us = device_timestamps(plan, rate, n, rngs[5])
     lost = plan.lost_mask(n)
     truth.lost = _lost_runs(t, lost, plan)
+    if lost.any():
+        gone = np.concatenate([[0], np.cumsum(lost)])
+        truth.strokes = [
+            dataclasses.replace(s, lost_samples=int(gone[at(s.t_end) + 1] - gone[at(s.t_start)])) for s in truth.strokes
+        ]
     truth.meta = {
         "scenario": scenario.name,
         "description": scenario.description,

@@ -325,6 +325,8 @@ def scenario_path(name_or_path: str) -> Path:
             raise InputError(f"{name_or_path}: no such scenario file")
         return p
     candidate = SIGNALS_DIR / f"{name_or_path}.toml"
+    if not SIGNALS_DIR.is_dir():
+        raise InputError(f"scenario {name_or_path!r}: the scenario library ({SIGNALS_DIR}) is missing; give a .toml file")
     if not candidate.is_file():
         known = ", ".join(n for n, _ in list_scenarios())
         raise InputError(f"unknown scenario {name_or_path!r} (known: {known}; or give a .toml file)")

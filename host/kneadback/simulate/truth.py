@@ -36,6 +36,7 @@ class TrueStroke:
     peak_n: float
     spot: str
     bout: int
+    lost_samples: int = 0  # of its samples, how many never reach the host (frame loss, disconnect)
 
 
 @dataclass(frozen=True)

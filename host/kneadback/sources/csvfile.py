@@ -64,7 +64,7 @@ class CsvSource(Source):
             sample_rate_hz=float(rate),
             adc_bits=bits,
             vref_mv=int(meta.get("vref_mv", 5000)),
-            divider_ohms=int(round(float(divider))),
+            divider_ohms=round(float(divider)),
             device_clock=True,
             rate_source="declared" if (self.declared_rate or "rate_hz" in meta) else "estimated",
             source=str(self.path),

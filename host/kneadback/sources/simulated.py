@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, Rating, SpotChanged
 from kneadback.protocol.stream import DeviceStream
 from kneadback.simulate.render import Rendering, render
@@ -28,8 +29,8 @@ class SimulatedSource(Source):
 
     def __init__(self, spec: str, scenario: Scenario, options: SourceOptions) -> None:
         super().__init__(spec)
-        if options.speed <= 0:
-            raise ValueError("speed must be positive")
+        if not options.speed > 0:
+            raise InputError(f"--speed {options.speed}: must be a positive number")
         self.scenario = scenario
         self.clock = options.clock
         self.speed = options.speed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kneadback.calibration import Calibration, CalibratedForceModel
+from kneadback.calibration import CalibratedForceModel, Calibration
 from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve, default_force_model
 
 

@@ -120,12 +120,12 @@ def export_edf(rec: Recording, out: Path) -> None:
     import edfio
 
     info = rec.info
-    rate = int(round(info.sample_rate_hz)) if info is not None and info.sample_rate_hz >= 1 else 0
-    if rate < 1:
-        raise InputError(f"{rec.label}: no sample rate recorded, cannot lay the samples on an EDF grid")
     t, adc, _dev = rec.samples()
     if not len(adc):
         raise InputError(f"{rec.label}: no samples to export")
+    rate = int(round(info.sample_rate_hz)) if info is not None and info.sample_rate_hz >= 1 else 0
+    if rate < 1:
+        raise InputError(f"{rec.label}: no sample rate recorded, cannot lay the samples on an EDF grid")
     index = np.concatenate([b.first_index + np.arange(len(b)) for _i, b in rec.blocks()])
     index = index - index[0]
     n = int(index[-1]) + 1

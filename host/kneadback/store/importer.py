@@ -37,6 +37,7 @@ def import_csv(
     clock = ManualClock()
     source = CsvSource(path, rate_hz=rate_hz, divider_ohms=divider_ohms)
     source.speed = math.inf
+    source.open()  # a bad file is refused here, before the database is created or touched
     engine = Engine()
     coach = Coach(targets or Targets(), spot, SqliteSpotHistory(before=wall), wall)
     with Store.open() as store:

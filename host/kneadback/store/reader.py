@@ -111,7 +111,7 @@ def _json_block(b: Any, label: str, i: int) -> SampleBlock:
             t_device_us=None if dev is None else (np.asarray(dev, dtype=np.int64) % 2**32).astype(np.uint32),
             t_arrival=float(b.get("t_arrival", 0.0)),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(f"{label}: block {i} is not valid ({e})") from None
 
 
@@ -143,6 +143,8 @@ def open_recording(spec: str) -> Recording:
                 store.close()
         if path.suffix.lower() == ".json":
             return load_json(path)
+        if path.suffix.lower() == ".csv":
+            raise InputError(f"{path}: a CSV is not a recorded session: `kneadback import {path}` makes it one")
         raise InputError(f"{path}: not a recording (expected a kneadback database or a JSON export)")
     if path.exists():
         raise InputError(f"{path}: not a file")
@@ -185,6 +187,6 @@ def load_json(path: Path) -> Recording:
         for e in events:
             if e.origin in ("source", "user"):  # replayed: each must be a known event
                 from_dict(e.data)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(f"{path}: not a valid session export ({type(e).__name__}: {e})") from None
     return Recording(meta, events, None, blocks, label=str(path))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kneadback.clock import Clock
+from kneadback.errors import RecordingError
 from kneadback.fsr import ForceModel
 from kneadback.model import DeviceInfo, Event, Rating, SampleBlock, SpotChanged
 from kneadback.session import LinkStatus, Sink
@@ -34,7 +35,10 @@ CHUNK_SECONDS = 30.0
 
 
 class Recorder(Sink):
-    """Records one session. `atomic=True` (imports) commits only at `close()`, all or nothing."""
+    """Records one session. `atomic=True` (imports) commits only at `close()`, all or nothing.
+
+    Without a `store` the recorder opens the user's database and closes it when it closes
+    (`close_store` overrides that)."""
 
     def __init__(
         self,
@@ -49,8 +53,9 @@ class Recorder(Sink):
         wall_start: float | None = None,
         flush_interval: float = FLUSH_INTERVAL_S,
         atomic: bool = False,
+        close_store: bool | None = None,
     ) -> None:
-        self._own_store = store is None
+        self._own_store = store is None if close_store is None else close_store
         self.store = store if store is not None else Store.open()
         self.clock = clock
         self.flush_interval = flush_interval
@@ -233,13 +238,19 @@ def recorder_for(args: Any, session: Any, clock: Clock) -> Recorder:
     if wall_start is None:
         wall_start = getattr(coach, "wall_start", None) or time.time()
         args.wall_start = wall_start
+    try:
+        store = Store.open()
+    except RecordingError as e:
+        raise RecordingError(f"{e} (or record nothing with --no-record)") from None
     recorder = Recorder(
+        store,
         clock=clock,
         source=session.source.spec,
         kind="live",
         spot=getattr(coach, "spot", None) or getattr(args, "spot", None),
         targets=getattr(coach, "targets", None),
         wall_start=wall_start,
+        close_store=True,
     )
     recorder.force_model_of = lambda: getattr(session.analyzer, "force_model", None)
     return recorder

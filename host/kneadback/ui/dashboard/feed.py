@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from kneadback.clock import Clock
+from kneadback.engine.engine import EngineState
 from kneadback.fsr import ForceModel, default_force_model
 from kneadback.model import (
     Bout,
@@ -53,7 +54,7 @@ class DashboardFeed(Sink):
         self,
         clock: Clock,
         force_model_of: Callable[[], ForceModel | None] | None = None,
-        engine_state: Callable[[], Any] | None = None,
+        engine_state: Callable[[], EngineState] | None = None,
     ) -> None:
         self.clock = clock
         self._force_model_of = force_model_of
@@ -71,8 +72,8 @@ class DashboardFeed(Sink):
         self.rating: Rating | None = None
         self.spot: str | None = None
         self.quality: SignalQuality | None = None
-        self.link_event: LinkEvent | None = None
         self.status = LinkStatus()
+        self.connected = True  # follows link events at once (status reports wait for samples)
         self.samples = 0
         self.newest_t = float("nan")
         self.newest_arrival = float("nan")  # host clock when the newest sample arrived
@@ -110,6 +111,7 @@ class DashboardFeed(Sink):
 
     def on_status(self, status: LinkStatus) -> None:
         self.status = dataclasses.replace(status, errors_by_kind=dict(status.errors_by_kind))
+        self.connected = status.connected
         self.version += 1
 
     def close(self) -> None:
@@ -135,7 +137,7 @@ class DashboardFeed(Sink):
     def _on_event(self, ev: Event) -> None:
         if isinstance(ev, Stroke):
             self.strokes.append(ev.t_peak, ev.peak_n)
-            rate = getattr(self.engine_state(), "rate_spm", None) if self.engine_state else None
+            rate = self.engine_state().rate_spm if self.engine_state is not None else None
             if rate is not None:
                 self.rate.append(ev.t_peak, rate)
         elif isinstance(ev, HoldStarted):
@@ -161,7 +163,8 @@ class DashboardFeed(Sink):
         elif isinstance(ev, SignalQuality):
             self.quality = ev
         elif isinstance(ev, LinkEvent):
-            self.link_event = ev
+            if ev.kind in ("disconnected", "reconnected"):
+                self.connected = ev.kind == "reconnected"
 
     def recent_peak_n(self, now: float, window_s: float = 10.0, count: int = 5) -> float | None:
         """Mean peak force of the last few strokes within `window_s` (what a rating pairs with)."""

@@ -135,15 +135,16 @@ class RateHistory(pg.PlotWidget):
         self.band.setZValue(-10)
         self.addItem(self.band)
         self.curve = self.plot(pen=pg.mkPen("#ffb000", width=3))
-        self._seen = -1
+        self._seen: tuple[int, tuple[float, float]] | None = None
 
     def refresh(self, view: DashboardView) -> None:
+        """Redraw only when a stroke brought a new rate or the band moved (not every frame)."""
         lo, hi = view.rate_band
-        self.band.setRegion((lo, hi))
         rate = self.feed.rate
-        if rate.total == self._seen:
+        if (rate.total, view.rate_band) == self._seen:
             return
-        self._seen = rate.total
+        self._seen = (rate.total, view.rate_band)
+        self.band.setRegion((lo, hi))
         t, v = rate.latest()
         t, v = peak_decimate(t / 60.0, v, max(200, self.width()))
         joined = np.append(np.diff(t) * 60.0 <= RATE_GAP_S, False)  # no line across a pause

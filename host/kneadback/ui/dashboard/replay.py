@@ -9,12 +9,15 @@ coach is rebuilt (when a factory is given) and the dashboard's picture starts af
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pyqtgraph.Qt import QtCore, QtWidgets
 
 from kneadback.clock import Clock
 from kneadback.session import Coach
+
+if TYPE_CHECKING:
+    from kneadback.ui.dashboard.window import DashboardWindow
 
 SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 SKIP_S = 5.0  # ← / → move this far
@@ -95,7 +98,7 @@ class ReplayController:
         self.bout_starts = sorted(float(t) for t in bout_starts)
         self.coach_factory = coach_factory
         self.keep_open = keep_open  # at the end of the recording: stay open, paused
-        self.window: Any = None
+        self.window: DashboardWindow | None = None
         self._slider_held = False
 
     # --- actions ---------------------------------------------------------------------------
@@ -165,7 +168,7 @@ class ReplayController:
         return True
 
     # --- widgets -----------------------------------------------------------------------
-    def bar(self, window: Any) -> QtWidgets.QWidget:
+    def bar(self, window: DashboardWindow) -> QtWidgets.QWidget:
         self.window = window
         bar = QtWidgets.QWidget()
         bar.setStyleSheet(

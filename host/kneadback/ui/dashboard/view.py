@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from kneadback.coach.coach import CoachState
 from kneadback.coach.targets import Targets
+from kneadback.engine.engine import EngineState
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.zones import Zone
@@ -82,20 +82,20 @@ class DashboardView:
 
 def build_view(
     feed: DashboardFeed,
-    engine_state: Any | None,
+    engine_state: EngineState | None,
     coach_state: CoachState | None,
     targets: Targets,
     spot: str,
     auto_bouts: bool = True,
 ) -> DashboardView:
-    """The view of the newest state. `engine_state` is the engine's `EngineState` (or None)."""
+    """The view of the newest state (the engine and coach states may be None: not running)."""
     es, cs = engine_state, coach_state
     if cs is not None:
         targets, spot = cs.targets, cs.spot
     t = feed.newest_t
     # the coach judges the rate (and so picks the cues): the colour follows the coach's rate
-    rate = _opt(cs.rate_spm) if cs is not None else _opt(getattr(es, "rate_spm", None))
-    live_force = _opt(getattr(es, "force_n", None))
+    rate = _opt(cs.rate_spm) if cs is not None else _opt(es.rate_spm if es is not None else None)
+    live_force = _opt(es.force_n) if es is not None else None
     if live_force is None:
         last = feed.force.last
         live_force = last[1] if last else 0.0
@@ -103,14 +103,14 @@ def build_view(
     if last_peak is not None and not math.isnan(t) and t - last_peak[0] <= PEAK_FRESH_S:
         pressure: float | None = last_peak[1]
     else:
-        pressure = live_force if getattr(es, "in_contact", False) else None
+        pressure = live_force if es is not None and es.in_contact else None
     band, mode = None, "none"
     if cs is not None and cs.pressure_band_n is not None:
         band, mode = cs.pressure_band_n, "band"
     elif cs is not None and cs.consistency_band_n is not None:
         band, mode = cs.consistency_band_n, "consistency"
     ceiling = targets.force_ceiling_n
-    holding = (cs.holding if cs is not None else False) or getattr(es, "holding_since", None) is not None
+    holding = (cs is not None and cs.holding) or (es is not None and es.holding_since is not None)
     p_zone = zones.pressure_zone(pressure, band, ceiling)
     if holding and p_zone == "on":
         p_zone = "near"  # pressing without stroking is never "on target"
@@ -121,6 +121,11 @@ def build_view(
     bouts = cs.bouts_today if cs is not None else None
     q = feed.quality
     st = feed.status
+    headline = HEADLINES.get(cue.kind, cue.kind.upper()) if cue is not None else ""
+    text = cue.text if cue is not None else ""
+    cue_zone = zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none"
+    if not feed.connected:  # above any cue: nothing is being measured
+        headline, text, cue_zone, fresh = "DEVICE LOST", "waiting for the board to come back…", "off", True
     return DashboardView(
         t=t,
         rate_spm=rate,
@@ -137,21 +142,21 @@ def build_view(
         bout_left_s=left,
         bout_s=targets.bout_s,
         countdown_zone=zones.countdown_zone(left) if running else "none",
-        cue_headline=HEADLINES.get(cue.kind, cue.kind.upper()) if cue is not None else "",
-        cue_text=cue.text if cue is not None else "",
-        cue_zone=zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none",
+        cue_headline=headline,
+        cue_text=text,
+        cue_zone=cue_zone,
         cue_fresh=fresh,
         bouts_today=bouts,
         bouts_min=targets.bouts_min,
         bouts_max=targets.bouts_max,
         bouts_zone=zones.bouts_zone(bouts, targets.bouts_min, targets.bouts_max),
         spot=spot,
-        connected=st.connected,
+        connected=feed.connected,
         sample_rate_hz=st.rate_hz,
-        lost=max(st.lost, int(getattr(es, "lost_samples", 0) or 0)),
+        lost=max(st.lost, es.lost_samples if es is not None else 0),
         errors=st.errors,
-        saturated_fraction=q.saturated_fraction if q else _opt(getattr(es, "saturated_fraction", None)),
-        noise_n=q.noise_n if q else _opt(getattr(es, "noise_n", None)),
+        saturated_fraction=q.saturated_fraction if q else (es.saturated_fraction if es is not None else None),
+        noise_n=q.noise_n if q else (es.noise_n if es is not None else None),
         muted=cs.muted if cs is not None else False,
         metronome=cs.metronome if cs is not None else "off",
         bout_score=cs.bout_score.label() if cs is not None else "unavailable",
@@ -159,7 +164,7 @@ def build_view(
     )
 
 
-def _opt(x: Any) -> float | None:
+def _opt(x: float | None) -> float | None:
     if x is None:
         return None
     x = float(x)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
 
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from kneadback.clock import Clock
 from kneadback.coach.coach import Coach
+from kneadback.coach.setup import METRONOME_MODES
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError
 from kneadback.model import Marker, Rating, SpotChanged
@@ -27,14 +27,14 @@ from kneadback.ui.dashboard import keys
 from kneadback.ui.dashboard.bouts import BoutControl
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
+from kneadback.ui.dashboard.replay import ReplayController
 from kneadback.ui.dashboard.view import DashboardView, build_view
 from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
 from kneadback.ui.dashboard.zones import COLOURS
 
-DRAW_FPS = 36.0  # redraws per second (the floor we promise is 30)
-STEP_MS = 8  # how often the session is stepped (ms)
+DRAW_FPS = 33.0  # redraws per second (the floor we promise is 30)
+STEP_MS = 10  # how often the session is stepped (ms); each redraw steps it too
 _LABEL_PX = 20
-METRONOME_MODES = ("auto", "on", "off")  # the coach's modes, in the order K cycles them
 
 
 class DashboardWindow(QtWidgets.QMainWindow):
@@ -47,10 +47,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         session: Session,
         clock: Clock,
         *,
-        targets: Targets | None = None,
-        spot: str = "",
-        known_spots: list[str] | None = None,
-        replay: Any | None = None,
+        replay: ReplayController | None = None,
         screenshot: Path | None = None,
         fps: float = DRAW_FPS,
         step_ms: int = STEP_MS,
@@ -59,9 +56,9 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.session = session
         self.clock = clock
         self.coach: Coach | None = session.coach if isinstance(session.coach, Coach) else None
-        self.targets = targets or (self.coach.targets if self.coach is not None else Targets())
-        self.spot = spot or (self.coach.spot if self.coach is not None else "")
-        self.known_spots = list(known_spots or ([self.spot] if self.spot else []))
+        self.targets = self.coach.targets if self.coach is not None else Targets()
+        self.spot = self.coach.spot if self.coach is not None else ""
+        self.known_spots = [self.spot] if self.spot else []  # offered by the spot picker
         self.screenshot = screenshot
         self.error: Exception | None = None  # what ended the run early, raised again by the caller
         self.frames = 0
@@ -217,6 +214,9 @@ class DashboardWindow(QtWidgets.QMainWindow):
         )
 
     def _timed_redraw(self) -> None:
+        self.pump()  # the freshest samples go into the frame
+        if self.is_finished:
+            return
         try:
             self.redraw()
         except Exception as e:  # a bug: stop, rather than fail again every frame
