@@ -136,7 +136,7 @@ class Session:
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._stop = False
         self._next_status = 0.0
-        self._t0_clock: float | None = None
+        self._progress_clock: float | None = None  # clock time when samples last arrived
 
     # --- control -----------------------------------------------------------------------
     def submit(self, event: Event) -> None:
@@ -162,17 +162,18 @@ class Session:
             return False
         if self.status.t >= self.duration:
             return True
-        # a source that sends nothing must not keep us forever (2 s of grace on the clock, not
-        # scaled by the speed: a fast replay that lags a little must still run to the end)
-        if self._t0_clock is not None:
-            waited = self.clock.now() - self._t0_clock
-            return waited >= self.duration / self.source.speed + 2.0
+        # a source that stops sending must not keep us forever: give up when the session time
+        # still missing should have arrived since the last sample, plus 2 s of grace on the
+        # clock (a fast run that lags but still delivers runs to the end)
+        if self._progress_clock is not None:
+            waited = self.clock.now() - self._progress_clock
+            return waited >= (self.duration - self.status.t) / self.source.speed + 2.0
         return False
 
     # --- running -----------------------------------------------------------------------
     def open(self) -> None:
         self.source.open()
-        self._t0_clock = self.clock.now()
+        self._progress_clock = self.clock.now()
         if self.source.info is not None:
             self._on_info(self.source.info)
 
@@ -236,6 +237,7 @@ class Session:
         st.samples += len(block)
         st.lost += block.lost
         st.t = max(st.t, block.t_end)
+        self._progress_clock = self.clock.now()
         st.last_adc = int(np.asarray(block.adc)[-1])
         self._rate.add(block)
         st.rate_hz = self._rate.rate_hz

@@ -144,6 +144,7 @@ def main() -> None:
         figures.update(whole_app(spec, args.seconds, Path(tmp) / "home"))
     for name, value in figures.items():
         print(f"{name:28s} {value:10.1f}")
+    print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

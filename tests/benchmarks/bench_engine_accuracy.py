@@ -1,7 +1,7 @@
 """Engine accuracy on every scenario in signals/, against its ground truth, beside an offline
 scipy `find_peaks` baseline. Prints one row per scenario and the targets.
 
-    python tests/benchmarks/bench_engine_accuracy.py [--seeds N] [--block-ms MS]
+    python tests/benchmarks/bench_engine_accuracy.py [--seeds N] [--block-ms MS] [--grid]
 
 A detection counts when its peak time lies within a true stroke's start..end, one to one.
 Ours runs causally in live-sized blocks; the baselines see the whole recording at once
@@ -12,6 +12,7 @@ linearised conductance.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -58,6 +59,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=1, help="render each scenario with seeds 0..N-1")
     ap.add_argument("--block-ms", type=float, default=20.0, help="block length fed to the engine")
+    ap.add_argument("--grid", action="store_true", help="also: stroke rates 0.3–3 Hz × contact × 100 Hz/1 kHz")
     args = ap.parse_args()
 
     head = (
@@ -100,6 +102,32 @@ def main() -> None:
     print("columns: fp(adc)/fp(G) = F1 of offline find_peaks on raw counts / on linearised conductance;")
     print("rate err = median |live rate − true rate| at each stroke, bout err = |bout mean rate − true|, strokes/min;")
     print("hold err = worst |announcement − (true start + 2 s)|; delay = t_confirmed − true peak; bound = true 10 % fall.")
+    if args.grid:
+        grid(args.block_ms / 1000.0)
+
+
+def grid(block_s: float) -> None:
+    """`steady` with the stroke rate, the force kept between strokes and the sample rate varied."""
+    base = load_scenario("steady")
+    print()
+    print(f"{'rate Hz':>7} {'contact':>7} {'fs Hz':>6} {'seed':>4} {'F1':>6} {'recall':>6} {'rate err':>8} {'false holds':>11}")
+    for rate in (0.3, 0.5, 1.0, 2.0, 3.0):
+        for contact in (0.0, 0.5, 0.88):
+            light = {"ridges": 0.03, "sag": 0.03, "rebound": 0.02, "dwell": 0.2} if contact > 0.8 else {}
+            phases = tuple(
+                dataclasses.replace(
+                    p, duration_s=max(60.0, 20 / rate), user=dataclasses.replace(p.user, rate_hz=rate, contact=contact, **light)
+                )
+                for p in base.phases
+            )
+            for fs in (100.0, 1000.0):
+                sc = dataclasses.replace(base, phases=phases).with_device(rate_hz=fs)
+                for seed in (0, 1):
+                    s = score_rendering(render(sc, seed=seed), Engine(), block_s=block_s)
+                    print(
+                        f"{rate:7.1f} {contact:7.2f} {fs:6.0f} {seed:>4} {s.match.f1:6.3f} {s.match.recall:6.3f} "
+                        f"{Score.median(s.rate_errors):8.2f} {s.false_holds:>11}"
+                    )
 
 
 if __name__ == "__main__":

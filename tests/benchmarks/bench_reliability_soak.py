@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -28,7 +29,7 @@ WARM_UP_S = 600.0  # memory is compared from here on
 
 
 def _mb(n: float) -> str:
-    return f"{n / 2**20:.1f} MB"
+    return f"{n / 2**20:.1f} MiB"
 
 
 def _step_stats(run, t0: float, t1: float) -> tuple[float, float, float, int]:
@@ -50,8 +51,6 @@ def main() -> int:
 
     from reliability.soak import run_soak
 
-    from kneadback.store.db import default_path
-
     print(f"soak: {args.hours:g} h of session at 1000 Hz (seed {args.seed}), source → engine → coach → recorder", flush=True)
     began = time.perf_counter()
     last_print = [0.0]
@@ -61,7 +60,17 @@ def main() -> int:
             last_print[0] = run.session.now
             print(f"  {run.session.now / 3600:4.1f} h  RSS {_mb(run.rss[-1][1])}  wall {time.perf_counter() - began:6.0f} s", flush=True)
 
-    run = run_soak(seconds, seed=args.seed, probe=progress)
+    try:
+        run = run_soak(seconds, seed=args.seed, probe=progress)
+        report(run, args, seconds, began)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+def report(run, args: argparse.Namespace, seconds: float, began: float) -> None:
+    from kneadback.store.db import default_path
+
     wall = time.perf_counter() - began
     st = run.session.status
     db = default_path()
@@ -94,14 +103,14 @@ def main() -> int:
     rss = np.array(run.rss, dtype=np.float64)
     after = rss[rss[:, 0] >= WARM_UP_S]
     print()
-    print("memory (RSS):")
+    print("memory (RSS) while the session runs:")
     for h in range(int(args.hours) + 1):
-        k = int(np.searchsorted(rss[:, 0], h * 3600.0))
-        k = min(k, len(rss) - 1)
+        k = min(int(np.searchsorted(rss[:, 0], h * 3600.0)), len(rss) - 1)
         print(f"  {rss[k, 0] / 3600:5.2f} h  {_mb(rss[k, 1])}")
     if len(after):
         print(f"  after the {WARM_UP_S / 60:.0f}-minute warm-up: min {_mb(after[:, 1].min())}, max {_mb(after[:, 1].max())}, "
-              f"spread {_mb(after[:, 1].max() - after[:, 1].min())}; end − warm-up {_mb(after[-1, 1] - after[0, 1])}")
+              f"spread {_mb(after[:, 1].max() - after[:, 1].min())}; last − first {_mb(after[-1, 1] - after[0, 1])}")
+    print(f"  after closing (the recorder's end-of-session summary): {_mb(run.rss_closed)}")
 
     print()
     print("processing time per step (one step ≈ one 20-sample frame: decode → engine → coach → recorder):")
@@ -111,17 +120,19 @@ def main() -> int:
     for label, (med, p99, per_sample, n) in (("first", first), ("last", last)):
         print(f"  {label} {span / 60:.0f} min: median {med:.0f} µs, p99 {p99:.0f} µs, {per_sample:.2f} µs/sample ({n} steps)")
     print(f"  last/first: median {last[0] / first[0]:.2f}, p99 {last[1] / first[1]:.2f}")
+    print("  hour by hour (median / p99 µs):", ", ".join(
+        f"{h + 1}: {m:.0f}/{p:.0f}" for h in range(int(np.ceil(seconds / 3600)))
+        for m, p, _s, n in [_step_stats(run, h * 3600.0, (h + 1) * 3600.0)] if n))
 
     print()
     print("database:")
-    print(f"  file {_mb(size)} (with its WAL) for {recorded} samples: {size / max(recorded, 1):.2f} B/sample "
+    print(f"  file {_mb(size)} (with its WAL, closed) for {recorded} samples: {size / max(recorded, 1):.2f} B/sample "
           f"(raw t/adc/device µs would be 14 B/sample)")
     print(f"  written into it: {_mb(payload)} ({n_chunks} sample chunks {_mb(chunk_bytes)}, {n_events} events {_mb(event_bytes)}); "
           f"file/payload {size / payload:.3f}; page {page} B, {freelist} free pages")
     expected = (early_chunk_bytes + early_event_bytes) / early_samples * recorded
     print(f"  expected from the first {early / 60:.0f} min ({(early_chunk_bytes + early_event_bytes) / early_samples:.2f} B/sample): "
           f"{_mb(expected)} of payload; written/expected {payload / expected:.3f}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -271,3 +271,54 @@ def test_lifting_off_after_a_bout_already_ended_is_not_a_pause():
           ContactChanged(at=20.0, on=False, t_confirmed=20.1)]
     cues = run(coach(), ev, until=30.0)
     assert "lift-off" not in kinds(cues)
+
+
+def rated_history(n: int = 4, force: float = 20.0) -> MemorySpotHistory:
+    h = MemorySpotHistory()
+    for i in range(n):
+        h.add_rating("left calf", WALL - 3600 + i, 7, force)
+    return h
+
+
+def test_after_a_few_ratings_it_asks_every_other_bout():
+    c = coach(history=rated_history())
+    for i in range(4):  # four ratings this session already, at the pressure of the bouts below
+        c.on_events([Rating(t=0.1 * (i + 1), value=7, spot="", force_n=20.0)], 0.1 * (i + 1))
+    m = StrokeMaker()
+    ev = []
+    for k in range(4):
+        ev += bout(1.0 + 45 * k, 30, 60, peak_n=20.0, index=k, maker=m)
+    ev.append(Rating(t=52.0, value=7, spot=""))  # the answer to the ask in bout 1
+    cues = run(c, ev)
+    asks = [int((q.t - 1.0) // 45) for q in cues if q.kind == "rate-discomfort"]
+    assert asks == [1, 3]
+
+
+def test_moving_the_pressure_away_from_the_last_rating_brings_an_ask():
+    h = rated_history(4, 20.0)
+    c = coach(history=h)
+    for i in range(4):  # four ratings this session already, at 20 N
+        c.on_events([Rating(t=0.1 * (i + 1), value=7, spot="", force_n=20.0)], 0.1 * (i + 1))
+    m = StrokeMaker()
+    same = run(c, bout(30.0, 30, 60, peak_n=20.0, maker=m))
+    assert "rate-discomfort" not in kinds(same)
+    moved = run(coach(history=h), bout(30.0, 30, 60, peak_n=26.0, maker=StrokeMaker()))
+    assert "rate-discomfort" in kinds(moved)
+
+
+def test_a_static_hold_above_the_ceiling_is_too_hard_first():
+    ev = [HoldStarted(start=5.0, t_confirmed=7.0, mean_n=120.0), HoldEnded(start=5.0, end=9.0, t_confirmed=9.1, mean_n=120.0)]
+    cues = run(coach(), ev, until=10.0)
+    assert [(q.kind, q.t) for q in cues] == [("too-hard", 7.0), ("dont-hold", 7.0)]
+
+
+@pytest.mark.parametrize("mode, slow, steady", [("auto", True, False), ("on", True, True), ("off", False, False)])
+def test_metronome_follows_the_rhythm_only_in_auto(mode, slow, steady):
+    c = coach(metronome=mode)
+    run(c, bout(1.0, 12, 40), until=12.0)  # too slow
+    assert c.metronome_on() is slow
+    c = coach(metronome=mode)
+    run(c, bout(1.0, 12, 60), until=12.0)  # on target
+    assert c.metronome_on() is steady
+    c.mute = True
+    assert c.metronome_on() is False

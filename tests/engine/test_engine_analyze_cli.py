@@ -87,3 +87,11 @@ def test_errors_are_one_line_and_exit_2(capsys, tmp_path, content, argv, expecte
     code, out, err = run(capsys, p, *argv)
     assert code == 2 and out == ""
     assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_an_assumed_divider_is_said(capsys, tmp_path):
+    p = tmp_path / "bare.csv"
+    p.write_text("time_s,adc\n" + "\n".join(f"{x / 100:.2f},0" for x in range(300)) + "\n")
+    code, out, err = run(capsys, p, "--json")
+    assert code == 0 and json.loads(out)["summary"]["divider_ohms"] == 1000
+    assert "assumed 1000 Ω" in err and "--divider" in err and err.count("\n") == 1

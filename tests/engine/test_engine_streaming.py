@@ -9,7 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kneadback.engine.engine import Engine
-from kneadback.engine.scoring import Score, blocks, expected_strokes, match_strokes, run_engine, score_rendering
+from kneadback.engine.scoring import (
+    Score,
+    blocks,
+    expected_strokes,
+    match_strokes,
+    run_engine,
+    score_rendering,
+)
 from kneadback.fsr import default_force_model
 from kneadback.model import (
     ContactChanged,
@@ -193,3 +200,11 @@ def test_stroke_rates_from_0_3_to_3_hz(rate_hz, contact, fs):
     assert s.match.f1 >= 0.98
     assert s.false_holds == 0
     assert Score.median(s.rate_errors) < 1.0
+
+
+def test_long_blocks_equal_short_ones():
+    """Blocks longer than the engine's slice and its history give the same events as short ones."""
+    r = render(load_scenario("bouts"), seed=0)
+    long = run_engine(Engine(), r.info, blocks(r.t, r.adc, len(r.t) // 2 + 1))
+    short = run_engine(Engine(), r.info, blocks(r.t, r.adc, 997))
+    assert dicts(long) == dicts(short)

@@ -42,11 +42,11 @@ class SoakSource(Source):
         super().__init__(f"soak:{scenario}")
         self.scenario = load_scenario(scenario)
         self.rate = float(self.scenario.device.rate_hz)
-        self.total = int(round(seconds * self.rate))  # samples to send
+        self.total = round(seconds * self.rate)  # samples to send
         self.clock = clock
         self.seed = seed
         self.per_frame = samples_per_frame(self.rate)
-        self.piece_samples = int(round(self.scenario.duration_s * self.rate))
+        self.piece_samples = round(self.scenario.duration_s * self.rate)
         self.stream = DeviceStream(self.spec)
         self.sent = 0  # samples put on the wire so far
         self.adc_sum = 0  # ... and the sum of their counts
@@ -163,7 +163,8 @@ class SoakRun:
     step_t: np.ndarray  # session time after each step (float32)
     step_ns: np.ndarray  # the step's processing time, rendering the scenario excluded (uint32)
     step_samples: np.ndarray  # samples delivered in the step (uint16)
-    rss: list[tuple[float, int]] = field(default_factory=list)  # (session time, bytes)
+    rss: list[tuple[float, int]] = field(default_factory=list)  # (session time, bytes) while running
+    rss_closed: int = 0  # after the session closed (the recorder summarised the session)
 
 
 def run_soak(
@@ -210,5 +211,5 @@ def run_soak(
     finally:
         session.close()
     run.step_t, run.step_ns, run.step_samples = run.step_t[:k], run.step_ns[:k], run.step_samples[:k]
-    run.rss.append((session.now, rss_bytes()))
+    run.rss_closed = rss_bytes()
     return run

@@ -111,12 +111,12 @@ CASES = [
          {"p.csv": GOOD_POINTS}),
     # --- scenario TOML (simulate) -----------------------------------------------------------
     _toml("syntax", "description = \"x\"\n[[phase]\n", r"syntax\.toml: not valid TOML"),
-    _toml("unknown-key", GOOD_TOML + "colour = 3\n", r"unknown-key\.toml: phase\[0\]\.colour: unknown key"),
-    _toml("out-of-range", GOOD_TOML.replace("duration_s = 5", "duration_s = -5"), r"phase\[0\]\.duration_s: -5 is below"),
+    _toml("unknown-key", GOOD_TOML + "colour = 3\n", r"unknown-key\.toml: phase (\[0\]|#1)\.colour: unknown key"),
+    _toml("out-of-range", GOOD_TOML.replace("duration_s = 5", "duration_s = -5"), r"phase (\[0\]|#1)\.duration_s: -5 is below"),
     _toml("wrong-type", GOOD_TOML.replace("duration_s = 5", 'duration_s = "long"'), r"duration_s: must be a number"),
     _toml("no-phase", 'description = "x"\n', r"no-phase\.toml: phase: missing"),
     _toml("no-description", "[[phase]]\nkind = \"rest\"\nduration_s = 1\n", r"description: missing"),
-    _toml("bad-kind", GOOD_TOML.replace('"strokes"', '"dance"'), r"phase\[0\]\.kind: 'dance' is not one of"),
+    _toml("bad-kind", GOOD_TOML.replace('"strokes"', '"dance"'), r"phase (\[0\]|#1)\.kind: 'dance' is not one of"),
     _toml("rate-0", GOOD_TOML + "[device]\nrate_hz = 0\n", r"device\.rate_hz: 0 is below"),
     _toml("binary", b"\xff\xfe\x00junk", r"binary\.toml: cannot read"),
     _toml("huge-repeat", GOOD_TOML + "repeat = 100000\n", r"repeat: 100000 is above"),
@@ -124,6 +124,16 @@ CASES = [
     Case("simulate-missing-file", ["simulate", "{d}/gone.toml"], r"gone\.toml: no such scenario file"),
     Case("simulate-out-is-a-file", ["simulate", "steady", "--out", "{d}/f"], r"f: not a directory", {"f": "x"}),
     Case("simulate-seed-negative", ["simulate", "steady", "--out", "{d}/out", "--seed", "-1"], r"--seed -1"),
+    # --- absurd flags: hardware divider ------------------------------------------------------
+    *[
+        Case(f"divider{flag}-{value}", ["hardware", "divider", flag, value], names)
+        for flag, value, names in (
+            ("--resistors", "abc", r"'abc' is not a resistance"), ("--resistors", "0", r"'0': a divider resistor between"),
+            ("--resistors", ",", r"--resistors"), ("--forces", "-5", r"'-5': forces between"), ("--forces", "x", r"'x' is not a force"),
+            ("--forces", "1e9", r"'1e9': forces between"), ("--vref", "0", r"--vref 0"), ("--vref", "nan", r"--vref nan"),
+            ("--adc-bits", "0", r"--adc-bits: invalid choice: 0"), ("--adc-bits", "40", r"--adc-bits: invalid choice: 40"),
+        )
+    ],
     # --- absurd flags: live -----------------------------------------------------------------
     Case("live-duration-negative", [*LIVE, "--duration", "-5"], r"--duration -5"),
     Case("live-duration-0", [*LIVE, "--duration", "0"], r"--duration 0"),
@@ -263,7 +273,7 @@ def test_the_good_inputs_of_the_table_are_accepted(tmp_path: Path, capsys: pytes
         ["replay", "last", "--no-gui", "--speed", "max"],
         ["analyze", "last"],
     ):
-        code, out, err = run_cli(capsys, argv)
+        code, _out, err = run_cli(capsys, argv)
         assert code == 0, f"{argv}: {err}"
 
 

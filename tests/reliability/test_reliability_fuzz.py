@@ -295,7 +295,7 @@ def test_text_parser_takes_any_lines_in_any_chunking(lines: list[str], ends: byt
     parser = TextParser()
     pieces: list[int | TextProblem] = []
     prev = 0
-    for c in sorted(set(min(c, len(data)) for c in cuts)) + [len(data)]:
+    for c in sorted({min(c, len(data)) for c in cuts}) + [len(data)]:
         pieces += parser.feed(data[prev:c])
         prev = c
     assert pieces == whole

@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import stat
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_a_live_session_opens_no_network_port(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setattr(live, "make_sinks", lambda args, clock: [*make_sinks(args, clock), watch])
     before = _socket_inodes()
     # the default source (no board here: the simulated tool), recording on, coaching on
-    code, out, err = run_cli(capsys, ["live", "--no-gui", "--speed", "500", "--duration", "20"])
+    code, _out, err = run_cli(capsys, ["live", "--no-gui", "--speed", "500", "--duration", "20"])
     assert code == 0, err
     assert watch.looks >= 10  # the watch really looked, all through the session
     assert watch.listening == set()
@@ -171,7 +172,7 @@ def test_the_scan_finds_what_it_looks_for() -> None:
 
 
 class _Cursor(sqlite3.Cursor):
-    statements: list[str] = []
+    statements: ClassVar[list[str]] = []
 
     def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
         self.statements.append(sql)
@@ -189,7 +190,7 @@ class _Cursor(sqlite3.Cursor):
 class _Connection(sqlite3.Connection):
     """Records the SQL text of every statement, before any value is bound to it."""
 
-    expanded: list[str] = []
+    expanded: ClassVar[list[str]] = []
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

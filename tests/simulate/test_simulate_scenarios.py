@@ -79,8 +79,8 @@ def test_deep_continuous_never_releases_fully():
 def test_irregular_varies_amplitude_and_rhythm():
     s = render(load_scenario("irregular"), seed=0).truth.strokes
     peaks = np.array([x.peak_n for x in s])
-    assert np.percentile(peaks, 95) / np.percentile(peaks, 5) > 2.0
-    assert peaks.max() / peaks.min() <= 6.0
+    assert np.percentile(peaks, 95) / np.percentile(peaks, 5) > 1.6
+    assert 2.2 < peaks.max() / peaks.min() < 4.0  # "up to 3:1"
     assert np.std(np.diff([x.t_peak for x in s])) > 0.15
 
 
@@ -107,16 +107,16 @@ def test_static_hold_has_tremor_in_the_physiological_band():
     ("text", "key", "problem"),
     [
         ('description = "x"\n[[phase]]\nkind = "strokes"\nduration_s = 5\n[user]\nforce_n = "hard"\n', "user.force_n", "must be a number"),
-        ('description = "x"\n[[phase]]\nkind = "strokes"\nduration_s = 5\nfoo = 1\n', "phase[0].foo", "unknown key"),
-        ('description = "x"\n[[phase]]\nkind = "wiggle"\nduration_s = 5\n', "phase[0].kind", "'wiggle' is not one of"),
-        ('description = "x"\n[[phase]]\nkind = "strokes"\n', "phase[0].duration_s", "missing"),
+        ('description = "x"\n[[phase]]\nkind = "strokes"\nduration_s = 5\nfoo = 1\n', "phase #1.foo", "unknown key"),
+        ('description = "x"\n[[phase]]\nkind = "wiggle"\nduration_s = 5\n', "phase #1.kind", "'wiggle' is not one of"),
+        ('description = "x"\n[[phase]]\nkind = "strokes"\n', "phase #1.duration_s", "missing"),
         ('description = "x"\n[device]\nrate_hz = 5000\n[[phase]]\nkind = "rest"\nduration_s = 5\n', "device.rate_hz", "above the maximum"),
         ('[[phase]]\nkind = "rest"\nduration_s = 5\n', "description", "missing"),
         ('description = "x"\n', "phase", "missing"),
-        ('description = "x"\n[[spots]]\nname = "a"\n[[phase]]\nkind = "rest"\nduration_s = 5\nspot = "b"\n', "phase[0].spot", "not a spot"),
+        ('description = "x"\n[[spots]]\nname = "a"\n[[phase]]\nkind = "rest"\nduration_s = 5\nspot = "b"\n', "phase #1.spot", "not a spot"),
         ('description = "x"\nphase = 3\n', "phase", "missing"),
-        ('description = "x"\n[[phase]]\nkind = "hold"\nduration_s = 1\n', "phase[0].duration_s", "at least"),
-        ('description = "x"\n[sensor]\npreload_steps = [[1.0]]\n[[phase]]\nkind = "rest"\nduration_s = 5\n', "sensor.preload_steps[0]", "[time_s, preload_n]"),
+        ('description = "x"\n[[phase]]\nkind = "hold"\nduration_s = 1\n', "phase #1.duration_s", "at least"),
+        ('description = "x"\n[sensor]\npreload_steps = [[1.0]]\n[[phase]]\nkind = "rest"\nduration_s = 5\n', "sensor.preload_steps #1", "[time_s, preload_n]"),
         ('description = "x"\nrate = 1\n', "rate", "unknown key"),
         ('description = "x\n', "", "not valid TOML"),
     ],

@@ -98,7 +98,7 @@ def test_simulate_list_and_errors(tmp_path, capsys):
     bad.write_text('description = "x"\n[[phase]]\nkind = "strokes"\nduration_s = -1\n')
     assert main(["simulate", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "phase[0].duration_s" in err and str(bad) in err
+    assert err.count("\n") == 1 and "phase #1.duration_s" in err and str(bad) in err
     assert main(["simulate"]) == 2
 
 

@@ -89,6 +89,9 @@ def test_mute_metronome_marker_fullscreen_keys(rig, qtbot):
     r.run(0.1)
     assert len(w.feed.markers) == 1 and isinstance(w.feed.markers[0], Marker)
     assert w.trace.markers[0].isVisible()
+    assert "marker 1 set" in w.status_label.text()  # the key is confirmed for a moment
+    r.run(5.0)
+    assert "marker 1 set" not in w.status_label.text()
     qtbot.keyClick(w, K.Key_F)
     assert w.windowState() & QtCore.Qt.WindowState.WindowFullScreen
     qtbot.keyClick(w, K.Key_F)
@@ -127,7 +130,7 @@ def test_space_starts_and_stops_a_manual_bout(rig, qtbot):
     qtbot.keyClick(w, K.Key_A)
     r.run(0.1)
     assert w.bouts.auto is True
-    assert "bouts auto" in w.status_label.text()
+    assert "auto bouts" in w.status_label.text()
 
 
 def test_colours_follow_the_targets_in_the_running_window(rig):
@@ -167,3 +170,14 @@ def test_a_lost_device_shows_at_once_and_recovers(rig):
     r.run(6.0)
     assert w.cue_banner.headline != "DEVICE LOST" and w.feed.samples > samples
     assert w.feed.samples == w.session.status.samples
+
+
+def test_q_ends_the_session_and_the_window(rig, qtbot):
+    r = rig()
+    w = r.window
+    r.run(2.0)
+    with qtbot.waitSignal(w.finished, timeout=1000):
+        qtbot.keyClick(w, K.Key_Q)
+        r.run(0.1)
+    assert w.is_finished and w.error is None
+    assert w.feed.closed  # the session was closed: every sink heard it

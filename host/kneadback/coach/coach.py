@@ -215,6 +215,8 @@ class Coach:
             self._holding_since = ev.start
             self._hold_known = ev.t
             self._hold_cued = None
+            if ev.mean_n > self.targets.force_ceiling_n and self._gate.allows("too-hard", ev.t):
+                self._cue("too-hard", ev.t, out)  # pressing still, and too hard: safety first
             self._advance(ev.t, out)
         elif isinstance(ev, HoldEnded):
             self._end_hold(ev.end)

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"analyze: --divider {args.divider} must be a positive resistance in ohms")
     model_for = None if args.datasheet else _stored_calibration
     result = analyze(args.file, chunk=args.chunk, rate_hz=args.rate, divider_ohms=args.divider, model_for=model_for)
+    for note in result.notes:
+        print(f"kneadback: {note}", file=sys.stderr)
     if args.json:
         json.dump(result.to_dict(), sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")
@@ -165,7 +167,7 @@ def analyze(
     model_for: Callable[[DeviceInfo], ForceModel] | None = None,
 ) -> Analysis:
     """Run `spec` through the session pipeline with the engine; everything it found."""
-    source = open_input(spec, rate_hz, divider_ohms)
+    source = csv = open_input(spec, rate_hz, divider_ohms)
     if chunk is not None:
         source = Rechunked(source, chunk)
     engine = Engine(model_for_device=model_for)
@@ -174,7 +176,13 @@ def analyze(
     session.run()
     if collector.info is None or collector.samples == 0:
         raise InputError(f"{spec}: no samples to analyse")
-    return Analysis(spec, collector, engine)
+    result = Analysis(spec, collector, engine)
+    if getattr(csv, "divider_known", True) is False:
+        result.notes.append(
+            f"{spec}: the file does not name its divider resistor; assumed {collector.info.divider_ohms} Ω "
+            "(forces are wrong if it differs: give --divider)"
+        )
+    return result
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -197,6 +205,7 @@ class Analysis:
         self.t_first = c.t_first or 0.0
         self.t_last = c.t_last
         self.force_model = engine.force_model.describe() if engine.force_model is not None else ""
+        self.notes: list[str] = []  # for the user, on stderr
         ev = self.events
         self.strokes = [e for e in ev if isinstance(e, Stroke)]
         self.holds = [e for e in ev if isinstance(e, HoldEnded)]

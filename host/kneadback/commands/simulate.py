@@ -19,10 +19,10 @@ ORDER = 60
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", nargs="?", help="a scenario name (see --list) or a scenario .toml file")
+    parser.add_argument("scenario", nargs="?", metavar="NAME|FILE.toml", help="a scenario name (see --list) or a scenario .toml file")
     parser.add_argument("--list", action="store_true", help="list the scenarios with their descriptions")
     parser.add_argument("--out", metavar="DIR", default=".", help="directory for the files (default: current)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same files (default 0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed: the same seed gives the same files (default 0)")
     parser.set_defaults(func=run)
 
 

@@ -1,0 +1,2 @@
+"""The real-time analysis engine: samples in; strokes, rate, holds, contact, bouts and signal
+quality out (`kneadback.engine.engine.Engine`)."""

@@ -44,8 +44,7 @@ class ContactTracker:
         rate = p.creep_n_per_s
         anchor = np.minimum(np.minimum.accumulate(f - rate * t), self._low)
         self._low = float(anchor[-1])
-        base = np.minimum(anchor + rate * t, p.baseline_cap_n)
-        base = np.minimum(base, f)
+        base = np.minimum(anchor + rate * t, p.baseline_cap_n)  # never above the force itself
         self.baseline = float(base[-1])
         above = f - base
         ups = np.flatnonzero(above > p.on_n)

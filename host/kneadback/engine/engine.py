@@ -6,7 +6,7 @@ on how the stream is chunked. The hot path is vectorised per block (look-up tabl
 with carried state, running extrema); Python runs once per turning point and per event.
 
 Pipeline per block: despike (median of 5 counts) → linearise (conductance µS, force N) →
-5 Hz low-pass → stroke detector (conductance) → contact (force above a tracked baseline) →
+8 Hz low-pass → stroke detector (conductance) → contact (force above a tracked baseline) →
 holds → bouts and rate; quality runs beside it on the raw counts.
 """
 
@@ -119,6 +119,7 @@ class Engine:
         self._lp_f = LowPass(self.rate_hz)
         self._despike_lag_s = 2.0 / self.rate_hz  # the median of five lags two samples
         self.lag_s = self._lp_g.delay_s + self._despike_lag_s
+        self._lp_lag_n = round(self._lp_g.delay_s * self.rate_hz)
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
@@ -142,6 +143,10 @@ class Engine:
             raise RuntimeError("Engine.configure(info) must come before process()")
         t_all = np.asarray(block.t, dtype=float)
         adc_all = np.asarray(block.adc)
+        if not len(t_all):  # nothing arrived, but samples may have been lost
+            self._lost += int(block.lost)
+            self.quality.lost_total += int(block.lost)
+            return []
         events: list[Event] = []
         # long blocks go in slices that stay in the CPU cache; the output is the same
         for a in range(0, len(t_all), SLICE):
@@ -231,26 +236,29 @@ class Engine:
         h, lag = self.history, self.lag_s
         t_top = h.at("t", cand.i_peak)  # the low-passed peak, for where the rise began
         i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
-        g_rise = h.col("g", i0, cand.i_peak + 1)
-        low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
-        i_start = i0 + (int(low[-1]) if len(low) else 0)
-        k_mid = int(np.argmax(g_rise[i_start - i0 :] >= cand.trough_us + 0.5 * cand.rise_us))
-        t_mid = h.at("t", i_start + k_mid) - lag
         i_conf = cand.i_confirm
-        tt = h.col("t", i_start, i_conf + 1)
-        ff = h.col("f", i_start, i_conf + 1)
-        cc = h.col("c", i_start, i_conf + 1)
+        tt, gg, ff, cc = (h.col(name, i0, i_conf + 1) for name in ("t", "g", "f", "c"))
+        g_rise = gg[: cand.i_peak + 1 - i0]
+        low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
+        k0 = int(low[-1]) if len(low) else 0  # the stroke starts here
+        k_mid = k0 + int(np.argmax(g_rise[k0:] >= cand.trough_us + 0.5 * cand.rise_us))
+        t_mid = float(tt[k_mid]) - lag
+        tt, ff, cc = tt[k0:], ff[k0:], cc[k0:]
         # the peak in time: despiked counts, sharper than `g`, up to the low-passed peak (later,
         # the FSR's hysteresis lifts the reading as the force is released)
-        upto = cc[: max(1, cand.i_peak + round(self._lp_g.delay_s * self.rate_hz) + 1 - i_start)]
+        upto = cc[: max(1, cand.i_peak + self._lp_lag_n + 1 - i0 - k0)]
         tops = np.flatnonzero(upto == upto.max())
-        run = tops[: 1 + int(np.argmax(np.diff(tops) > 1))] if np.any(np.diff(tops) > 1) else tops
+        breaks = np.flatnonzero(np.diff(tops) > 1)
+        run = tops[: breaks[0] + 1] if len(breaks) else tops
         k_raw = int(run[len(run) // 2])  # the middle of a flat (clipped) top
-        t_start, t_peak, t_conf = max(float(tt[0]) - lag, self._t_first), float(tt[k_raw]) - self._despike_lag_s, float(tt[-1])
+        t_start = max(float(tt[0]) - lag, self._t_first)
+        t_peak = float(tt[k_raw]) - self._despike_lag_s
+        t_conf = float(tt[-1])
         peak_n = float(ff.max())
         f_start = float(ff[0])
-        # the fall is still under way at confirmation: its end mirrors the rise
-        t_end = max(t_peak + (t_peak - t_start), t_conf - lag)
+        # the fall is still under way at confirmation: it takes about as long as the press-in took
+        # (twice start → mid-rise), a fifth of which has passed by now
+        t_end = t_conf - lag + 0.8 * 2.0 * max(t_mid - t_start, 0.0)
         seen = 0.5 * float(np.dot(ff[1:] + ff[:-1], np.diff(tt))) if len(tt) > 1 else 0.0
         impulse = seen + (t_end - (t_conf - lag)) * 0.5 * (float(ff[-1]) + f_start)
         duration = t_end - t_start

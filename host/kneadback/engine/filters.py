@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-LOWPASS_HZ = 8.0  # strokes live below ~3 Hz; tremor (8–12 Hz) and hum lie above
+LOWPASS_HZ = 8.0  # strokes live below ~3 Hz (their shape a little above); hum lies far above
 
 
 class Despike:

@@ -37,16 +37,17 @@ class History:
         self._cum = float(cum[-1])
         cum = cum[:-1]  # the sum of everything before each sample
         if self._len + n > self._cap:
-            self._make_room(n, float(t[-1]))
+            self._make_room(n, float(t[0]))
         lo, hi = self._len, self._len + n
         for name, col in zip(FIELDS, (t, g, f, c, cum)):
             self._cols[name][lo:hi] = col
         self._len = hi
 
-    def _make_room(self, n: int, t_last: float) -> None:
+    def _make_room(self, n: int, t_next: float) -> None:
+        """Drop what is older than `keep_s` before the first new sample, and make room for `n`."""
         drop = 0
         if self._len:
-            drop = int(np.searchsorted(self._cols["t"][: self._len], t_last - self.keep_s))
+            drop = int(np.searchsorted(self._cols["t"][: self._len], t_next - self.keep_s))
         keep = self._len - drop
         cap = max(2 * (keep + n), 1024)
         dtypes = {"t": float, "g": float, "f": float, "c": np.int32, "cum_f": float}

@@ -84,10 +84,10 @@ class QualityMeter:
 
 def _median_of_histogram(hist: np.ndarray) -> float:
     """Median of integer values from their counts, interpolated within the middle bin."""
-    total = int(hist.sum())
+    cum = np.cumsum(hist)
+    total = int(cum[-1])
     if total == 0:
         return 0.0
-    cum = np.cumsum(hist)
     k = int(np.searchsorted(cum, total / 2.0))
     below = float(cum[k - 1]) if k else 0.0
     frac = (total / 2.0 - below) / float(hist[k])

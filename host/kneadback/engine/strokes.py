@@ -3,11 +3,14 @@
 The signal alternates between two searches:
 
 * **rise**: track the running maximum M since the trough m0. A peak is confirmed at the first
-  sample that has fallen `fall` (20 %) of the rise M − m0 below M (and at least the noise
-  hysteresis). The candidate is a stroke when its rise clears an adaptive threshold
-  (Pan–Tompkins style: a share of the running stroke amplitude, with absolute, relative and
-  noise floors; halved when a stroke is overdue: the search-back), and when it comes at least
-  the refractory period after the previous stroke's peak;
+  sample that has fallen `fall` (20 %) of the rise M − m0 below M, counting at most half of M
+  as rise (so strokes on top of a press-in are seen), and at least the noise hysteresis. The
+  candidate is a stroke when its rise clears an adaptive threshold (Pan–Tompkins style: a share
+  of the running stroke amplitude, with absolute, relative and noise floors, the relative one
+  higher after stillness; halved when a stroke is overdue: the search-back), and when it comes
+  at least the refractory period after the previous stroke's peak. A top that is not
+  confirmed within `max_top_s` is a press-in (a hold): the rise is measured afresh from the
+  lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
   hysteresis. After a stroke the force must first fall back by `release` (half) of its rise:
   ridges, a sagging plateau and tissue rebound inside one stroke never count twice.
@@ -25,7 +28,8 @@ import numpy as np
 
 from kneadback.engine.history import History
 
-WINDOWS = (128, 512, 2048, 8192)  # samples scanned per vectorised step: short after an event, longer while none comes
+# samples scanned per vectorised step: short after an event, longer while none comes
+WINDOWS = (128, 512, 2048, 8192)
 
 
 @dataclass(frozen=True)

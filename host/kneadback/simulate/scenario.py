@@ -257,7 +257,7 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
     if "preload_steps" in sensor_raw:
         steps = []
         for i, step in enumerate(sensor_raw["preload_steps"]):
-            where = f"sensor.preload_steps[{i}]"
+            where = f"sensor.preload_steps #{i + 1}"
             if not (isinstance(step, list) and len(step) == 2):
                 raise rd.fail(where, "must be [time_s, preload_n]")
             t = rd.value(step[0], where, _NUM, 0, None)
@@ -274,11 +274,11 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
     if not isinstance(raw_spots, list):
         raise rd.fail("spots", "must be an array of tables ([[spots]])")
     for i, raw in enumerate(raw_spots):
-        s = rd.table(raw, f"spots[{i}]", _SPOT)
+        s = rd.table(raw, f"spots #{i + 1}", _SPOT)
         if "name" not in s:
-            raise rd.fail(f"spots[{i}].name", "missing")
+            raise rd.fail(f"spots #{i + 1}.name", "missing")
         if s["name"] in spots:
-            raise rd.fail(f"spots[{i}].name", f"spot {s['name']!r} defined twice")
+            raise rd.fail(f"spots #{i + 1}.name", f"spot {s['name']!r} defined twice")
         spots[s["name"]] = SpotSpec(**s)
 
     raw_phases = data.get("phase")
@@ -287,13 +287,12 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
     phases: list[Phase] = []
     spot = next(iter(spots), "spot 1")
     for i, raw in enumerate(raw_phases):
-        where = f"phase[{i}]"
+        where = f"phase #{i + 1}"
         if not isinstance(raw, dict):
             raise rd.fail(where, "must be a table")
-        own = {k: v for k, v in raw.items() if k in _PHASE_OWN}
-        rest = {k: v for k, v in raw.items() if k not in _PHASE_OWN}
-        own = rd.table(own, where, _PHASE_OWN)
-        over = rd.table(rest, where, {**_USER})
+        checked = rd.table(raw, where, {**_PHASE_OWN, **_USER})
+        own = {k: v for k, v in checked.items() if k in _PHASE_OWN}
+        over = {k: v for k, v in checked.items() if k not in _PHASE_OWN}
         kind = own.get("kind")
         if kind is None:
             raise rd.fail(f"{where}.kind", f"missing (one of {', '.join(PHASE_KINDS)})")

@@ -155,6 +155,7 @@ def wire_chunks(
 
     rate = info.sample_rate_hz
     last_arrival = 0.0
+    g = -1  # frame number over all segments, as in the plan
     for s_i, seg in enumerate(plan.segments):
         if seg.stop <= seg.first:
             continue
@@ -166,8 +167,8 @@ def wire_chunks(
         seq = 0
         for i0 in range(seg.first, seg.stop, plan.per_frame):
             i1 = min(i0 + plan.per_frame, seg.stop)
-            g = int(np.searchsorted(plan.frame_first, i0))
-            data = frame_data(seq, t_us[i0:i1].tolist(), adc[i0:i1].tolist())
+            g += 1
+            data = frame_data(seq, t_us[i0:i1], adc[i0:i1])
             seq = (seq + 1) % 65536
             out = b""
             if faults:

@@ -25,6 +25,7 @@ from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.sources.base import Source, SourceItem, SourceOptions
 
 BLOCK_SAMPLES = 4096  # samples per block handed out
+DEFAULT_DIVIDER_OHMS = 1000.0  # the wiring guide's resistor, when neither the file nor a flag says
 GAP_PERIODS = 1.5  # a step in time_s longer than this many periods means lost samples
 _META_KEYS = {"rate_hz": float, "divider_ohms": float, "adc_bits": int, "vref_mv": int}
 
@@ -49,6 +50,7 @@ class CsvSource(Source):
         self.adc = np.empty(0, dtype=np.int32)
         self._pos = 0
         self._sent_info = False
+        self.divider_known = divider_ohms is not None
 
     def _open(self) -> None:
         meta, t, adc = read_csv(self.path)
@@ -56,7 +58,8 @@ class CsvSource(Source):
         if rate is None:
             raise InputError(f"{self.path}: too few samples to tell the sample rate; give --rate")
         bits = int(meta.get("adc_bits", 10))
-        divider = self.declared_divider or meta.get("divider_ohms") or 1000.0
+        divider = self.declared_divider or meta.get("divider_ohms") or DEFAULT_DIVIDER_OHMS
+        self.divider_known = bool(self.declared_divider or "divider_ohms" in meta)
         self.info = DeviceInfo(
             protocol_version=1,
             firmware_version="",

@@ -17,7 +17,6 @@ from kneadback.engine.engine import EngineState
 from kneadback.fsr import ForceModel, default_force_model
 from kneadback.model import (
     Bout,
-    BoutStarted,
     Cue,
     DeviceInfo,
     Event,
@@ -60,14 +59,12 @@ class DashboardFeed(Sink):
         self._force_model_of = force_model_of
         self.force_model: ForceModel = default_force_model()
         self.engine_state = engine_state
-        self.info: DeviceInfo | None = None
         self.force = Ring(int(_DEFAULT_RATE_HZ * _KEEP_SECONDS))
         self.strokes = Ring(1024)  # (t_peak, peak_n)
         self.rate = Ring(1 << 15)  # (t, strokes/min) for the session's rate history
         self.holds: collections.deque[HoldSpan] = collections.deque(maxlen=64)
         self.markers: collections.deque[Marker] = collections.deque(maxlen=64)
         self.bouts: list[Bout] = []
-        self.bout_started: BoutStarted | None = None
         self.cue: Cue | None = None
         self.rating: Rating | None = None
         self.spot: str | None = None
@@ -82,7 +79,6 @@ class DashboardFeed(Sink):
 
     # --- Sink --------------------------------------------------------------------------
     def on_info(self, info: DeviceInfo) -> None:
-        self.info = info
         model = self._force_model_of() if self._force_model_of is not None else None
         self.force_model = model or default_force_model(info.divider_ohms, info.vref_mv / 1000.0, info.adc_bits)
         rate = info.sample_rate_hz if info.sample_rate_hz and info.sample_rate_hz > 0 else _DEFAULT_RATE_HZ
@@ -126,7 +122,6 @@ class DashboardFeed(Sink):
         self.holds.clear()
         self.markers.clear()
         self.bouts.clear()
-        self.bout_started = None
         self.cue = None
         self.rating = None
         self.newest_t = float("nan")
@@ -149,11 +144,8 @@ class DashboardFeed(Sink):
                 self.holds.append(HoldSpan(ev.start, ev.end))
         elif isinstance(ev, Cue):
             self.cue = ev
-        elif isinstance(ev, BoutStarted):
-            self.bout_started = ev
         elif isinstance(ev, Bout):
             self.bouts.append(ev)
-            self.bout_started = None
         elif isinstance(ev, Rating):
             self.rating = ev
         elif isinstance(ev, Marker):

@@ -52,7 +52,6 @@ class DashboardView:
     force_ceiling_n: float
     holding: bool
     # bout timer
-    bout_running: bool
     bout_left_s: float | None
     bout_s: float
     countdown_zone: Zone
@@ -138,7 +137,6 @@ def build_view(
         pressure_zone=p_zone,
         force_ceiling_n=ceiling,
         holding=holding,
-        bout_running=running,
         bout_left_s=left,
         bout_s=targets.bout_s,
         countdown_zone=zones.countdown_zone(left) if running else "none",

@@ -19,6 +19,7 @@ INK = "#f2f2f2"
 DIM_INK = "#a8a8a8"
 FONT_FAMILY = "DejaVu Sans"
 DIGITS = "88"  # the big readouts are sized for two digits
+NEEDLE_OVERHANG = 10.0  # px the pressure needle reaches above and below its bar
 
 
 def fitted_font(text: str, width: float, height: float, bold: bool = True) -> QtGui.QFont:
@@ -56,18 +57,10 @@ class Tile(QtWidgets.QWidget):
         key = self.key_of(view)
         if key == self._key:
             return False
-        region = self.changed_region(self._key, key)
         self._key = key
         self.absorb(view)
-        if region is None:
-            self.update()
-        else:
-            self.update(region)
+        self.update()
         return True
-
-    def changed_region(self, old: object, new: object) -> QtCore.QRect | None:
-        """The part to repaint for this change; None for the whole tile."""
-        return None
 
     def key_of(self, view: DashboardView) -> object:
         raise NotImplementedError
@@ -83,27 +76,36 @@ class Tile(QtWidgets.QWidget):
     def ink(self) -> QtGui.QColor:
         return QtGui.QColor(INK_ON_COLOUR if self.fill() else INK)
 
+    def panel_colour(self) -> QtGui.QColor:
+        return QtGui.QColor(COLOURS[self.zone] if self.fill() else PANEL)
+
+    def _inner(self) -> QtCore.QRectF:
+        return QtCore.QRectF(self.rect()).adjusted(20, 14, -20, -14)
+
+    def _title_height(self) -> float:
+        return max(16.0, self._inner().height() * 0.11) if self.title else 0.0
+
+    def body_rect(self) -> QtCore.QRectF:
+        """Where the tile's content goes: below the title, inside the margins."""
+        inner, head = self._inner(), self._title_height() * 1.3
+        return QtCore.QRectF(inner.left(), inner.top() + head, inner.width(), inner.height() - head)
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         self.paints += 1
         p = QtGui.QPainter(self)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         r = QtCore.QRectF(self.rect())
         p.fillRect(r, QtGui.QColor(BACKGROUND))
-        box = r.adjusted(4, 4, -4, -4)
         p.setPen(QtCore.Qt.PenStyle.NoPen)
-        p.setBrush(QtGui.QColor(COLOURS[self.zone] if self.fill() else PANEL))
-        p.drawRoundedRect(box, 14, 14)
-        inner = box.adjusted(16, 10, -16, -10)
+        p.setBrush(self.panel_colour())
+        p.drawRoundedRect(r.adjusted(4, 4, -4, -4), 14, 14)
         if self.title:
-            title_h = max(16.0, inner.height() * 0.11)
+            inner, title_h = self._inner(), self._title_height()
             p.setPen(self.ink())
             p.setFont(fitted_font(self.title, inner.width(), title_h))
             head = QtCore.QRectF(inner.left(), inner.top(), inner.width(), title_h * 1.2)
             p.drawText(head, int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), self.title)
-            body = QtCore.QRectF(inner.left(), inner.top() + title_h * 1.3, inner.width(), inner.height() - title_h * 1.3)
-        else:
-            body = inner
-        self.paint_body(p, body)
+        self.paint_body(p, self.body_rect())
         p.end()
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
@@ -138,55 +140,94 @@ class RateTile(Tile):
         self.draw_text(p, small, f"target {lo:.0f}–{hi:.0f}", bold=False)
 
 
+class GaugeBar(QtWidgets.QWidget):
+    """The pressure gauge: the live force (needle) on a bar up to the safety ceiling, with the
+    band in white. A widget of its own, so the moving needle repaints only this strip."""
+
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.background = QtGui.QColor(PANEL)
+        self.band: tuple[float, float] | None = None
+        self.live = 0.0
+        self.ceiling = 90.0
+        self.paints = 0
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        self.paints += 1
+        p = QtGui.QPainter(self)
+        r = QtCore.QRectF(self.rect())
+        p.fillRect(r, self.background)
+        bar = r.adjusted(0, NEEDLE_OVERHANG, 0, -NEEDLE_OVERHANG)
+        scale = bar.width() / self.ceiling
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        p.setBrush(QtGui.QColor(0, 0, 0, 170))
+        p.drawRect(bar)
+        if self.band is not None:
+            lo, hi = (min(max(x, 0.0), self.ceiling) for x in self.band)
+            p.setBrush(QtGui.QColor(255, 255, 255, 210))
+            p.drawRect(QtCore.QRectF(bar.left() + lo * scale, bar.top(), max(4.0, (hi - lo) * scale), bar.height()))
+        w = max(6.0, bar.height() * 0.22)
+        x = min(max(bar.left() + min(max(self.live, 0.0), self.ceiling) * scale, w / 2 + 2), r.right() - w / 2 - 2)
+        top, bottom = QtCore.QPointF(x, r.top() + 2), QtCore.QPointF(x, r.bottom() - 2)
+        p.setPen(QtGui.QPen(QtGui.QColor("#000000"), w + 4))
+        p.drawLine(top, bottom)
+        p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), w))
+        p.drawLine(top, bottom)
+        p.end()
+
+
 class PressureTile(Tile):
     """Stroke pressure in newtons, with a gauge bar showing the live force, the 7/10 band and the
     safety ceiling."""
 
     title = "PRESSURE  N"
-    _bar: QtCore.QRectF | None = None  # where the gauge bar was last painted
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.gauge = GaugeBar(self)
+        self._gauge_key: object = None
+
+    def show_view(self, view: DashboardView) -> bool:
+        changed = super().show_view(view)
+        live = round(min(max(view.live_force_n, 0.0), view.force_ceiling_n) / view.force_ceiling_n * 400)  # 0.25 %
+        gauge_key = (live, self._key)
+        if gauge_key != self._gauge_key:
+            self._gauge_key = gauge_key
+            self.gauge.live = view.live_force_n
+            self.gauge.update()
+            return True
+        return changed
 
     def key_of(self, v: DashboardView) -> object:
         band = None if v.pressure_band is None else (round(v.pressure_band[0], 1), round(v.pressure_band[1], 1))
-        live = round(min(v.live_force_n, v.force_ceiling_n) / v.force_ceiling_n * 200)  # 0.5 % steps
-        return (_fmt(v.pressure_n), v.pressure_zone, band, v.pressure_mode, live, v.holding, v.force_ceiling_n)
-
-    def changed_region(self, old: object, new: object) -> QtCore.QRect | None:
-        # while the force moves between strokes, only the needle moves: repaint just the bar
-        if old is None or self._bar is None or old[:4] != new[:4] or old[5:] != new[5:]:  # type: ignore[index]
-            return None
-        return self._bar.adjusted(-16, -16, 16, 16).toAlignedRect()
+        return (_fmt(v.pressure_n), v.pressure_zone, band, v.pressure_mode, v.holding, v.force_ceiling_n)
 
     def absorb(self, v: DashboardView) -> None:
         self.value = v.pressure_n
         self.zone = v.pressure_zone
         self.band = v.pressure_band
         self.mode = v.pressure_mode
-        self.live = v.live_force_n
         self.holding = v.holding
-        self.ceiling = v.force_ceiling_n
+        self.gauge.band = v.pressure_band
+        self.gauge.ceiling = v.force_ceiling_n
+        self.gauge.background = self.panel_colour()
+        self.gauge.update()
+
+    def _gauge_rect(self, body: QtCore.QRectF) -> QtCore.QRectF:
+        top = body.top() + body.height() * 0.62
+        return QtCore.QRectF(body.left(), top - NEEDLE_OVERHANG, body.width(), body.height() * 0.16 + 2 * NEEDLE_OVERHANG)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.gauge.setGeometry(self._gauge_rect(self.body_rect()).toAlignedRect())
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
         big = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.56)
         self.draw_text(p, big, "HOLD" if self.holding else _fmt(self.value), fit=DIGITS)
-        bar = QtCore.QRectF(body.left(), big.bottom() + body.height() * 0.06, body.width(), body.height() * 0.16)
-        self._bar = bar
-        scale = bar.width() / self.ceiling
-        p.setPen(QtCore.Qt.PenStyle.NoPen)
-        p.setBrush(QtGui.QColor(0, 0, 0, 170))
-        p.drawRoundedRect(bar, 6, 6)
-        if self.band is not None:
-            lo, hi = (min(max(x, 0.0), self.ceiling) for x in self.band)
-            band = QtCore.QRectF(bar.left() + lo * scale, bar.top(), max(4.0, (hi - lo) * scale), bar.height())
-            p.setBrush(QtGui.QColor(255, 255, 255, 210))
-            p.drawRect(band)
-        x = bar.left() + min(max(self.live, 0.0), self.ceiling) * scale
-        w = max(6.0, bar.height() * 0.22)
-        top, bottom = QtCore.QPointF(x, bar.top() - 10), QtCore.QPointF(x, bar.bottom() + 10)
-        p.setPen(QtGui.QPen(QtGui.QColor("#000000"), w + 4))
-        p.drawLine(top, bottom)
-        p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), w))
-        p.drawLine(top, bottom)
-        note = QtCore.QRectF(body.left(), bar.bottom() + body.height() * 0.04, body.width(), body.height() * 0.16)
+        gauge = self._gauge_rect(body)
+        note = QtCore.QRectF(body.left(), gauge.bottom() - NEEDLE_OVERHANG + body.height() * 0.04, body.width(),
+                             body.height() * 0.16)
         p.setPen(self.ink())
         if self.band is None:
             text = "rate discomfort: keys 0–9"

@@ -32,8 +32,9 @@ from kneadback.ui.dashboard.view import DashboardView, build_view
 from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
 from kneadback.ui.dashboard.zones import COLOURS
 
-DRAW_FPS = 33.0  # redraws per second (the floor we promise is 30)
+DRAW_FPS = 36.0  # redraws per second: a margin over the promised floor of 30
 STEP_MS = 10  # how often the session is stepped (ms); each redraw steps it too
+KEY_NOTE_S = 4.0  # how long the status line confirms what a key did
 _LABEL_PX = 20
 
 
@@ -64,7 +65,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.frames = 0
         self.is_finished = False
         self._opened = False
-        self._last_key = ""
+        self._last_key = ("", 0.0)  # what the last key did, and when (clock time)
         self._quitting = False
         self._status_html = ""
         analyzer = session.analyzer
@@ -250,17 +251,18 @@ class DashboardWindow(QtWidgets.QMainWindow):
         sat = "–" if v.saturated_fraction is None else f"{100 * v.saturated_fraction:.1f} %"
         sat_col = COLOURS["off"] if (v.saturated_fraction or 0) > 0.02 else "#f2f2f2"
         noise = "–" if v.noise_n is None else f"{v.noise_n:.2f} N"
-        sound = "muted" if v.muted else "sound on"
+        sound = f"<b style='color:{COLOURS['near']}'>MUTED</b>" if v.muted else "sound"
         rating = self.feed.rating
         parts = [
             f"{link} {rate} · {lost} · errors {v.errors}",
-            f"saturation <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
-            f"{sound} · metronome {v.metronome}" + ("" if self.replay else f" · bouts {'auto' if v.auto_bouts else 'manual'}"),
+            f"sat <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
+            f"{sound} · metronome {v.metronome}" + ("" if self.replay else f" · {'auto' if v.auto_bouts else 'manual'} bouts"),
+            f"{_clock_text(v.t)} · score {v.bout_score}",
             f"spot <b>{v.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
-            _clock_text(v.t),
         ]
-        if self._last_key:
-            parts.append(f"<span style='color:#c77dff'>{self._last_key}</span>")
+        text, at = self._last_key
+        if text and self.clock.now() - at <= KEY_NOTE_S:  # what the last key did, first and for a moment
+            parts.insert(0, f"<b style='color:#c77dff'>{text}</b>")
         return " &nbsp;│&nbsp; ".join(parts)
 
     # --- user input ----------------------------------------------------------------------
@@ -300,6 +302,9 @@ class DashboardWindow(QtWidgets.QMainWindow):
             return False
         return True
 
+    def _note(self, text: str) -> None:
+        self._last_key = (text, self.clock.now())
+
     def rate(self, value: int) -> None:
         now = self.session.now
         rating = Rating(t=now, value=value, spot=self.spot)
@@ -308,12 +313,12 @@ class DashboardWindow(QtWidgets.QMainWindow):
         else:
             rating = dataclasses.replace(rating, force_n=self.feed.recent_peak_n(now))
         self.session.submit(rating)
-        self._last_key = f"rated {value}/10"
+        self._note(f"rated {value}/10")
 
     def mark(self) -> None:
         n = len(self.feed.markers) + 1
         self.session.submit(Marker(t=self.session.now, label=f"marker {n}"))
-        self._last_key = f"marker {n} set"
+        self._note(f"marker {n} set")
 
     def choose_spot(self, spot: str) -> None:
         spot = spot.strip()
@@ -323,7 +328,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         if spot not in self.known_spots:
             self.known_spots.append(spot)
         self.session.submit(SpotChanged(t=self.session.now, spot=spot))
-        self._last_key = f"spot: {spot}"
+        self._note(f"spot: {spot}")
 
     def pick_spot(self) -> None:
         """Ask for the spot in a small non-blocking dialog (a list of known spots, or type one)."""
@@ -341,23 +346,23 @@ class DashboardWindow(QtWidgets.QMainWindow):
     def toggle_mute(self) -> None:
         if self.coach is not None:
             self.coach.mute = not self.coach.mute
-            self._last_key = "muted" if self.coach.mute else "sound on"
+            self._note("muted" if self.coach.mute else "sound on")
 
     def cycle_metronome(self) -> None:
         if self.coach is not None:
             modes = METRONOME_MODES
             self.coach.metronome = modes[(modes.index(self.coach.metronome) + 1) % len(modes)]
-            self._last_key = f"metronome {self.coach.metronome}"
+            self._note(f"metronome {self.coach.metronome}")
 
     def toggle_bout(self) -> None:
         if self.bouts is not None:
             self.bouts.toggle()
-            self._last_key = "bout started" if self.bouts.started is not None else "bout stopped"
+            self._note("bout started" if self.bouts.started is not None else "bout stopped")
 
     def toggle_auto_bouts(self) -> None:
         if self.bouts is not None:
             self.bouts.set_auto(not self.bouts.auto)
-            self._last_key = "automatic bouts" if self.bouts.auto else "manual bouts: Space starts/stops"
+            self._note("automatic bouts" if self.bouts.auto else "manual bouts: Space starts/stops")
 
 
 def _clock_text(t: float) -> str:
