@@ -32,6 +32,7 @@ from scipy.optimize import least_squares
 from kneadback import paths
 from kneadback.errors import InputError
 from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve
+from kneadback.model import DeviceInfo
 
 CALIBRATION_FILE = "calibration.json"
 FORMAT = "kneadback-force-calibration"
@@ -396,6 +397,11 @@ def load_force_model(
         )
         return UncalibratedForceModel(divider, FsrCurve(), reason)
     return CalibratedForceModel(cal)
+
+
+def force_model_for_device(info: DeviceInfo) -> ForceModel:
+    """`load_force_model` for the divider and ADC a device reports."""
+    return load_force_model(info.divider_ohms, info.vref_mv / 1000.0, info.adc_bits)
 
 
 def _same_divider(a: Divider, b: Divider) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kneadback.calibration import force_model_for_device
 from kneadback.clock import ManualClock
 from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"analyze: --rate {args.rate} must be a sample rate in Hz (0 < rate ≤ 100000)")
     if args.divider is not None and not (math.isfinite(args.divider) and args.divider > 0):
         raise InputError(f"analyze: --divider {args.divider} must be a positive resistance in ohms")
-    model_for = None if args.datasheet else _stored_calibration
+    model_for = None if args.datasheet else force_model_for_device
     result = analyze(args.file, chunk=args.chunk, rate_hz=args.rate, divider_ohms=args.divider, model_for=model_for)
     for note in result.notes:
         print(f"kneadback: {note}", file=sys.stderr)
@@ -66,12 +67,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.table(strokes=args.strokes))
     return 0
-
-
-def _stored_calibration(info: DeviceInfo) -> ForceModel:
-    from kneadback.calibration import load_force_model
-
-    return load_force_model(info.divider_ohms, info.vref_mv / 1000.0, info.adc_bits)
 
 
 # --- running ---------------------------------------------------------------------------------

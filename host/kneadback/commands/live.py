@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kneadback.clock import Clock, MonotonicClock
+from kneadback.calibration import force_model_for_device
 from kneadback.coach import setup as coach_setup
+from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
 from kneadback.session import Analyzer, Coach, Session, Sink
 from kneadback.sources import open_default_source, open_source
@@ -79,13 +81,9 @@ def open_live_source(args: argparse.Namespace, options: SourceOptions) -> Source
     return open_source(args.source, options)
 
 
-def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
-    """The stroke engine, when this installation has it."""
-    try:
-        from kneadback.engine.engine import Engine
-    except ImportError:
-        return None
-    return Engine()
+def make_analyzer(args: argparse.Namespace) -> Analyzer:
+    """The stroke engine, converting force with the stored calibration when it fits the board."""
+    return Engine(model_for_device=force_model_for_device)
 
 
 def make_coach(args: argparse.Namespace) -> Coach | None:

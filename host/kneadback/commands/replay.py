@@ -15,6 +15,7 @@ import sys
 from kneadback.clock import Clock, ManualClock, MonotonicClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.setup import DEFAULT_SPOT, sound_settings
+from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
 from kneadback.session import Session
 from kneadback.sources.replay import ReplaySource
@@ -60,9 +61,7 @@ def coach_for_replay(rec: Recording) -> Coach:
 
 
 def replay_session(rec: Recording, source: ReplaySource, clock: Clock, sinks: list, coach: Coach | None = None) -> Session:
-    from kneadback.commands.live import make_analyzer
-
-    return Session(source, clock, analyzer=make_analyzer(argparse.Namespace()), coach=coach or coach_for_replay(rec),
+    return Session(source, clock, analyzer=Engine(force_model=rec.force_model), coach=coach or coach_for_replay(rec),
                    sinks=sinks)
 
 
