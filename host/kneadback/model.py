@@ -305,6 +305,26 @@ class SpotChanged:
         return _to_dict(self)
 
 
+BOUT_ACTIONS: tuple[str, ...] = ("start", "stop", "auto")
+
+
+@dataclass(frozen=True)
+class BoutControl:
+    """The user's bout control: `start` or `stop` a bout by hand (which switches to manual bouts),
+    or `auto` (back to the engine's automatic bouts, ending a manual bout under way)."""
+
+    type: ClassVar[str] = "bout-control"
+    t: float
+    action: str
+
+    def __post_init__(self) -> None:
+        if self.action not in BOUT_ACTIONS:
+            raise ValueError(f"unknown bout action {self.action!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
 Event = (
     Stroke
     | HoldStarted
@@ -317,6 +337,7 @@ Event = (
     | Rating
     | Marker
     | SpotChanged
+    | BoutControl
     | LinkEvent
     | DeviceStatus
 )
@@ -333,8 +354,10 @@ def _to_dict(obj: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "BOUT_ACTIONS",
     "CUE_KINDS",
     "Bout",
+    "BoutControl",
     "BoutStarted",
     "ContactChanged",
     "Cue",

@@ -14,7 +14,18 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.model import DeviceInfo, DeviceStatus, Event, LinkEvent, Marker, Rating, SampleBlock, SpotChanged
+from kneadback.coach.bouts import BoutSwitch
+from kneadback.model import (
+    BoutControl,
+    DeviceInfo,
+    DeviceStatus,
+    Event,
+    LinkEvent,
+    Marker,
+    Rating,
+    SampleBlock,
+    SpotChanged,
+)
 from kneadback.protocol.health import NOT_ERRORS, NoiseMeter
 from kneadback.sources.base import Command, Source
 
@@ -131,6 +142,7 @@ class Session:
         self.sinks: list[Sink] = list(sinks)
         self.duration = duration
         self.status = LinkStatus()
+        self.bouts = BoutSwitch()  # automatic or manual bouts, as the user's BoutControl says
         self._rate = _RateMeter()
         self._noise = NoiseMeter()
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
@@ -140,7 +152,8 @@ class Session:
 
     # --- control -----------------------------------------------------------------------
     def submit(self, event: Event) -> None:
-        """User input (rating, marker, spot change) from any thread; handled at the next step."""
+        """User input (rating, marker, spot change, bout control) from any thread; handled at the
+        next step."""
         self._inbox.put(event)
 
     def send(self, command: Command) -> bool:
@@ -200,7 +213,7 @@ class Session:
             elif isinstance(item, DeviceStatus):
                 self.status.device_dropped = item.dropped
                 self._emit([item])
-            elif isinstance(item, (Rating, Marker, SpotChanged)):
+            elif isinstance(item, (Rating, Marker, SpotChanged, BoutControl)):
                 # user input from the source (a simulated user, a replay), at its place in the stream
                 prepare = getattr(self.coach, "prepare_input", None)
                 self._emit([prepare(item) if prepare else item])
@@ -217,6 +230,7 @@ class Session:
     def close(self) -> None:
         if self.analyzer is not None:
             self._emit(self.analyzer.finish())
+        self._deliver(self.bouts.finish(self.status.t))  # a manual bout under way ends with the session
         for sink in self.sinks:
             sink.on_status(self.status)
         self.source.close()
@@ -270,6 +284,9 @@ class Session:
             self._emit([prepare(e) for e in user] if prepare else user)
 
     def _emit(self, events: Sequence[Event], tick: bool = False) -> None:
+        self._deliver(self.bouts.apply(events) if events else [], tick)
+
+    def _deliver(self, events: Sequence[Event], tick: bool = False) -> None:
         if not events and not tick:
             return
         if events:

@@ -1,4 +1,5 @@
-"""Rating keys in the terminal: 0–9 and `t` for ten, `m` to mute, read without blocking.
+"""Keys in the terminal: ratings 0–9 and `t` for ten, `m` to mute, Space to start/stop a bout by
+hand and `a` for automatic bouts (as in the dashboard), read without blocking.
 
 Only when stdin is a terminal: it is put in cbreak mode (keys arrive at once, no echo) and
 restored on close; `poll()` never waits.
@@ -14,12 +15,16 @@ from typing import IO
 
 TEN_KEY = "t"
 MUTE_KEY = "m"
+BOUT_KEY = " "
+AUTO_KEY = "a"
 
 
 @dataclass(frozen=True)
 class KeyPress:
     rating: int | None = None  # 0..10
     mute: bool = False  # toggle mute
+    bout: bool = False  # start or stop a bout by hand
+    auto: bool = False  # toggle automatic bouts
 
 
 def decode(ch: str) -> KeyPress | None:
@@ -29,6 +34,10 @@ def decode(ch: str) -> KeyPress | None:
         return KeyPress(rating=10)
     if ch.lower() == MUTE_KEY:
         return KeyPress(mute=True)
+    if ch == BOUT_KEY:
+        return KeyPress(bout=True)
+    if ch.lower() == AUTO_KEY:
+        return KeyPress(auto=True)
     return None
 
 

@@ -3,8 +3,9 @@
     rate 46/min SLOW (50-70) | pressure 12.4 N LIGHT (18-24 N) | bout 0:12, 0:18 left | today 2 (3-10) | » Press firmer.
 
 `CoachTerminalView` is the `TerminalView` with these parts first on its status line; it prints
-every cue on a line of its own above it, and reads the rating keys (0–9, `t` for 10, `m` to
-mute) when stdin is a terminal, handing each rating to the session as user input.
+every cue on a line of its own above it, and reads the keys (ratings 0–9, `t` for 10, `m` to
+mute, Space to start/stop a bout by hand, `a` for automatic bouts) when stdin is a terminal,
+handing ratings and bout controls to the session as user input.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ from typing import IO, Protocol
 from kneadback.clock import Clock
 from kneadback.coach.coach import Coach, CoachState
 from kneadback.coach.keys import KeyReader
-from kneadback.model import Cue, Event, Rating, SampleBlock
+from kneadback.coach.bouts import BoutSwitch
+from kneadback.model import BoutControl, Cue, Event, Rating, SampleBlock
 from kneadback.session import LinkStatus
 from kneadback.ui.terminal import TerminalView
 
 CUE_SHOWN_S = 6.0  # the latest cue stays on the status line this long
+_BOUT_NEWS = {
+    ("start", False): "bout started by hand",
+    ("stop", False): "bout stopped",
+    ("stop", True): "manual bouts: Space starts/stops",
+    ("auto", True): "automatic bouts",
+}
 
 
 class _Submitter(Protocol):
@@ -121,12 +129,23 @@ class CoachTerminalView(TerminalView):
     def poll_keys(self) -> None:
         if self.keys is None:
             return
+        bouts: BoutSwitch | None = getattr(self.session, "bouts", None)
+        # several keys in one read: each bout key goes by what the one before it asked
+        running, auto = (bouts.running is not None, bouts.auto) if bouts is not None else (False, True)
         for key in self.keys.poll():
             if key.mute:
                 self.coach.mute = not self.coach.mute
                 self.print_news("sound muted" if self.coach.mute else "sound on")
             elif key.rating is not None and self.session is not None:
                 self.session.submit(Rating(t=self.session.now, value=key.rating, spot=self.coach.spot))
+            elif (key.bout or key.auto) and self.session is not None and bouts is not None:
+                if key.auto:  # `a`: automatic bouts on or off
+                    action = "stop" if auto else "auto"
+                else:  # Space: a bout by hand, started or stopped
+                    action = "stop" if running else "start"
+                self.session.submit(BoutControl(t=self.session.now, action=action))
+                running, auto = action == "start", action == "auto"
+                self.print_news(f"[{self.session.now:8.2f} s] {_BOUT_NEWS[action, key.auto]}")
 
     def close(self) -> None:
         if self.keys is not None:

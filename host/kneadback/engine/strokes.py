@@ -53,6 +53,9 @@ class StrokeParams:
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
+    quick_fall: float = 0.08  # a smaller fall of the rise confirms too while the force is...
+    quick_slope: float = 2.5  # ...falling this many rises per second (a release; not a ridge or a sag)
+    slope_s: float = 0.03  # the slope is measured over this long
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,10 @@ class StrokeDetector:
                 rise = np.minimum(run - self.m0, self.p.rise_cap * run)
                 level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
                 fell = seg < np.maximum(level, self.m0)
+                if self.p.quick_fall > 0:
+                    quick = run - np.maximum(hyst[pos:end], self.p.quick_fall * rise)
+                    slope = self._slope(t[pos:end], first + pos)
+                    fell |= (seg < np.maximum(quick, self.m0)) & (slope < -self.p.quick_slope * rise)
                 hit = fell
                 if t[end - 1] - self.t_top >= self.p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
@@ -153,6 +160,16 @@ class StrokeDetector:
                 self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
                 pos, step = i + 1, 0
         return out
+
+    def _slope(self, t: np.ndarray, i_first: int) -> np.ndarray:
+        """d g/dt (µS/s) at samples `t` (running numbers from `i_first`), over the last `slope_s`."""
+        h, n = self.history, len(t)
+        i0 = h.index_at(float(t[0]) - self.p.slope_s)
+        tt, gg = h.col("t", i0, i_first + n), h.col("g", i0, i_first + n)
+        back = np.searchsorted(tt, t - self.p.slope_s)
+        now = np.arange(len(tt) - n, len(tt))
+        dt = tt[now] - tt[back]
+        return np.where(dt > 0, (gg[now] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Samples at which the running max is `max_top_s` old: a press-in that stays up."""

@@ -1,14 +1,14 @@
 """Replay: a recorded session as a `Source`, through the very same pipeline as live.
 
 The source yields the recorded sample blocks exactly as they were delivered, the device info,
-the link events and device status, and the user's ratings, markers and spot changes, each at
-its recorded place in the stream, so the engine and the coach see what they saw live and give
+the link events and device status, and the user's ratings, markers, spot changes and bout
+controls (manual start/stop), each at its recorded place in the stream, so the engine and the coach see what they saw live and give
 the same strokes and cues. Delivery is paced by the injected clock at `speed` (session seconds
 per clock second; `math.inf` = as fast as the pipeline goes).
 
 `seek(t)` restarts delivery at session time `t`: the next read re-sends the device info (the
 engine starts afresh, as after a board reset) and a `reset` link event that says so; the user
-input recorded before `t` (spot changes, ratings) is handed over first so the coach knows the
+input recorded before `t` (spot changes, ratings, bout controls) is handed over first so the coach knows the
 spot.
 """
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from kneadback.model import (
     Bout,
+    BoutControl,
     BoutStarted,
     ContactChanged,
     Cue,
@@ -29,12 +30,12 @@ from kneadback.model import (
 )
 
 SOURCE_TYPES = (DeviceInfo, LinkEvent, DeviceStatus)
-USER_TYPES = (Rating, Marker, SpotChanged)
+USER_TYPES = (Rating, Marker, SpotChanged, BoutControl)
 
 _BY_TYPE: dict[str, type] = {
     c.type: c
     for c in (Stroke, ContactChanged, BoutStarted, Bout, SignalQuality, Cue, Rating, Marker, SpotChanged,
-              LinkEvent, DeviceStatus, DeviceInfo)
+              BoutControl, LinkEvent, DeviceStatus, DeviceInfo)
 }
 
 

@@ -107,6 +107,8 @@ def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
             out.append((e.t, None, f"marker {d.get('label', '')}".strip()))
         elif e.type == "spot":
             out.append((e.t, None, f"spot {d.get('spot')}"))
+        elif e.type == "bout-control":
+            out.append((e.t, None, f"bout {d.get('action')} (by hand)" if d.get("action") != "auto" else "automatic bouts"))
         elif e.type == "bout":
             out.append((d["start"], d["end"] - d["start"], f"bout {d['index'] + 1}: {d.get('strokes')} strokes"))
         elif e.type == "hold" and d.get("phase") == "end":

@@ -2,7 +2,7 @@
 
 Blocks and events are buffered and committed together at least every `FLUSH_INTERVAL_S`, by
 session time and by the injected clock, whichever comes first; user input (ratings, markers,
-spot changes) is committed at once. So a crash, kill -9 or power cut loses at most the last
+spot changes, bout start/stop) is committed at once. So a crash, kill -9 or power cut loses at most the last
 half second or so, and everything before it stays readable (WAL mode, synchronous=FULL).
 
 Samples go into chunk rows (`codec.py`): the open chunk is rewritten at each commit until it

@@ -21,10 +21,10 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.setup import METRONOME_MODES
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError
-from kneadback.model import Marker, Rating, SpotChanged
+from kneadback.coach.bouts import BoutSwitch
+from kneadback.model import BoutControl, Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.ui.dashboard import keys
-from kneadback.ui.dashboard.bouts import BoutControl
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
 from kneadback.ui.dashboard.replay import ReplayController
@@ -69,10 +69,6 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self._quitting = False
         self._status_html = ""
         analyzer = session.analyzer
-        self.bouts: BoutControl | None = None
-        if session.coach is not None and replay is None:
-            self.bouts = BoutControl(session.coach, session)
-            session.coach = self.bouts
         self.feed = DashboardFeed(
             clock,
             force_model_of=lambda: getattr(analyzer, "force_model", None),
@@ -165,6 +161,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         """After a replay seek: a fresh picture from session time `t` (and a fresh coach)."""
         self.feed.clear()
         self.session.status.t = t
+        self.session.bouts = BoutSwitch()  # the bout controls recorded before `t` come again
         if coach is not None:
             self.session.coach = coach
             self.coach = coach if isinstance(coach, Coach) else None
@@ -211,7 +208,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
             self.coach.state if self.coach is not None else None,
             self.targets,
             self.spot,
-            auto_bouts=self.bouts is None or self.bouts.auto,
+            auto_bouts=self.bouts.auto,
         )
 
     def _timed_redraw(self) -> None:
@@ -354,15 +351,21 @@ class DashboardWindow(QtWidgets.QMainWindow):
             self.coach.metronome = modes[(modes.index(self.coach.metronome) + 1) % len(modes)]
             self._note(f"metronome {self.coach.metronome}")
 
+    @property
+    def bouts(self) -> BoutSwitch:
+        """The session's automatic or manual bouts."""
+        return self.session.bouts
+
     def toggle_bout(self) -> None:
-        if self.bouts is not None:
-            self.bouts.toggle()
-            self._note("bout started" if self.bouts.started is not None else "bout stopped")
+        """Start a bout by hand, or stop the one under way (switching automatic bouts off)."""
+        action = "stop" if self.bouts.running is not None else "start"
+        self.session.submit(BoutControl(t=self.session.now, action=action))
+        self._note("bout started" if action == "start" else "bout stopped")
 
     def toggle_auto_bouts(self) -> None:
-        if self.bouts is not None:
-            self.bouts.set_auto(not self.bouts.auto)
-            self._note("automatic bouts" if self.bouts.auto else "manual bouts: Space starts/stops")
+        auto = not self.bouts.auto
+        self.session.submit(BoutControl(t=self.session.now, action="auto" if auto else "stop"))
+        self._note("automatic bouts" if auto else "manual bouts: Space starts/stops")
 
 
 def _clock_text(t: float) -> str:
