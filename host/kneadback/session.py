@@ -2,6 +2,8 @@
 
 Live, replay and offline analysis all run this path; only the source and the sinks differ.
 A recorder, the terminal view, the JSON-lines printer and the dashboard are all sinks.
+Between the engine and the rest, `BoutSwitch` keeps the engine's bouts or, when the user starts
+and stops bouts by hand (`BoutControl` input), makes those instead.
 """
 
 from __future__ import annotations

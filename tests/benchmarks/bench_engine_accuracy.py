@@ -24,6 +24,7 @@ from kneadback.engine.scoring import (
     score_rendering,
 )
 from kneadback.fsr import Divider
+from kneadback.model import Stroke
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import list_scenarios, load_scenario
 from scipy import signal
@@ -55,6 +56,14 @@ def baseline_f1(r, linearise: bool) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def peak_errors(r, s: Score) -> list[float]:
+    """|reported peak_n − true peak| / true peak, per matched stroke (the FSR part's spread
+    from the data-sheet curve included: no calibration)."""
+    strokes = [e for e in s.events if isinstance(e, Stroke)]
+    truth = r.truth.strokes
+    return [abs(strokes[k].peak_n - truth[j].peak_n) / truth[j].peak_n for k, j in s.match.pairs]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=1, help="render each scenario with seeds 0..N-1")
@@ -64,17 +73,20 @@ def main() -> None:
 
     head = (
         f"{'scenario':16} {'seed':>4} {'F1':>6} {'prec':>6} {'recall':>6} | {'fp(adc)':>7} {'fp(G)':>6} | "
-        f"{'rate err':>8} {'bout err':>8} | {'holds':>5} {'hold err s':>10} {'false':>5} | {'delay s':>7} {'bound s':>7}"
+        f"{'rate err':>8} {'bout err':>8} | {'holds':>5} {'hold err s':>10} {'false':>5} | {'delay s':>7} {'bound s':>7} {'peak err':>8}"
     )
     print(head)
     print("-" * len(head))
     rows: list[tuple[str, Score]] = []
+    peak_err: list[float] = []
     t0 = time.perf_counter()
     for name, _ in list_scenarios():
         for seed in range(args.seeds):
             r = render(load_scenario(name), seed=seed)
             s = score_rendering(r, Engine(), block_s=args.block_ms / 1000.0)
             rows.append((name, s))
+            pe = peak_errors(r, s)
+            peak_err += pe
             m = s.match
             herr = max((abs(e) for e in s.hold_errors), default=float("nan"))
             print(
@@ -82,7 +94,7 @@ def main() -> None:
                 f"{baseline_f1(r, False):7.3f} {baseline_f1(r, True):6.3f} | "
                 f"{Score.median(s.rate_errors):8.2f} {Score.median(s.bout_rate_errors):8.2f} | "
                 f"{s.holds_flagged:>2}/{s.holds_true:<2} {herr:10.2f} {s.false_holds:>5} | "
-                f"{Score.median(s.delays):7.3f} {Score.median(s.earliest):7.3f}"
+                f"{Score.median(s.delays):7.3f} {Score.median(s.earliest):7.3f} {100 * Score.median(pe):7.1f}%"
             )
     print("-" * len(head))
     f1_min = min(s.match.f1 for _, s in rows)
@@ -98,10 +110,12 @@ def main() -> None:
         f"median detection delay {1000 * delay:.0f} ms after the true peak (target ≤ {1000 * TARGET_DELAY_S:.0f} ms: "
         f"{ok(delay <= TARGET_DELAY_S)}); the true force itself first falls 10 % a median {1000 * bound:.0f} ms after its peak"
     )
+    print(f"peak force error: median {100 * np.median(peak_err):.1f} %, 90th percentile {100 * np.percentile(peak_err, 90):.1f} % (uncalibrated part)")
     print(f"({len(rows)} runs in {time.perf_counter() - t0:.1f} s)")
     print("columns: fp(adc)/fp(G) = F1 of offline find_peaks on raw counts / on linearised conductance;")
     print("rate err = median |live rate − true rate| at each stroke, bout err = |bout mean rate − true|, strokes/min;")
-    print("hold err = worst |announcement − (true start + 2 s)|; delay = t_confirmed − true peak; bound = true 10 % fall.")
+    print("hold err = worst |announcement − (true start + 2 s)|; delay = t_confirmed − true peak; bound = true 10 % fall;")
+    print("peak err = median |reported peak_n − true peak| / true peak (data-sheet curve, no calibration).")
     if args.grid:
         grid(args.block_ms / 1000.0)
 

@@ -95,6 +95,8 @@ def test_manual_bouts_from_the_keys_replay_with_the_same_bouts_and_cues(qtbot, t
     rec = open_session(recorder.session_id)
     assert [(e.origin, e.data["action"]) for e in rec.events if e.type == "bout-control"] == [
         ("user", "start"), ("user", "stop"), ("user", "start"), ("user", "auto")]
+    assert rec.meta.summary["bouts"] == 2
+    assert rec.meta.summary["bout_scores"] == [b.to_dict() for b in coach.scores()[0]]  # scored as coached
 
     rclock = ManualClock(50.0)
     out = Collect()

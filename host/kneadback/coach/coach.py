@@ -21,6 +21,7 @@ from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_
 from kneadback.coach.targets import Targets
 from kneadback.model import (
     Bout,
+    BoutControl,
     BoutStarted,
     ContactChanged,
     Cue,
@@ -136,6 +137,7 @@ class Coach:
         self._aim: int | None = None  # -1 / +1 while a pressure correction is being followed
         self._off_since: float | None = None  # the tool is off the skin since
         self._lift_cued = False
+        self._by_hand = False  # bouts are started and stopped by the user (manual bouts)
         self._set_spot(spot)
 
     # --- the Session's protocol -------------------------------------------------------
@@ -227,6 +229,8 @@ class Coach:
         elif isinstance(ev, SpotChanged):
             if ev.spot and ev.spot != self.spot:
                 self._set_spot(ev.spot)
+        elif isinstance(ev, BoutControl):
+            self._by_hand = ev.action != "auto"
 
     def _on_stroke(self, s: Stroke, out: list[Cue]) -> None:
         t = s.t
@@ -355,7 +359,9 @@ class Coach:
 
     def _on_bout_started(self, ev: BoutStarted, out: list[Cue]) -> None:
         b = self._bout
-        if b is not None and not b.active and "bout-done" not in b.fired and ev.start - b.paused_at <= RESUME_S:
+        # a short pause resumes an automatic bout; a bout started by hand is always a new one
+        if (b is not None and not b.active and "bout-done" not in b.fired and not self._by_hand
+                and ev.start - b.paused_at <= RESUME_S):
             b.active = True
             b.seg_start = ev.start
             return

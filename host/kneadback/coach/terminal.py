@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import IO, Protocol
 
 from kneadback.clock import Clock
+from kneadback.coach.bouts import BoutSwitch
 from kneadback.coach.coach import Coach, CoachState
 from kneadback.coach.keys import KeyReader
-from kneadback.coach.bouts import BoutSwitch
 from kneadback.model import BoutControl, Cue, Event, Rating, SampleBlock
 from kneadback.session import LinkStatus
 from kneadback.ui.terminal import TerminalView

@@ -4,11 +4,15 @@ The signal alternates between two searches:
 
 * **rise**: track the running maximum M since the trough m0. A peak is confirmed at the first
   sample that has fallen `fall` (20 %) of the rise M − m0 below M, counting at most half of M
-  as rise (so strokes on top of a press-in are seen), and at least the noise hysteresis. The
-  candidate is a stroke when its rise clears an adaptive threshold (Pan–Tompkins style: a share
-  of the running stroke amplitude, with absolute, relative and noise floors, the relative one
-  higher after stillness; halved when a stroke is overdue: the search-back), and when it comes
-  at least the refractory period after the previous stroke's peak. A top that is not
+  as rise (so strokes on top of a press-in are seen), and at least the noise hysteresis; or
+  sooner, within `quick_top_s` of the top, after a fall of `quick_fall` of the rise (and
+  `quick_rel` of the peak) while the force falls faster than `quick_slope` rises per second over
+  the last `slope_s` (a release starts fast; a sagging plateau, ridges and a hold's wander
+  move more slowly or later). The candidate is a stroke when its rise clears an adaptive
+  threshold (Pan–Tompkins style: a share of the running stroke amplitude, with absolute,
+  relative and noise floors, the relative one higher after stillness; halved when a stroke is
+  overdue: the search-back), and when it comes at least the refractory period after the
+  previous stroke's peak. A top that is not
   confirmed within `max_top_s` is a press-in (a hold): the rise is measured afresh from the
   lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
@@ -53,9 +57,11 @@ class StrokeParams:
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
-    quick_fall: float = 0.08  # a smaller fall of the rise confirms too while the force is...
-    quick_slope: float = 2.5  # ...falling this many rises per second (a release; not a ridge or a sag)
-    slope_s: float = 0.03  # the slope is measured over this long
+    quick_fall: float = 0.03  # a smaller fall of the rise confirms sooner...
+    quick_rel: float = 0.03  # ...when it is also this share of the peak (tremor on light contact),
+    quick_slope: float = 1.0  # ...the force falls at least this many rises per second (a release),
+    slope_s: float = 0.03  # ...measured over this long,
+    quick_top_s: float = 0.25  # ...within this long of the top (a hold's wander comes later)
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,10 @@ class StrokeDetector:
                 level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
                 fell = seg < np.maximum(level, self.m0)
                 if self.p.quick_fall > 0:
-                    quick = run - np.maximum(hyst[pos:end], self.p.quick_fall * rise)
+                    quick = run - np.maximum(np.maximum(hyst[pos:end], self.p.quick_fall * rise), self.p.quick_rel * run)
                     slope = self._slope(t[pos:end], first + pos)
-                    fell |= (seg < np.maximum(quick, self.m0)) & (slope < -self.p.quick_slope * rise)
+                    recent = t[pos:end] - self._top_times(seg, run, t[pos:end]) <= self.p.quick_top_s
+                    fell |= (seg < np.maximum(quick, self.m0)) & (slope < -self.p.quick_slope * rise) & recent
                 hit = fell
                 if t[end - 1] - self.t_top >= self.p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
@@ -173,11 +180,14 @@ class StrokeDetector:
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Samples at which the running max is `max_top_s` old: a press-in that stays up."""
+        return t - self._top_times(seg, run, t) >= self.p.max_top_s
+
+    def _top_times(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """When the running max `run` of `seg` was reached, at each sample."""
         prev = np.concatenate(([self.top], run[:-1]))
         at = np.where(seg > prev, np.arange(len(seg)), -1)
         at = np.maximum.accumulate(at)
-        t_top = np.where(at >= 0, t[np.maximum(at, 0)], self.t_top)
-        return t - t_top >= self.p.max_top_s
+        return np.where(at >= 0, t[np.maximum(at, 0)], self.t_top)
 
     def _reanchor(self, first: int, i: int) -> None:
         """The force rose and stayed up (a press-in, a hold): measure rises from the lowest point

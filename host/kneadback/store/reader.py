@@ -185,7 +185,9 @@ def load_json(path: Path) -> Recording:
         if meta.device:
             device_info_from_dict(meta.device)
         for e in events:
-            if e.origin in ("source", "user"):  # replayed: each must be a known event
+            if e.type == "info":  # the device info is read whatever its origin
+                device_info_from_dict(e.data)
+            elif e.origin in ("source", "user"):  # replayed: each must be a known event
                 from_dict(e.data)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(f"{path}: not a valid session export ({type(e).__name__}: {e})") from None

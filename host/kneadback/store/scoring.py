@@ -9,7 +9,7 @@ from kneadback.coach.targets import Targets
 from kneadback.store.db import EventRow, SessionRow
 from kneadback.store.events import from_dict
 
-_SCORED = ("stroke", "hold", "contact", "bout-start", "bout", "rating", "spot")
+_SCORED = ("stroke", "hold", "contact", "bout-start", "bout", "rating", "spot", "bout-control")
 
 
 def targets_of(row: SessionRow) -> Targets:

@@ -17,11 +17,11 @@ from pathlib import Path
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from kneadback.clock import Clock
+from kneadback.coach.bouts import BoutSwitch
 from kneadback.coach.coach import Coach
 from kneadback.coach.setup import METRONOME_MODES
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError
-from kneadback.coach.bouts import BoutSwitch
 from kneadback.model import BoutControl, Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.ui.dashboard import keys
