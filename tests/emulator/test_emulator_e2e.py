@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+from kneadback.engine.engine import Engine
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, Stroke
 from kneadback.protocol.messages import frame
 from kneadback.sources import open_source
@@ -135,12 +136,10 @@ def _analyse(engine_cls, info, blocks) -> list:
 
 
 def test_emulator_stream_analysis_matches_truth_f1(scenario_run):
-    """Fails only when the engine is present and wrong; skips while it does not exist."""
-    engine_mod = pytest.importorskip("kneadback.engine.engine", reason="the analysis engine is not built yet")
     source, items = scenario_run
     rendering = source.rendering
     info = next(i for i in items if isinstance(i, DeviceInfo))
-    events = _analyse(engine_mod.Engine, info, [i for i in items if isinstance(i, SampleBlock)])
+    events = _analyse(Engine, info, [i for i in items if isinstance(i, SampleBlock)])
     found = [e for e in events if isinstance(e, Stroke)]
     truth = rendering.truth.strokes
     assert len(truth) >= 15
@@ -154,7 +153,7 @@ def test_emulator_stream_analysis_matches_truth_f1(scenario_run):
         SampleBlock(t=rendering.t[i : i + 50], adc=rendering.adc[i : i + 50], first_index=i)
         for i in range(0, len(rendering.adc), 50)
     ]
-    same = [e for e in _analyse(engine_mod.Engine, info, direct) if isinstance(e, Stroke)]
+    same = [e for e in _analyse(Engine, info, direct) if isinstance(e, Stroke)]
     def key(e: Stroke) -> tuple:
         return round(e.t_start, 6), round(e.t_peak, 6), round(e.t_end, 6), e.peak_adc
 
@@ -167,7 +166,7 @@ def live_board():
     from kneadback.sources.serial import SerialSource
 
     harness = Harness(value=321, speed=FAST)
-    source = SerialSource("emu", SourceOptions(), harness.pty)
+    source = SerialSource("emu", SourceOptions(), harness.pty, real_time=False)
     source.open()
     yield harness, source
     source.close()
@@ -246,7 +245,7 @@ def test_emulator_adc_step_reaches_the_host_within_the_stated_latency():
     from kneadback.sources.serial import SerialSource
 
     harness = Harness(live=True, speed=1.0)
-    source = SerialSource("emu", SourceOptions(), harness.pty)
+    source = SerialSource("emu", SourceOptions(), harness.pty, real_time=False)
     try:
         harness.set_adc(100)
         source.open()

@@ -112,10 +112,15 @@ class DeviceStream:
         *,
         serial_number: str | None = None,
         mid_stream: bool = False,
+        real_time: bool = True,
     ) -> None:
         """`mid_stream`: the bytes may begin in the middle of what the device sends (a port
-        opened while it streams), so a text stream skips its first, partial line."""
+        opened while it streams), so a text stream skips its first, partial line.
+        `real_time`: the bytes arrive as the device makes them, so arrival times may correct
+        the device clock's drift; False for an emulated board run faster or slower than real
+        time, whose clock is then taken as exact (and the result does not depend on load)."""
         self.spec = spec
+        self.real_time = real_time
         self.declared_rate = declared_rate
         self.serial_number = serial_number
         self.mode: str | None = None
@@ -313,7 +318,8 @@ class DeviceStream:
         self._paused = False
         self._last_seq = msg.seq
         _, t = tb.map(msg.t_us, first=first)
-        tb.observe(self._arrival)
+        if self.real_time:
+            tb.observe(self._arrival)
         if self._t_last is not None and t[0] <= self._t_last:
             t = t + (self._t_last - t[0] + self._period_us * 1e-6)  # never backwards
         self._t_last = float(t[-1])

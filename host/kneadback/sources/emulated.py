@@ -228,7 +228,7 @@ class EmulatedSource(Source):
         self._t_end = (len(rendering.adc) - 1) / rendering.rate_hz
         try:
             self.harness = Harness(counts_file=counts, speed=self.speed)
-            self.serial = SerialSource(self.spec, self.options, self.harness.pty)
+            self.serial = SerialSource(self.spec, self.options, self.harness.pty, real_time=self.speed == 1.0)
             self.serial.open()
         except BaseException:
             self._close()

@@ -136,14 +136,18 @@ def describe_open_error(port: str, err: BaseException) -> str:
 class SerialSource(Source):
     """A board on a serial port, read through `DeviceStream`."""
 
-    def __init__(self, spec: str, options: SourceOptions, port: str, serial_number: str | None = None) -> None:
+    def __init__(
+        self, spec: str, options: SourceOptions, port: str, serial_number: str | None = None, *, real_time: bool = True
+    ) -> None:
         super().__init__(spec)
         self.options = options
         self.clock = options.clock
         self.port = port
         self.serial_number = serial_number
         where = port if spec == "auto" else spec  # what DeviceInfo.source shows
-        self.stream = DeviceStream(where, options.rate_hz, serial_number=serial_number, mid_stream=True)
+        self.stream = DeviceStream(
+            where, options.rate_hz, serial_number=serial_number, mid_stream=True, real_time=real_time
+        )
         self._ser: serial.SerialBase | None = None
         self._next_attempt = 0.0
         self._asked_info = False
