@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from kneadback.clock import ManualClock
 from kneadback.coach import audio
 from kneadback.coach.audio import SAMPLE_RATE, AudioSink, Mixer, PipeOutput, Speech, render_metronome, render_tone, tone_name
 from kneadback.coach.rules import FAMILY
@@ -134,6 +135,36 @@ def test_sink_follows_the_metronome_switch():
     on = onsets(np.concatenate(out.chunks)) / SAMPLE_RATE
     assert len(on) == 4 and on[0] == pytest.approx(2.0 - audio.LEAD_S, abs=0.03)
     assert np.allclose(np.diff(on), 1.0, atol=1 / SAMPLE_RATE)
+
+
+def test_a_backlog_after_the_host_fell_behind_is_not_heard_late():
+    """A 10 s backlog read at once (a suspended host): its cue and ticks are dropped, not
+    queued to play seconds late; sound resumes at the live edge, on time."""
+    tone = audio.to_pcm16(render_tone("safety"))
+    clock = ManualClock()
+    out = FakeOutput()
+    sink = AudioSink(lambda: True, 60, output=out, speech=None, clock=clock)
+    k = 0
+    for k in range(100):  # 2 s live: each 20 ms block arrives 20 ms later
+        clock.advance(0.02)
+        sink.on_block(block(k * 0.02, (k + 1) * 0.02))
+    live = sum(len(c) for c in out.chunks)
+    clock.advance(10.0)  # suspended; then the backlog arrives all at once
+    for k in range(100, 600):
+        if k == 300:
+            sink.on_events([Cue(t=6.0, kind="too-hard", severity="safety", text="Too hard. Ease off now.")])
+        sink.on_block(block(k * 0.02, (k + 1) * 0.02))
+    # only the backlog's last second (late by at most STALE_S) is played; the cue is not
+    assert sum(len(c) for c in out.chunks) - live <= (audio.STALE_S + 0.05) * SAMPLE_RATE
+    assert sink.skipped_s == pytest.approx(10.0 - audio.STALE_S, abs=0.1)
+    for k in range(600, 700):  # live again
+        clock.advance(0.02)
+        sink.on_block(block(k * 0.02, (k + 1) * 0.02))
+    pcm = np.concatenate(out.chunks)
+    assert not any(np.array_equal(pcm[i : i + 64], tone[:64]) for i in onsets(pcm) - 1)  # the stale cue
+    after = onsets(pcm[live:])
+    assert len(after) >= 1  # the metronome ticks again
+    assert np.allclose(np.diff(onsets(pcm[live + int(0.1 * SAMPLE_RATE):]) / SAMPLE_RATE), 1.0, atol=1 / SAMPLE_RATE)
 
 
 def test_no_output_means_one_notice_and_silence():

@@ -77,7 +77,7 @@ def _confirmations(g: np.ndarray, rate_hz: float, params: StrokeParams) -> list[
     """Times at which the detector confirms peaks of `g` (µS), fed in 20 ms blocks."""
     t = np.arange(len(g)) / rate_hz
     h = History(keep_s=12.0)
-    det = StrokeDetector(h, params)
+    det = StrokeDetector(h, rate_hz, params)
     out: list[float] = []
     step = round(0.02 * rate_hz)
     for a in range(0, len(g), step):

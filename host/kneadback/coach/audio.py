@@ -22,6 +22,7 @@ from typing import IO, Protocol
 
 import numpy as np
 
+from kneadback.clock import Clock
 from kneadback.coach.rules import FAMILY, TEXT, TEXT_CONSISTENT, TEXT_FAR
 from kneadback.model import Cue, Event, SampleBlock
 from kneadback.session import LinkStatus, Sink
@@ -29,6 +30,7 @@ from kneadback.session import LinkStatus, Sink
 SAMPLE_RATE = 22050
 TICK_S = 0.025
 TICK_HZ = 1600.0
+STALE_S = 1.0  # sound that would play this late is dropped
 LEAD_S = 0.05  # render this far behind the newest sample, so late events still land in time
 
 # Each cue family has its own tone: a sequence of (frequency Hz, seconds) notes.
@@ -150,6 +152,15 @@ class Mixer:
     def play(self, t: float, samples: np.ndarray) -> None:
         """Schedule `samples` at session time `t` (no earlier than what is already rendered)."""
         self._pending.append((max(self.pos, int(round(t * self.sr))), samples))
+
+    def skip(self, until: float) -> None:
+        """Drop everything scheduled before session time `until`, unplayed (stale sound)."""
+        end = max(self.pos, int(round(until * self.sr)))
+        self._pending = [(start, x) for start, x in self._pending if start >= end]
+        if self._metro_on:
+            elapsed = end / self.sr - self._metro_origin
+            self._metro_next = max(self._metro_next, int(elapsed // self._metro_period) + 1)
+        self.pos = end
 
     def metronome(self, on: bool, t: float, rate_spm: float) -> None:
         """Switch the metronome; switching on starts the ticks at `t`."""
@@ -309,6 +320,7 @@ class AudioSink(Sink):
         sr: int = SAMPLE_RATE,
         notice_to: IO[str] | None = None,
         background_speech: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         self.metronome_on = metronome_on
         self.muted = muted
@@ -318,6 +330,9 @@ class AudioSink(Sink):
         self.mixer = Mixer(sr)
         self._tones = {name: render_tone(name, sr) for name in TONES}
         self._now = 0.0
+        self.clock = clock
+        self._latency: float | None = None  # the smallest host-clock lead over session time
+        self.skipped_s = 0.0  # stale sound dropped after the host fell behind
         self._notice_to = notice_to if notice_to is not None else sys.stderr
         self._pool = ThreadPoolExecutor(1, "kneadback-speech") if background_speech and speech is not None else None
         self._spoken: list[tuple[float, Future[np.ndarray | None]]] = []
@@ -369,9 +384,28 @@ class AudioSink(Sink):
         t = self._now - LEAD_S
         tick = self.metronome_on() and not self.muted()
         self.mixer.metronome(tick, max(t, self.mixer.pos / self.mixer.sr), self.rate_spm)
+        if self._stale(t):
+            return
         pcm = self.mixer.render(t)
         if len(pcm) and not self.output.write(pcm):
             self._silent(f"audio output {self.output.name} stopped")
+
+    def _stale(self, t: float) -> bool:
+        """After the host fell behind (suspended, busy), the backlog's sound would play seconds
+        late: drop it, so a cue is never heard as a fresh instruction when it is old."""
+        if self.clock is None:
+            return False
+        now = self.clock.now()
+        ahead = max(0.0, t - self.mixer.pos / self.mixer.sr)
+        offset = now - t  # how far the host clock is ahead of the session: the arrival latency
+        if self._latency is None or offset < self._latency:
+            self._latency = offset
+        if offset - self._latency <= STALE_S:
+            self._latency += 0.01 * ahead  # follow a device clock that runs slow, by up to 1 %
+            return False
+        self.skipped_s += ahead
+        self.mixer.skip(t)
+        return True
 
     def close(self) -> None:
         for pool in (self._pool, self._warm):

@@ -96,11 +96,11 @@ def terminal_view(args: argparse.Namespace, clock: Clock, out: IO[str]) -> Termi
     return CoachTerminalView(clock, out, coach_for(args), KeyReader())
 
 
-def sound_sinks(args: argparse.Namespace) -> list[Sink]:
+def sound_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
     """Tones, speech and the metronome, in real time only (not for a sped-up source)."""
     if getattr(args, "speed", 1.0) != 1.0:
         return []
     coach = coach_for(args)
     speech = Speech.find() if sound_settings(args).speech else None
     return [AudioSink(coach.metronome_on, coach.targets.rate_spm, output=open_output(), speech=speech,
-                      muted=lambda: coach.mute)]
+                      muted=lambda: coach.mute, clock=clock)]

@@ -94,7 +94,7 @@ def make_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
     """The listeners for a terminal run: JSON lines or the status line."""
     if args.jsonl:
         return [JsonLinesSink(sys.stdout)]
-    return [coach_setup.terminal_view(args, clock, sys.stdout), *coach_setup.sound_sinks(args)]
+    return [coach_setup.terminal_view(args, clock, sys.stdout), *coach_setup.sound_sinks(args, clock)]
 
 
 def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> Session:

@@ -123,7 +123,7 @@ class Engine:
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
-        self.detector = StrokeDetector(self.history)
+        self.detector = StrokeDetector(self.history, self.rate_hz)
         self.contact = ContactTracker(self.lag_s)
         self.holds = HoldTracker(self._moved)
         self.bouts = BoutTracker()

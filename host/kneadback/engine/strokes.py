@@ -5,9 +5,8 @@ The signal alternates between two searches:
 * **rise**: track the running maximum M since the trough m0. A peak is confirmed at the first
   sample that has fallen `fall` (20 %) of the rise M − m0 below M, counting at most half of M
   as rise (so strokes on top of a press-in are seen), and at least the noise hysteresis; or
-  sooner, within `quick_top_s` of the top, after a fall of `quick_fall` of the rise (and
-  `quick_rel` of the peak) while the force falls faster than `quick_slope` rises per second over
-  the last `slope_s` (a release starts fast; a sagging plateau, ridges and a hold's wander
+  sooner, within `quick_top_s` of the top, after a fall of `quick_fall` (3 %) of the peak
+  while the force falls faster than `quick_slope` rises per second over the last `slope_s` (a release starts fast; a sagging plateau, ridges and a hold's wander
   move more slowly or later). The candidate is a stroke when its rise clears an adaptive
   threshold (Pan–Tompkins style: a share of the running stroke amplitude, with absolute,
   relative and noise floors, the relative one higher after stillness; halved when a stroke is
@@ -57,8 +56,7 @@ class StrokeParams:
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
-    quick_fall: float = 0.03  # a smaller fall of the rise confirms sooner...
-    quick_rel: float = 0.03  # ...when it is also this share of the peak (tremor on light contact),
+    quick_fall: float = 0.03  # a fall of this share of the peak (> tremor) confirms sooner when...
     quick_slope: float = 1.0  # ...the force falls at least this many rises per second (a release),
     slope_s: float = 0.03  # ...measured over this long,
     quick_top_s: float = 0.25  # ...within this long of the top (a hold's wander comes later)
@@ -84,9 +82,10 @@ class Candidate:
 class StrokeDetector:
     """Finds strokes in blocks of (t, g, noise) with carried state; see the module docstring."""
 
-    def __init__(self, history: History, params: StrokeParams | None = None) -> None:
+    def __init__(self, history: History, rate_hz: float, params: StrokeParams | None = None) -> None:
         self.history = history  # the processed samples, the current block included
         self.p = params or StrokeParams()
+        self.slope_n = max(1, round(self.p.slope_s * rate_hz))  # samples the slope spans
         self.rising = False  # start in the fall search: the first rise starts from the lowest point
         self.m0, self.i_m0, self.t_m0 = math.inf, 0, 0.0  # trough: value, sample number, time
         self.top, self.i_top, self.t_top = -math.inf, 0, 0.0  # running max of the rise search
@@ -127,10 +126,15 @@ class StrokeDetector:
                 level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
                 fell = seg < np.maximum(level, self.m0)
                 if self.p.quick_fall > 0:
-                    quick = run - np.maximum(np.maximum(hyst[pos:end], self.p.quick_fall * rise), self.p.quick_rel * run)
-                    slope = self._slope(t[pos:end], first + pos)
-                    recent = t[pos:end] - self._top_times(seg, run, t[pos:end]) <= self.p.quick_top_s
-                    fell |= (seg < np.maximum(quick, self.m0)) & (slope < -self.p.quick_slope * rise) & recent
+                    low = seg < np.minimum((1.0 - self.p.quick_fall) * run, run - hyst[pos:end])
+                    low[int(np.argmax(fell)) if fell.any() else len(seg) :] = False
+                    at = np.flatnonzero(low)
+                    if len(at):  # the slope and the top's age only where they can matter
+                        a, b = int(at[0]), int(at[-1]) + 1
+                        fast = self._slope(first + pos + a, b - a) < -self.p.quick_slope * rise[a:b]
+                        top_t = self._top_times(seg[:b], run[:b], t[pos : pos + b])[a:]
+                        recent = t[pos + a : pos + b] - top_t <= self.p.quick_top_s
+                        fell[a:b] |= low[a:b] & fast & recent
                 hit = fell
                 if t[end - 1] - self.t_top >= self.p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
@@ -168,15 +172,15 @@ class StrokeDetector:
                 pos, step = i + 1, 0
         return out
 
-    def _slope(self, t: np.ndarray, i_first: int) -> np.ndarray:
-        """d g/dt (µS/s) at samples `t` (running numbers from `i_first`), over the last `slope_s`."""
-        h, n = self.history, len(t)
-        i0 = h.index_at(float(t[0]) - self.p.slope_s)
+    def _slope(self, i_first: int, n: int) -> np.ndarray:
+        """d g/dt (µS/s) at `n` samples from running number `i_first`, over `slope_n` samples
+        back (fewer at the start of the history)."""
+        h = self.history
+        i0 = max(i_first - self.slope_n, h.start)
         tt, gg = h.col("t", i0, i_first + n), h.col("g", i0, i_first + n)
-        back = np.searchsorted(tt, t - self.p.slope_s)
-        now = np.arange(len(tt) - n, len(tt))
-        dt = tt[now] - tt[back]
-        return np.where(dt > 0, (gg[now] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
+        back = np.maximum(np.arange(len(tt) - n, len(tt)) - self.slope_n, 0)
+        dt = tt[len(tt) - n :] - tt[back]
+        return np.where(dt > 0, (gg[len(gg) - n :] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Samples at which the running max is `max_top_s` old: a press-in that stays up."""

@@ -24,7 +24,7 @@ def run_live(args: argparse.Namespace, clock: Clock) -> int:
     from kneadback.coach import setup as coach_setup
     from kneadback.commands import live
 
-    session = live.build_session(args, clock, list(coach_setup.sound_sinks(args)))
+    session = live.build_session(args, clock, list(coach_setup.sound_sinks(args, clock)))
     screenshot = Path(args.screenshot) if args.screenshot else None
     return run_dashboard(session, clock, screenshot=screenshot)
 
