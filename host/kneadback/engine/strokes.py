@@ -125,16 +125,12 @@ class StrokeDetector:
                 rise = np.minimum(run - self.m0, self.p.rise_cap * run)
                 level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
                 fell = seg < np.maximum(level, self.m0)
-                if self.p.quick_fall > 0:
-                    low = seg < np.minimum((1.0 - self.p.quick_fall) * run, run - hyst[pos:end])
-                    low[int(np.argmax(fell)) if fell.any() else len(seg) :] = False
-                    at = np.flatnonzero(low)
-                    if len(at):  # the slope and the top's age only where they can matter
-                        a, b = int(at[0]), int(at[-1]) + 1
-                        fast = self._slope(first + pos + a, b - a) < -self.p.quick_slope * rise[a:b]
-                        top_t = self._top_times(seg[:b], run[:b], t[pos : pos + b])[a:]
-                        recent = t[pos + a : pos + b] - top_t <= self.p.quick_top_s
-                        fell[a:b] |= low[a:b] & fast & recent
+                # the quick confirmation, only soon after a top (a scalar test first: it is rare)
+                if self.p.quick_fall > 0 and (run[-1] > self.top or t[pos] - self.t_top <= self.p.quick_top_s):
+                    j = int(np.argmax(fell))
+                    q = self._quick(seg, run, rise, hyst[pos:end], t[pos:end], first + pos, j if fell[j] else len(seg))
+                    if q is not None:
+                        fell[q] = True
                 hit = fell
                 if t[end - 1] - self.t_top >= self.p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
@@ -172,15 +168,30 @@ class StrokeDetector:
                 pos, step = i + 1, 0
         return out
 
-    def _slope(self, i_first: int, n: int) -> np.ndarray:
-        """d g/dt (µS/s) at `n` samples from running number `i_first`, over `slope_n` samples
-        back (fewer at the start of the history)."""
+    def _quick(self, seg: np.ndarray, run: np.ndarray, rise: np.ndarray, hyst: np.ndarray, t: np.ndarray, i_first: int, stop: int) -> int | None:
+        """The first sample before `stop` where the quick confirmation holds: fallen `quick_fall`
+        of the peak and more than the hysteresis, soon after the top, and falling fast."""
+        at = np.flatnonzero(seg[:stop] < (1.0 - self.p.quick_fall) * run[:stop])
+        at = at[seg[at] < run[at] - hyst[at]]
+        if not len(at):
+            return None
+        b = int(at[-1]) + 1
+        at = at[t[at] - self._top_times(seg[:b], run[:b], t[:b])[at] <= self.p.quick_top_s]
+        if not len(at):
+            return None
+        fast = np.flatnonzero(self._slope(i_first + at) < -self.p.quick_slope * rise[at])
+        return int(at[fast[0]]) if len(fast) else None
+
+    def _slope(self, i: np.ndarray) -> np.ndarray:
+        """d g/dt (µS/s) at running sample numbers `i`, over `slope_n` samples back (fewer at
+        the start of the history)."""
         h = self.history
-        i0 = max(i_first - self.slope_n, h.start)
-        tt, gg = h.col("t", i0, i_first + n), h.col("g", i0, i_first + n)
-        back = np.maximum(np.arange(len(tt) - n, len(tt)) - self.slope_n, 0)
-        dt = tt[len(tt) - n :] - tt[back]
-        return np.where(dt > 0, (gg[len(gg) - n :] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
+        i0 = max(int(i[0]) - self.slope_n, h.start)
+        tt, gg = h.col("t", i0, int(i[-1]) + 1), h.col("g", i0, int(i[-1]) + 1)
+        now = i - i0
+        back = np.maximum(now - self.slope_n, 0)
+        dt = tt[now] - tt[back]
+        return np.where(dt > 0, (gg[now] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Samples at which the running max is `max_top_s` old: a press-in that stays up."""
