@@ -24,7 +24,7 @@ from kneadback.coach.discomfort import fit_curve
 from kneadback.coach.spots import SpotRating, day_bounds, day_of
 from kneadback.coach.targets import Targets
 from kneadback.config import load_config, load_table
-from kneadback.report.report import BLUE, CSS, GREEN, PURPLE
+from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, mmss, pct
 from kneadback.report.svg import Chart
 from kneadback.store.db import Store
 from kneadback.store.scoring import targets_of
@@ -161,15 +161,6 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
     return reports, targets
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{100 * v:.0f}%"
-
-
-def _mmss(s: float) -> str:
-    m, sec = divmod(int(round(s)), 60)
-    return f"{m}:{sec:02d}"
-
-
 def bouts_verdict(n: int, t: Targets) -> str:
     if n < t.bouts_min:
         return f"{n} (fewer than {t.bouts_min})"
@@ -184,9 +175,9 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
         lines.append(rep.spot or "(no spot named)")
         rows = [("day", "bouts", "time", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force")]
         for d in rep.days:
-            rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), _mmss(d.time_s),
-                         "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", _pct(d.rate_adherence),
-                         _pct(d.pressure_adherence),
+            rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), mmss(d.time_s),
+                         "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", pct(d.rate_adherence),
+                         pct(d.pressure_adherence),
                          "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
@@ -238,9 +229,9 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
                    f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th></tr>')
         for d in rep.days:
             out.append(f"<tr><td>{d.day.isoformat()}</td><td>{esc(bouts_verdict(d.bouts, targets))}</td>"
-                       f"<td class=n>{_mmss(d.time_s)}</td>"
+                       f"<td class=n>{mmss(d.time_s)}</td>"
                        f"<td class=n>{'—' if d.mean_rate_spm is None else f'{d.mean_rate_spm:.0f}'}</td>"
-                       f"<td class=n>{_pct(d.rate_adherence)}</td><td class=n>{_pct(d.pressure_adherence)}</td>"
+                       f"<td class=n>{pct(d.rate_adherence)}</td><td class=n>{pct(d.pressure_adherence)}</td>"
                        f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td></tr>")
         out.append("</table>")
     out.append('<p class="note">kneadback is a coaching aid, not a medical device.</p></body></html>')

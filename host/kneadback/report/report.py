@@ -132,11 +132,13 @@ def pressure_curves(rec: Recording, facts: SessionFacts) -> dict[str, Discomfort
     return out
 
 
-def _pct(v: float | None) -> str:
+def pct(v: float | None) -> str:
+    """A share as a whole percentage; a dash when unknown."""
     return "—" if v is None else f"{100 * v:.0f}%"
 
 
-def _mmss(s: float) -> str:
+def mmss(s: float) -> str:
+    """Seconds as m:ss."""
     m, sec = divmod(int(round(s)), 60)
     return f"{m}:{sec:02d}"
 
@@ -154,9 +156,9 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     session = facts.scores.get("session") or {}
     sp = session.get("parts", {})
     if "rate" in sp:
-        parts.append(f"rhythm on target {_pct(sp['rate'])} of strokes")
+        parts.append(f"rhythm on target {pct(sp['rate'])} of strokes")
     if "pressure" in sp:
-        parts.append(f"pressure in the band {_pct(sp['pressure'])} of strokes")
+        parts.append(f"pressure in the band {pct(sp['pressure'])} of strokes")
     parts.append(f"{len(facts.holds)} static hold{'s' if len(facts.holds) != 1 else ''}" if facts.holds else "no static holds")
     if session.get("value") is not None:
         prov = " (provisional: few strokes)" if session.get("status") == "provisional" else ""
@@ -166,7 +168,7 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     if len(rates):
         lo, hi = facts.targets.rate_band
         text += (f" Median rate {np.median(rates):.0f} strokes/min (target {lo:.0f}–{hi:.0f}); "
-                 f"{_mmss(sum(b['end'] - b['start'] for b in facts.bouts))} in bouts over {_mmss(rec.duration_s)}.")
+                 f"{mmss(sum(b['end'] - b['start'] for b in facts.bouts))} in bouts over {mmss(rec.duration_s)}.")
     return text[0].upper() + text[1:]
 
 
@@ -238,7 +240,7 @@ def render_html(rec: Recording) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">{esc(", ".join(facts.spots) or "no spot named")} · {_mmss(m.duration_s)} · '
+        f'<p class="meta">{esc(", ".join(facts.spots) or "no spot named")} · {mmss(m.duration_s)} · '
         f"{m.samples} samples from {esc(m.source or '?')}"
         + (f" ({esc(info.board)}, {info.sample_rate_hz:g} Hz)" if info else "")
         + (f" · {m.lost} samples lost" if m.lost else "")
@@ -260,9 +262,9 @@ def render_html(rec: Recording) -> str:
     out.append("<h2>Bouts and scores</h2>")
     session_score = facts.scores.get("session")
     out.append(f"<p>Session score: <b>{_score_cell(session_score)}</b>"
-               + (f" (rhythm {_pct(session_score['parts'].get('rate'))}, pressure "
-                  f"{_pct(session_score['parts'].get('pressure'))}, bout length {_pct(session_score['parts'].get('length'))}, "
-                  f"no holds {_pct(session_score['parts'].get('holds'))})" if session_score and session_score.get("parts") else "")
+               + (f" (rhythm {pct(session_score['parts'].get('rate'))}, pressure "
+                  f"{pct(session_score['parts'].get('pressure'))}, bout length {pct(session_score['parts'].get('length'))}, "
+                  f"no holds {pct(session_score['parts'].get('holds'))})" if session_score and session_score.get("parts") else "")
                + "</p>")
     if facts.bouts:
         out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
@@ -272,7 +274,7 @@ def render_html(rec: Recording) -> str:
             sc = bout_scores[k] if k < len(bout_scores) else None
             rate = "—" if b.get("rate_spm") is None else f"{b['rate_spm']:.0f}"
             peak = "—" if b.get("mean_peak_n") is None else f"{b['mean_peak_n']:.1f}"
-            out.append(f"<tr><td>{k + 1}</td><td>{esc(bs)}</td><td class=n>{_mmss(b['start'])}</td>"
+            out.append(f"<tr><td>{k + 1}</td><td>{esc(bs)}</td><td class=n>{mmss(b['start'])}</td>"
                        f"<td class=n>{b['end'] - b['start']:.0f} s</td><td class=n>{b['strokes']}</td>"
                        f"<td class=n>{rate}</td><td class=n>{peak}</td><td class=n>{_score_cell(sc)}</td></tr>")
         out.append("</table>")
@@ -281,16 +283,16 @@ def render_html(rec: Recording) -> str:
     out.append("<h2>Cues</h2>")
     if facts.cues:
         out.append('<table id="cues"><tr><th class="n">time</th><th>cue</th><th>said</th></tr>')
-        out.extend(f"<tr><td class=n>{_mmss(q['t'])}</td><td>{esc(q['kind'])}</td><td>{esc(q['text'])}</td></tr>"
+        out.extend(f"<tr><td class=n>{mmss(q['t'])}</td><td>{esc(q['kind'])}</td><td>{esc(q['text'])}</td></tr>"
                    for q in facts.cues)
         out.append("</table>")
     else:
         out.append("<p>No cues fired.</p>")
     if facts.ratings or facts.markers:
         out.append("<h2>Ratings and markers</h2><ul>")
-        out.extend(f"<li>{_mmss(r['t'])}: discomfort {r['value']}/10 on {esc(r.get('spot') or '?')}"
+        out.extend(f"<li>{mmss(r['t'])}: discomfort {r['value']}/10 on {esc(r.get('spot') or '?')}"
                    + (f" at {r['force_n']:.1f} N" if r.get("force_n") is not None else "") + "</li>" for r in facts.ratings)
-        out.extend(f"<li>{_mmss(mk['t'])}: marker {esc(mk.get('label', ''))}</li>" for mk in facts.markers)
+        out.extend(f"<li>{mmss(mk['t'])}: marker {esc(mk.get('label', ''))}</li>" for mk in facts.markers)
         out.append("</ul>")
     out.append(f'<p class="note">Targets: {tg.rate_spm:g} strokes/min (±{tg.rate_tolerance_spm:g}), {tg.bout_s:g} s bouts, '
                f"{tg.bouts_min}–{tg.bouts_max} bouts a day per spot, discomfort about {tg.discomfort:g}/10. "
