@@ -181,3 +181,35 @@ def test_q_ends_the_session_and_the_window(rig, qtbot):
         r.run(0.1)
     assert w.is_finished and w.error is None
     assert w.feed.closed  # the session was closed: every sink heard it
+
+
+def test_status_shows_whether_force_is_calibrated(qtbot):
+    """The stored calibration the engine uses is named in the status line (issue: hardware kit)."""
+    import datetime as dt
+
+    from kneadback.calibration import CalibratedForceModel, fit_calibration, simulate_levels
+    from kneadback.clock import ManualClock
+    from kneadback.coach.coach import Coach
+    from kneadback.engine.engine import Engine
+    from kneadback.fsr import Divider, FsrCurve
+    from kneadback.session import Session
+    from kneadback.sources import open_source
+    from kneadback.sources.base import SourceOptions
+    from kneadback.ui.dashboard.window import DashboardWindow
+
+    divider = Divider(1000.0)
+    points = simulate_levels(FsrCurve(), divider, [5, 15, 30, 60, 110], np.random.default_rng(3))
+    model = CalibratedForceModel(fit_calibration(points, divider, now=dt.datetime(2026, 11, 20, 9, 0)))
+    clock = ManualClock()
+    for engine, expected in ((Engine(), "uncalibrated"), (Engine(force_model=model), "calibrated 2026-11-20")):
+        session = Session(open_source("sim:steady", SourceOptions(clock=clock)), clock, analyzer=engine,
+                          coach=Coach(spot="left calf"))
+        w = DashboardWindow(session, clock)
+        qtbot.addWidget(w)
+        w.start(timers=False)
+        for _ in range(20):
+            clock.advance(0.05)
+            w.pump()
+        w.redraw()
+        assert expected in w.status_label.text()
+        assert w.status_label.toolTip().startswith("force: " + ("datasheet" if expected == "uncalibrated" else "calibrated"))

@@ -22,6 +22,7 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.setup import METRONOME_MODES
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError
+from kneadback.fsr import ForceModel
 from kneadback.model import BoutControl, Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.ui.dashboard import keys
@@ -37,6 +38,13 @@ STEP_MS = 10  # how often the session is stepped (ms); each redraw steps it too
 KEY_NOTE_S = 4.0  # how long the status line confirms what a key did
 _LABEL_PX = 20
 
+
+
+def force_text(model: ForceModel) -> str:
+    """The force conversion in a word or two: the calibration's date, or "uncalibrated"
+    (the status line's tooltip holds the whole description)."""
+    text = model.describe()
+    return text.split(":", 1)[0] if text.startswith("calibrated") else "uncalibrated"
 
 class DashboardWindow(QtWidgets.QMainWindow):
     """The live (and, with `replay`, the replay) dashboard around one session."""
@@ -236,6 +244,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         if html != self._status_html:
             self._status_html = html
             self.status_label.setText(html)
+            self.status_label.setToolTip(f"force: {self.feed.force_model.describe()}")
         if self.replay is not None:
             self.replay.refresh()
         self.frames += 1
@@ -252,7 +261,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         rating = self.feed.rating
         parts = [
             f"{link} {rate} · {lost} · errors {v.errors}",
-            f"sat <span style='color:{sat_col}'>{sat}</span> · noise {noise}",
+            f"sat <span style='color:{sat_col}'>{sat}</span> · noise {noise} · {force_text(self.feed.force_model)}",
             f"{sound} · metronome {v.metronome}" + ("" if self.replay else f" · {'auto' if v.auto_bouts else 'manual'} bouts"),
             f"{_clock_text(v.t)} · score {v.bout_score}",
             f"spot <b>{v.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
