@@ -63,7 +63,9 @@ def test_store_spot_history_reads_earlier_sessions_only():
         rec.on_info(INFO)
         rec.on_block(make_blocks(0.2)[0])
         rec.on_events([Rating(t=5.0, value=6 + k, spot="calf", force_n=20.0 + k),
-                       Bout(index=0, start=10.0, end=40.0, t_confirmed=41.0, strokes=30, rate_spm=60.0, mean_peak_n=20.0)])
+                       Bout(index=0, start=10.0, end=40.0, t_confirmed=41.0, strokes=30, rate_spm=60.0, mean_peak_n=20.0),
+                       # a short try: under half the bout length, it never counts toward the day
+                       Bout(index=1, start=50.0, end=60.0, t_confirmed=61.0, strokes=10, rate_spm=60.0, mean_peak_n=20.0)])
         rec.close()
     h = SqliteSpotHistory(before=day + 86400)  # as the third session saw it
     assert [r.value for r in h.ratings("calf")] == [6, 7]

@@ -21,7 +21,7 @@ from kneadback.coach import targets
 from kneadback.coach.audio import AudioSink, Speech, open_output
 from kneadback.coach.coach import Coach
 from kneadback.coach.keys import KeyReader
-from kneadback.coach.spots import MemorySpotHistory, SpotHistory
+from kneadback.coach.spots import SpotHistory
 from kneadback.coach.terminal import CoachTerminalView
 from kneadback.clock import Clock
 from kneadback.config import load_config, load_table
@@ -59,13 +59,11 @@ def wall_start(args: argparse.Namespace) -> float:
     return float(args.wall_start)
 
 
-def spot_history() -> SpotHistory:
-    """The per-spot history kept in the session store, or in memory without one."""
-    try:
-        from kneadback.store.spots import open_spot_history  # type: ignore[import-not-found]
-    except ImportError:
-        return MemorySpotHistory()
-    return open_spot_history()
+def spot_history(bout_s: float) -> SpotHistory:
+    """The per-spot history kept in the session store."""
+    from kneadback.store.spots import open_spot_history  # the store builds on the coach's types
+
+    return open_spot_history(bout_s)
 
 
 def sound_settings(args: argparse.Namespace) -> Sound:
@@ -85,7 +83,8 @@ def coach_for(args: argparse.Namespace) -> Coach:
         if not spot:
             raise InputError("--spot needs a name, e.g. --spot \"left calf\"")
         sound = sound_settings(args)
-        coach = Coach(targets.from_args(args), spot, spot_history(), wall_start(args),
+        goals = targets.from_args(args)
+        coach = Coach(goals, spot, spot_history(goals.bout_s), wall_start(args),
                       metronome=sound.metronome, mute=sound.mute)
         args.coach_instance = coach
     return coach

@@ -56,7 +56,8 @@ def coach_for_replay(rec: Recording) -> Coach:
     """The coach as it was at the session's start: its targets, spot and spot history."""
     row = rec.meta
     sound = sound_settings(argparse.Namespace())
-    return Coach(targets_of(row), row.spot or DEFAULT_SPOT, SqliteSpotHistory(before=row.wall_start),
+    goals = targets_of(row)
+    return Coach(goals, row.spot or DEFAULT_SPOT, SqliteSpotHistory(before=row.wall_start, bout_s=goals.bout_s),
                  row.wall_start, metronome=sound.metronome, mute=sound.mute)
 
 

@@ -239,16 +239,16 @@ class Engine:
         i_conf = cand.i_confirm
         tt, gg, ff, cc = (h.col(name, i0, i_conf + 1) for name in ("t", "g", "f", "c"))
         g_rise = gg[: cand.i_peak + 1 - i0]
-        low = np.flatnonzero(g_rise <= cand.trough_us + START_SHARE * cand.rise_us)
+        low = (g_rise <= cand.trough_us + START_SHARE * cand.rise_us).nonzero()[0]
         k0 = int(low[-1]) if len(low) else 0  # the stroke starts here
-        k_mid = k0 + int(np.argmax(g_rise[k0:] >= cand.trough_us + 0.5 * cand.rise_us))
+        k_mid = k0 + int((g_rise[k0:] >= cand.trough_us + 0.5 * cand.rise_us).argmax())
         t_mid = float(tt[k_mid]) - lag
         tt, ff, cc = tt[k0:], ff[k0:], cc[k0:]
         # the peak in time: despiked counts, sharper than `g`, up to the low-passed peak (later,
         # the FSR's hysteresis lifts the reading as the force is released)
         upto = cc[: max(1, cand.i_peak + self._lp_lag_n + 1 - i0 - k0)]
-        tops = np.flatnonzero(upto == upto.max())
-        breaks = np.flatnonzero(np.diff(tops) > 1)
+        tops = (upto == upto.max()).nonzero()[0]
+        breaks = ((tops[1:] - tops[:-1]) > 1).nonzero()[0]
         run = tops[: breaks[0] + 1] if len(breaks) else tops
         k_raw = int(run[len(run) // 2])  # the middle of a flat (clipped) top
         t_start = max(float(tt[0]) - lag, self._t_first)
@@ -259,7 +259,7 @@ class Engine:
         # the fall is still under way at confirmation: it takes about as long as the press-in took
         # (twice start → mid-rise), a fifth of which has passed by now
         t_end = t_conf - lag + 0.8 * 2.0 * max(t_mid - t_start, 0.0)
-        seen = 0.5 * float(np.dot(ff[1:] + ff[:-1], np.diff(tt))) if len(tt) > 1 else 0.0
+        seen = 0.5 * float(np.dot(ff[1:] + ff[:-1], tt[1:] - tt[:-1])) if len(tt) > 1 else 0.0
         impulse = seen + (t_end - (t_conf - lag)) * 0.5 * (float(ff[-1]) + f_start)
         duration = t_end - t_start
         prev = self._last_stroke

@@ -70,7 +70,7 @@ class History:
 
     def index_at(self, t: float) -> int:
         """Running number of the first held sample at or after time `t`."""
-        return self.start + int(np.searchsorted(self._cols["t"][: self._len], t, side="left"))
+        return self.start + int(self._cols["t"][: self._len].searchsorted(t, side="left"))
 
     def last_move(self, i_end: int, t_from: float, share: float, floor: float) -> float | None:
         """Time of the last sample in [t_from, sample i_end] whose g strays from g at i_end by
@@ -80,7 +80,7 @@ class History:
         if not len(g):
             return None
         ref = float(g[-1])
-        out = np.flatnonzero(np.abs(g - ref) > max(share * abs(ref), floor))
+        out = (np.abs(g - ref) > max(share * abs(ref), floor)).nonzero()[0]
         return None if not len(out) else self.at("t", i0 + int(out[-1]))
 
     def cum_before(self, i: int) -> float:

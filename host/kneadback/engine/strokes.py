@@ -33,6 +33,7 @@ from kneadback.engine.history import History
 
 # samples scanned per vectorised step: short after an event, longer while none comes
 WINDOWS = (128, 512, 2048, 8192)
+_ARANGE = np.arange(WINDOWS[-1])  # sample offsets within a window
 
 
 @dataclass(frozen=True)
@@ -114,31 +115,42 @@ class StrokeDetector:
         pos = 0
         if n and not self.rising and self.low == math.inf:
             self.low, self.i_low, self.t_low = float(g[0]), first, float(t[0])
-        hyst = self.p.hyst_k * noise
+        p = self.p
+        hyst = p.hyst_k * noise
         step = 0
+        last_step = len(WINDOWS) - 1
         while pos < n:
             end = min(n, pos + WINDOWS[step])
-            step = min(step + 1, len(WINDOWS) - 1)
+            step = min(step + 1, last_step)
             seg = g[pos:end]
+            hs = hyst[pos:end]
             if self.rising:
-                run = np.maximum(np.maximum.accumulate(seg), self.top)
-                rise = np.minimum(run - self.m0, self.p.rise_cap * run)
-                level = run - np.maximum(hyst[pos:end], self.p.fall * rise)
-                fell = seg < np.maximum(level, self.m0)
+                top, m0 = self.top, self.m0
+                run = np.maximum.accumulate(seg)
+                np.maximum(run, top, out=run)
+                rise = run - m0
+                np.minimum(rise, p.rise_cap * run, out=rise)
+                level = p.fall * rise
+                np.maximum(hs, level, out=level)
+                np.subtract(run, level, out=level)
+                np.maximum(level, m0, out=level)
+                fell = seg < level
+                jf = int(fell.argmax())
+                j = jf if fell[jf] else -1
                 # the quick confirmation, only soon after a top (a scalar test first: it is rare)
-                if self.p.quick_fall > 0 and (run[-1] > self.top or t[pos] - self.t_top <= self.p.quick_top_s):
-                    j = int(np.argmax(fell))
-                    q = self._quick(seg, run, rise, hyst[pos:end], t[pos:end], first + pos, j if fell[j] else len(seg))
+                if p.quick_fall > 0 and (run[-1] > top or t[pos] - self.t_top <= p.quick_top_s):
+                    q = self._quick(seg, run, rise, hs, t[pos:end], first + pos, jf if j >= 0 else len(seg))
                     if q is not None:
                         fell[q] = True
-                hit = fell
-                if t[end - 1] - self.t_top >= self.p.max_top_s:
+                        j = q
+                if t[end - 1] - self.t_top >= p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
-                j = int(np.argmax(hit)) if hit.any() else -1
-                upto = seg if j < 0 else seg[: j + 1]
-                k = int(np.argmax(upto))
-                if upto[k] > self.top:
-                    self.top, self.i_top, self.t_top = float(upto[k]), first + pos + k, float(t[pos + k])
+                    j = int(hit.argmax())
+                    if not hit[j]:
+                        j = -1
+                if run[j] > top:  # a new top up to the hit (or the end of the window)
+                    k = int(seg[: j + 1].argmax()) if j >= 0 else int(seg.argmax())
+                    self.top, self.i_top, self.t_top = float(seg[k]), first + pos + k, float(t[pos + k])
                 if j < 0:
                     pos = end
                     continue
@@ -149,15 +161,18 @@ class StrokeDetector:
                     self._reanchor(first, i)
                 pos, step = i + 1, 0
             else:
-                run = np.minimum(np.minimum.accumulate(seg), self.low)
-                hit = seg > run + hyst[pos:end]
+                low = self.low
+                run = np.minimum.accumulate(seg)
+                np.minimum(run, low, out=run)
+                hit = seg > run + hs
                 if self.release_level != math.inf and t[pos] < self.release_until:
                     hit &= (run <= self.release_level) | (t[pos:end] >= self.release_until)
-                j = int(np.argmax(hit)) if hit.any() else -1
-                upto = seg if j < 0 else seg[: j + 1]
-                k = int(np.argmin(upto))
-                if upto[k] < self.low:
-                    self.low, self.i_low, self.t_low = float(upto[k]), first + pos + k, float(t[pos + k])
+                j = int(hit.argmax())
+                if not hit[j]:
+                    j = -1
+                if run[j] < low:  # a new low up to the hit (or the end of the window)
+                    k = int(seg[: j + 1].argmin()) if j >= 0 else int(seg.argmin())
+                    self.low, self.i_low, self.t_low = float(seg[k]), first + pos + k, float(t[pos + k])
                 if j < 0:
                     pos = end
                     continue
@@ -171,15 +186,23 @@ class StrokeDetector:
     def _quick(self, seg: np.ndarray, run: np.ndarray, rise: np.ndarray, hyst: np.ndarray, t: np.ndarray, i_first: int, stop: int) -> int | None:
         """The first sample before `stop` where the quick confirmation holds: fallen `quick_fall`
         of the peak and more than the hysteresis, soon after the top, and falling fast."""
-        at = np.flatnonzero(seg[:stop] < (1.0 - self.p.quick_fall) * run[:stop])
+        if not stop:
+            return None
+        p = self.p
+        s, r = seg[:stop], run[:stop]
+        # scalar exit: `run` never falls, so no sample has fallen `quick_fall` below it when
+        # even the lowest one stays above that share of the last running max
+        if s.min() >= (1.0 - p.quick_fall) * r[-1]:
+            return None
+        at = (s < (1.0 - p.quick_fall) * r).nonzero()[0]
         at = at[seg[at] < run[at] - hyst[at]]
         if not len(at):
             return None
         b = int(at[-1]) + 1
-        at = at[t[at] - self._top_times(seg[:b], run[:b], t[:b])[at] <= self.p.quick_top_s]
+        at = at[t[at] - self._top_times(seg[:b], run[:b], t[:b])[at] <= p.quick_top_s]
         if not len(at):
             return None
-        fast = np.flatnonzero(self._slope(i_first + at) < -self.p.quick_slope * rise[at])
+        fast = (self._slope(i_first + at) < -p.quick_slope * rise[at]).nonzero()[0]
         return int(at[fast[0]]) if len(fast) else None
 
     def _slope(self, i: np.ndarray) -> np.ndarray:
@@ -189,7 +212,8 @@ class StrokeDetector:
         i0 = max(int(i[0]) - self.slope_n, h.start)
         tt, gg = h.col("t", i0, int(i[-1]) + 1), h.col("g", i0, int(i[-1]) + 1)
         now = i - i0
-        back = np.maximum(now - self.slope_n, 0)
+        back = now - self.slope_n
+        np.maximum(back, 0, out=back)
         dt = tt[now] - tt[back]
         return np.where(dt > 0, (gg[now] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
 
@@ -199,9 +223,12 @@ class StrokeDetector:
 
     def _top_times(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """When the running max `run` of `seg` was reached, at each sample."""
-        prev = np.concatenate(([self.top], run[:-1]))
-        at = np.where(seg > prev, np.arange(len(seg)), -1)
-        at = np.maximum.accumulate(at)
+        n = len(seg)
+        prev = np.empty(n)
+        prev[0] = self.top
+        prev[1:] = run[:-1]
+        at = np.where(seg > prev, _ARANGE[:n] if n <= len(_ARANGE) else np.arange(n), -1)
+        np.maximum.accumulate(at, out=at)
         return np.where(at >= 0, t[np.maximum(at, 0)], self.t_top)
 
     def _reanchor(self, first: int, i: int) -> None:

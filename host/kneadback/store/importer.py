@@ -39,7 +39,8 @@ def import_csv(
     source.speed = math.inf
     source.open()  # a bad file is refused here, before the database is created or touched
     engine = Engine()
-    coach = Coach(targets or Targets(), spot, SqliteSpotHistory(before=wall), wall)
+    goals = targets or Targets()
+    coach = Coach(goals, spot, SqliteSpotHistory(before=wall, bout_s=goals.bout_s), wall)
     with Store.open() as store:
         recorder = Recorder(store, clock=clock, source=str(path), kind="import", spot=spot, targets=coach.targets,
                             wall_start=wall, atomic=True)

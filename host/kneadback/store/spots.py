@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kneadback.coach.spots import MemorySpotHistory, SpotRating, day_bounds
+from kneadback.coach.spots import MemorySpotHistory, SpotRating, counts_toward_today, day_bounds
+from kneadback.coach.targets import Targets
 from kneadback.errors import RecordingError
 from kneadback.store.db import Store, default_path
 
 
 class SqliteSpotHistory:
-    def __init__(self, before: float, path: Path | None = None) -> None:
+    """Recorded bouts count toward a day only when they lasted long enough, by the coach's own
+    rule (`counts_toward_today` against `bout_s`), so a short try never counts."""
+
+    def __init__(self, before: float, path: Path | None = None, *, bout_s: float = Targets().bout_s) -> None:
         self.before = float(before)
+        self.bout_s = float(bout_s)
         self.path = path if path is not None else default_path()
         self._mine = MemorySpotHistory()
         self._ratings: dict[str, list[SpotRating]] = {}
@@ -37,7 +42,7 @@ class SqliteSpotHistory:
                         if e.type == "rating":
                             f = e.data.get("force_n")
                             ratings.append(SpotRating(wall + e.t, int(e.data["value"]), None if f is None else float(f)))
-                        else:
+                        elif counts_toward_today(float(e.data["end"]) - float(e.data["start"]), self.bout_s):
                             ends.append(wall + float(e.data["end"]))
             except RecordingError:
                 pass  # an unreadable history coaches like a first session; `doctor` says why
@@ -62,8 +67,8 @@ class SqliteSpotHistory:
         self._mine.add_bout(spot, wall_time, duration_s, strokes, score)
 
 
-def open_spot_history(before: float | None = None) -> SqliteSpotHistory:
+def open_spot_history(bout_s: float, before: float | None = None) -> SqliteSpotHistory:
     """The history of the sessions that started before `before` (default: now)."""
     import time
 
-    return SqliteSpotHistory(time.time() if before is None else before)
+    return SqliteSpotHistory(time.time() if before is None else before, bout_s=bout_s)
