@@ -28,6 +28,9 @@ def made_up_session(day: int, spot: str, force_at_7: float, bouts: int = 4) -> N
         start = 1.0 + 60 * k
         rec.on_events([Bout(index=k, start=start, end=start + 30, t_confirmed=start + 31, strokes=30,
                             rate_spm=60.0 + k, mean_peak_n=force_at_7)])
+    # a short try (under half the bout length) is no bout of the day
+    rec.on_events([Bout(index=bouts, start=500.0, end=510.0, t_confirmed=511.0, strokes=9,
+                        rate_spm=55.0, mean_peak_n=force_at_7)])
     rec.on_events([Rating(t=200.0, value=7, spot=spot, force_n=force_at_7),
                    Rating(t=210.0, value=5, spot=spot, force_n=force_at_7 * 5 / 7)])
     rec.close()

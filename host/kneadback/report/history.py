@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from kneadback.coach.discomfort import fit_curve
-from kneadback.coach.spots import SpotRating, day_bounds, day_of
+from kneadback.coach.spots import SpotRating, counts_toward_today, day_bounds, day_of
 from kneadback.coach.targets import Targets
 from kneadback.config import load_config, load_table
 from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, mmss, pct
@@ -124,7 +124,8 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
                 s = e.spot or ""
                 sc = bout_scores[k] if k < len(bout_scores) else None
                 k += 1
-                if spot is None or s == spot:
+                long_enough = counts_toward_today(float(e.data["end"]) - float(e.data["start"]), targets.bout_s)
+                if (spot is None or s == spot) and long_enough:  # a short try is not a bout of the day
                     bouts[(s, day_of(row.wall_start + e.data["end"]))].append((e.data, sc, row.id))
             else:
                 s = e.data.get("spot") or e.spot or ""
