@@ -37,6 +37,15 @@ def test_lowpass_is_chunk_exact_and_starts_settled():
     assert 0.02 < LowPass(200.0).delay_s < 0.06
 
 
+def test_lowpass_filters_channels_as_if_each_were_alone():
+    rng = np.random.default_rng(2)
+    x = np.stack((500 + rng.standard_normal(999), 3.0 + 0.1 * rng.standard_normal(999)))
+    both = LowPass(500.0)
+    pieces = np.concatenate([both(x[:, a : a + 10]) for a in range(0, 999, 10)], axis=1)
+    for row in range(2):
+        assert np.array_equal(pieces[row], LowPass(500.0)(x[row]))
+
+
 def test_history_keeps_the_recent_past_sums_and_stillness():
     h = History(keep_s=2.0)
     t = np.arange(0, 10, 0.01)

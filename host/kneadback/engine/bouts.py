@@ -118,5 +118,5 @@ class BoutTracker:
         when = self.deadline()
         if when is None:
             return None
-        i = max(int(np.searchsorted(t, when, side="left")), lo)
+        i = max(int(t.searchsorted(when, side="left")), lo)
         return i if i < hi else None

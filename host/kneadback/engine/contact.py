@@ -42,18 +42,22 @@ class ContactTracker:
             return []
         p = self.p
         rate = p.creep_n_per_s
-        anchor = np.minimum(np.minimum.accumulate(f - rate * t), self._low)
+        creep = rate * t
+        anchor = f - creep
+        np.minimum.accumulate(anchor, out=anchor)
+        np.minimum(anchor, self._low, out=anchor)
         self._low = float(anchor[-1])
-        base = np.minimum(anchor + rate * t, p.baseline_cap_n)  # never above the force itself
+        base = np.add(anchor, creep, out=anchor)
+        np.minimum(base, p.baseline_cap_n, out=base)  # never above the force itself
         self.baseline = float(base[-1])
-        above = f - base
-        ups = np.flatnonzero(above > p.on_n)
-        downs = np.flatnonzero(above < p.off_n)
+        above = np.subtract(f, base, out=creep)
+        ups = (above > p.on_n).nonzero()[0]
+        downs = (above < p.off_n).nonzero()[0]
         out: list[Change] = []
         pos = 0
         while True:
             idx = ups if not self.on else downs
-            k = int(np.searchsorted(idx, pos))
+            k = int(idx.searchsorted(pos))
             if k >= len(idx):
                 break
             i = int(idx[k])

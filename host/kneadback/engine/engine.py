@@ -115,11 +115,10 @@ class Engine:
         self.rate_hz = float(info.sample_rate_hz)
         self.lin = Linearizer(divider, self.force_model)
         self._despike = Despike()
-        self._lp_g = LowPass(self.rate_hz)
-        self._lp_f = LowPass(self.rate_hz)
+        self._lp = LowPass(self.rate_hz)  # conductance and force, one channel each
         self._despike_lag_s = 2.0 / self.rate_hz  # the median of five lags two samples
-        self.lag_s = self._lp_g.delay_s + self._despike_lag_s
-        self._lp_lag_n = round(self._lp_g.delay_s * self.rate_hz)
+        self.lag_s = self._lp.delay_s + self._despike_lag_s
+        self._lp_lag_n = round(self._lp.delay_s * self.rate_hz)
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
@@ -162,8 +161,10 @@ class Engine:
             self.bouts.grace_s += float(t[0]) - self._t_last
         c = self.lin.clip(adc).astype(np.int32, copy=False)
         cd = self._despike(c)
-        g = self._lp_g(self.lin.conductance_us[cd])
-        f = self._lp_f(self.lin.force_n[cd])
+        gf = np.empty((2, len(cd)))
+        self.lin.conductance_us.take(cd, out=gf[0])
+        self.lin.force_n.take(cd, out=gf[1])
+        g, f = self._lp(gf)
         quality, noise_counts = self.quality.process(t, c, lost)
         noise = noise_counts * self.lin.slope_us[cd] * self._lp_noise_gain  # µS RMS after the low-pass
         first = self.history.end
@@ -227,8 +228,7 @@ class Engine:
     def _restart_filters(self) -> None:
         """After a long gap: do not bridge it with invented data, start the filters afresh."""
         self._despike = Despike()
-        self._lp_g = LowPass(self.rate_hz)
-        self._lp_f = LowPass(self.rate_hz)
+        self._lp = LowPass(self.rate_hz)
         self.detector.reset()
 
     def _stroke(self, cand: Candidate) -> tuple[Stroke, float]:

@@ -63,10 +63,15 @@ class LowPass:
         self.delay_s = float(gd[0]) / rate_hz
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        if len(x) == 0:
-            return np.empty(0)
+        """Filter a block: 1-D samples, or 2-D with one channel per row (each row is filtered
+        on its own, exactly as if alone; one call for several channels is cheaper)."""
+        if x.shape[-1] == 0:
+            return np.empty(x.shape)
         if self._zi is None:
-            self._zi = self._zi_unit * float(x[0])
+            if x.ndim == 1:
+                self._zi = self._zi_unit * float(x[0])
+            else:
+                self._zi = self._zi_unit[:, None, :] * x[None, :, :1]
         y, self._zi = signal.sosfilt(self.sos, x, zi=self._zi)
         return y
 

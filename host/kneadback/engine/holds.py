@@ -55,7 +55,7 @@ class HoldTracker:
         for mark in sorted(marks, key=lambda m: m.index) + [None]:
             stop = n if mark is None else mark.index - first
             while self.in_contact and self.holding_since is None and math.isfinite(self.quiet_since):
-                i = max(int(np.searchsorted(t, self.quiet_since + self.limit_s, side="left")), pos)
+                i = max(int(t.searchsorted(self.quiet_since + self.limit_s, side="left")), pos)
                 if i >= stop:
                     break
                 last = self.moved(first + i, self.quiet_since)

@@ -44,13 +44,25 @@ class QualityMeter:
             return out, np.zeros(0)
         self.lost_total += lost
         ext = c if self._tail is None else np.concatenate((self._tail, c))
-        d2 = np.minimum(np.abs(np.diff(ext, 2)), BINS - 1)
+        d1 = ext[1:] - ext[:-1]
+        d2 = np.abs(d1[1:] - d1[:-1])
+        np.minimum(d2, BINS - 1, out=d2)
         skip = len(c) - len(d2)  # the very first two samples have no second difference
         self._tail = ext[-2:].copy()
         win = np.floor(t / WINDOW_S).astype(np.int64)
         if self.window is None:
             self.window = int(win[0])
-        starts = np.concatenate(([0], np.flatnonzero(np.diff(win)) + 1))
+        cuts = (win[1:] != win[:-1]).nonzero()[0]
+        if not len(cuts):  # the whole block lies in one window (a live block, mostly)
+            if int(win[0]) != self.window:
+                out.append(self._emit(float(t[0])))
+                self.window = int(win[0])
+            self.n += len(c)
+            self.n_sat += int(np.count_nonzero(c >= self.full_scale))
+            self.sum_c += int(c.sum(dtype=np.int64))
+            self.hist += np.bincount(d2, minlength=BINS)
+            return out, np.full(len(c), self.noise_counts)
+        starts = np.concatenate(([0], cuts + 1))
         lengths = np.diff(np.concatenate((starts, [len(t)])))
         seg = np.repeat(np.arange(len(starts)), lengths)
         sat = np.add.reduceat(c >= self.full_scale, starts, dtype=np.int64)
@@ -58,15 +70,14 @@ class QualityMeter:
         hist = np.bincount(seg[skip:] * BINS + d2, minlength=len(starts) * BINS)
         hist = hist.reshape(len(starts), BINS)
         noise = np.empty(len(starts))
-        for k, a in enumerate(starts.tolist()):
-            w = int(win[a])
+        for k, (a, w, n, n_sat, s) in enumerate(zip(starts.tolist(), win[starts].tolist(), lengths.tolist(), sat.tolist(), sums.tolist())):
             if w != self.window:
                 out.append(self._emit(float(t[a])))
                 self.window = w
             noise[k] = self.noise_counts
-            self.n += int(lengths[k])
-            self.n_sat += int(sat[k])
-            self.sum_c += int(sums[k])
+            self.n += n
+            self.n_sat += n_sat
+            self.sum_c += s
             self.hist += hist[k]
         return out, np.repeat(noise, lengths)
 
@@ -84,11 +95,11 @@ class QualityMeter:
 
 def _median_of_histogram(hist: np.ndarray) -> float:
     """Median of integer values from their counts, interpolated within the middle bin."""
-    cum = np.cumsum(hist)
+    cum = hist.cumsum()
     total = int(cum[-1])
     if total == 0:
         return 0.0
-    k = int(np.searchsorted(cum, total / 2.0))
+    k = int(cum.searchsorted(total / 2.0))
     below = float(cum[k - 1]) if k else 0.0
     frac = (total / 2.0 - below) / float(hist[k])
     lo = max(k - 0.5, 0.0)

@@ -194,8 +194,9 @@ class StrokeDetector:
         # even the lowest one stays above that share of the last running max
         if s.min() >= (1.0 - p.quick_fall) * r[-1]:
             return None
-        at = (s < (1.0 - p.quick_fall) * r).nonzero()[0]
-        at = at[seg[at] < run[at] - hyst[at]]
+        fallen = s < (1.0 - p.quick_fall) * r
+        fallen &= s < r - hyst[:stop]
+        at = fallen.nonzero()[0]
         if not len(at):
             return None
         b = int(at[-1]) + 1
@@ -236,8 +237,8 @@ class StrokeDetector:
         since the old top instead, so later strokes on top of it are seen."""
         g = self.history.col("g", self.i_top, first + i + 1)
         t = self.history.col("t", self.i_top, first + i + 1)
-        k = int(np.argmin(g))
-        m = k + int(np.argmax(g[k:]))
+        k = int(g.argmin())
+        m = k + int(g[k:].argmax())
         self.m0, self.i_m0, self.t_m0 = float(g[k]), self.i_top + k, float(t[k])
         self.top, self.i_top, self.t_top = float(g[m]), self.i_top + m, float(t[m])
 
