@@ -151,16 +151,12 @@ def has_display() -> bool:
 
 
 def run_gui(args: argparse.Namespace, clock: Clock) -> int:
-    """The dashboard; the terminal view when there is no display or no dashboard."""
-    try:
-        from kneadback.ui import dashboard
-    except ImportError:
-        dashboard = None
-    run_live = getattr(dashboard, "run_live", None)
-    if run_live is None or not (has_display() or args.screenshot):  # a screenshot is drawn offscreen
-        why = "no display" if run_live is not None else "no dashboard in this installation"
-        print(f"kneadback: {why}; showing the terminal view", file=sys.stderr)
+    """The dashboard; the terminal view when there is no display."""
+    if not (has_display() or args.screenshot):  # a screenshot is drawn offscreen
+        print("kneadback: no display; showing the terminal view", file=sys.stderr)
         return run_terminal(build_session(args, clock, make_sinks(args, clock)))
+    from kneadback.ui.dashboard import run_live  # Qt loads only when a window is wanted
+
     return int(run_live(args, clock) or 0)
 
 

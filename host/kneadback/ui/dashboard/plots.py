@@ -36,6 +36,14 @@ def _style(plot: pg.PlotWidget, left: str, bottom: str) -> None:
         axis.setLabel(text, color="#d0d0d0", **{"font-size": f"{_AXIS_FONT_PX}px"})
 
 
+
+def _target_band() -> pg.LinearRegionItem:
+    """The target band behind a plot's data: translucent green between two green lines."""
+    band = pg.LinearRegionItem(orientation="horizontal", movable=False,
+                               brush=pg.mkBrush(25, 209, 90, 70), pen=pg.mkPen(COLOURS["on"], width=2))
+    band.setZValue(-10)
+    return band
+
 class ForceTrace(pg.PlotWidget):
     """Force over the last `TRACE_SECONDS`: min/max-decimated to the pixel width, with the
     target band, the safety ceiling, a marker on each stroke's peak, shaded holds and the user's
@@ -46,9 +54,7 @@ class ForceTrace(pg.PlotWidget):
         super().__init__()
         self.feed = feed
         _style(self, "force (N)", "seconds (0 = now)")
-        self.band = pg.LinearRegionItem(orientation="horizontal", movable=False,
-                                        brush=pg.mkBrush(25, 209, 90, 70), pen=pg.mkPen(COLOURS["on"], width=2))
-        self.band.setZValue(-10)
+        self.band = _target_band()
         self.band.hide()
         self.addItem(self.band)
         self.ceiling = pg.InfiniteLine(angle=0, movable=False,
@@ -130,9 +136,7 @@ class RateHistory(pg.PlotWidget):
         super().__init__()
         self.feed = feed
         _style(self, "rate (/min)", "time (min)")
-        self.band = pg.LinearRegionItem(orientation="horizontal", movable=False,
-                                        brush=pg.mkBrush(25, 209, 90, 70), pen=pg.mkPen(COLOURS["on"], width=2))
-        self.band.setZValue(-10)
+        self.band = _target_band()
         self.addItem(self.band)
         self.curve = self.plot(pen=pg.mkPen("#ffb000", width=3))
         self._seen: tuple[int, tuple[float, float]] | None = None
