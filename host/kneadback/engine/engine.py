@@ -6,8 +6,9 @@ on how the stream is chunked. The hot path is vectorised per block (look-up tabl
 with carried state, running extrema); Python runs once per turning point and per event.
 
 Pipeline per block: despike (median of 5 counts) → linearise (conductance µS, force N) →
-8 Hz low-pass → stroke detector (conductance) → contact (force above a tracked baseline) →
-holds → bouts and rate; quality runs beside it on the raw counts.
+8 Hz low-pass, and a 10 ms mean of the conductance for the detector's quick rule → stroke
+detector (conductance) → contact (force above a tracked baseline) → holds → bouts and rate;
+quality runs beside it on the raw counts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from kneadback.engine.bouts import BoutTracker
 from kneadback.engine.contact import ContactTracker
-from kneadback.engine.filters import LOWPASS_HZ, Despike, LowPass
+from kneadback.engine.filters import LOWPASS_HZ, BoxMean, Despike, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.holds import HoldChange, HoldTracker, Mark
 from kneadback.engine.linearise import Linearizer
@@ -122,7 +123,8 @@ class Engine:
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
-        self.detector = StrokeDetector(self.history, self.rate_hz)
+        self.detector = StrokeDetector(self.history, self.rate_hz, self._lp_noise_gain)
+        self._fast = BoxMean(self.detector.fast_n)
         self.contact = ContactTracker(self.lag_s)
         self.holds = HoldTracker(self._moved)
         self.bouts = BoutTracker()
@@ -164,6 +166,7 @@ class Engine:
         gf = np.empty((2, len(cd)))
         self.lin.conductance_us.take(cd, out=gf[0])
         self.lin.force_n.take(cd, out=gf[1])
+        fast = self._fast(gf[0])
         g, f = self._lp(gf)
         quality, noise_counts = self.quality.process(t, c, lost)
         noise = noise_counts * self.lin.slope_us[cd] * self._lp_noise_gain  # µS RMS after the low-pass
@@ -175,7 +178,7 @@ class Engine:
         self._f_last = float(f[-1])
 
         events: list[Event] = []
-        cands = self.detector.process(t, g, noise, first)
+        cands = self.detector.process(t, g, fast, noise, first)
         strokes = [(cd_.i_confirm, *self._stroke(cd_)) for cd_ in cands if cd_.accepted]
         changes = self.contact.process(t, f, first)
         marks = [Mark(ch.index, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
@@ -229,6 +232,7 @@ class Engine:
         """After a long gap: do not bridge it with invented data, start the filters afresh."""
         self._despike = Despike()
         self._lp = LowPass(self.rate_hz)
+        self._fast = BoxMean(self.detector.fast_n)
         self.detector.reset()
 
     def _stroke(self, cand: Candidate) -> tuple[Stroke, float]:

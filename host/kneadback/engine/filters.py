@@ -46,6 +46,28 @@ def median5(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, e: np.nd
     return np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), e))
 
 
+class BoxMean:
+    """Causal mean of the last `n` samples, with carried state. Each output sums the same inputs
+    in the same order however the stream is cut, so chunking never changes it."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._tail: np.ndarray | None = None  # the last n-1 inputs
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.n == 1 or len(x) == 0:
+            return x.astype(float)
+        if self._tail is None:
+            self._tail = np.full(self.n - 1, x[0], dtype=float)
+        ext = np.concatenate((self._tail, x))
+        self._tail = ext[len(x) :].copy()
+        out = ext[: len(x)].copy()
+        for k in range(1, self.n):
+            out += ext[k : k + len(x)]
+        out /= self.n
+        return out
+
+
 class LowPass:
     """A second-order Bessel low-pass (`sosfilt` with carried state): almost no overshoot, so a
     quick release does not ring below the trough and look like a small stroke.

@@ -5,9 +5,13 @@ The signal alternates between two searches:
 * **rise**: track the running maximum M since the trough m0. A peak is confirmed at the first
   sample that has fallen `fall` (20 %) of the rise M − m0 below M, counting at most half of M
   as rise (so strokes on top of a press-in are seen), and at least the noise hysteresis; or
-  sooner, within `quick_top_s` of the top, after a fall of `quick_fall` (3 %) of the peak
-  while the force falls faster than `quick_slope` rises per second over the last `slope_s` (a release starts fast; a sagging plateau, ridges and a hold's wander
-  move more slowly or later). The candidate is a stroke when its rise clears an adaptive
+  sooner, by the *quick* rule, while a rhythm runs: when the conductance, averaged over only
+  `fast_s` (10 ms: it lags the low-pass by some 25 ms less), has fallen `quick_fall` (2.5 %) of
+  M and more than its noise hysteresis, within `quick_top_s` of the top and within
+  `quick_mid_s` (or `quick_mid_share` of the stroke interval) of the middle of the rise. Outside
+  a rhythm a press-in may be a hold settling, and a hold's wander comes long after its rise, so
+  neither is taken for a stroke; a dip on a stroke's plateau confirms it early, with the peak
+  so far. The candidate is a stroke when its rise clears an adaptive
   threshold (Pan–Tompkins style: a share of the running stroke amplitude, with absolute,
   relative and noise floors, the relative one higher after stillness; halved when a stroke is
   overdue: the search-back), and when it comes at least the refractory period after the
@@ -16,7 +20,9 @@ The signal alternates between two searches:
   lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
   hysteresis. After a stroke the force must first fall back by `release` (half) of its rise:
-  ridges, a sagging plateau and tissue rebound inside one stroke never count twice.
+  ridges, a sagging plateau and tissue rebound inside one stroke never count twice. Only a force
+  that stays up longer (`release_s`, or `release_share` of the stroke interval) lets a new
+  stroke start from a dip.
 
 All state is kept in seconds and values, not in sample counts, so 100 Hz and 1 kHz behave alike.
 Searches are vectorised over windows of the block; Python runs once per turning point.
@@ -41,7 +47,8 @@ class StrokeParams:
     fall: float = 0.2  # confirm a peak after a fall of this share of its rise...
     rise_cap: float = 0.5  # ...counting at most this share of the peak as rise (a press-in ramp)
     release: float = 0.5  # a new stroke needs the force to fall this share of the last rise first,
-    release_s: float = 0.6  # unless it stays up this long (in-contact stroking after a press-in)
+    release_s: float = 0.6  # unless it stays up this long (in-contact stroking after a press-in)...
+    release_share: float = 0.7  # ...or this share of the stroke interval, when longer
     refractory_s: float = 0.25
     floor_us: float = 20.0  # absolute floor on a stroke's rise, µS (~0.15 N near zero force)
     floor_rel: float = 0.07  # ... and relative to the conductance at the peak (~8 % of the force)
@@ -57,10 +64,12 @@ class StrokeParams:
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
-    quick_fall: float = 0.03  # a fall of this share of the peak (> tremor) confirms sooner when...
-    quick_slope: float = 1.0  # ...the force falls at least this many rises per second (a release),
-    slope_s: float = 0.03  # ...measured over this long,
-    quick_top_s: float = 0.25  # ...within this long of the top (a hold's wander comes later)
+    quick_fall: float = 0.025  # a fall of this share of the peak confirms sooner (the quick rule)...
+    fast_s: float = 0.01  # ...seen in the conductance averaged over this long,
+    quick_top_s: float = 0.25  # ...within this long of the top,
+    quick_mid_s: float = 0.5  # ...within this long of the middle of the rise...
+    quick_mid_share: float = 0.5  # ...or this share of the stroke interval, when longer,
+    quick_rhythm: float = 2.5  # ...for a top at most this many stroke intervals after the last peak
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,13 @@ class Candidate:
 class StrokeDetector:
     """Finds strokes in blocks of (t, g, noise) with carried state; see the module docstring."""
 
-    def __init__(self, history: History, rate_hz: float, params: StrokeParams | None = None) -> None:
+    def __init__(self, history: History, rate_hz: float, lp_noise_gain: float, params: StrokeParams | None = None) -> None:
+        """`lp_noise_gain`: the share of white noise the low-pass lets through (the quick rule's
+        hysteresis scales the noise back up to that of its faster signal)."""
         self.history = history  # the processed samples, the current block included
         self.p = params or StrokeParams()
-        self.slope_n = max(1, round(self.p.slope_s * rate_hz))  # samples the slope spans
+        self.fast_n = max(1, round(self.p.fast_s * rate_hz))  # samples the fast signal averages
+        self.fast_hyst = 1.0 / (lp_noise_gain * math.sqrt(self.fast_n))  # its noise over the low-pass's
         self.rising = False  # start in the fall search: the first rise starts from the lowest point
         self.m0, self.i_m0, self.t_m0 = math.inf, 0, 0.0  # trough: value, sample number, time
         self.top, self.i_top, self.t_top = -math.inf, 0, 0.0  # running max of the rise search
@@ -97,6 +109,7 @@ class StrokeDetector:
         self.t_amp = 0.0
         self.t_last_peak: float | None = None
         self.interval: float | None = None  # running stroke-to-stroke interval (s)
+        self.quick_limit: float | None = None  # the quick rule's latest top after the last peak (s)
 
     def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
         p = self.p
@@ -108,8 +121,9 @@ class StrokeDetector:
         rel = p.floor_rel_quiet if still else p.floor_rel
         return max(p.floor_us, rel * peak_us, p.noise_k * noise_us, adaptive)
 
-    def process(self, t: np.ndarray, g: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
-        """Scan one block; `first` is the running number of its first sample."""
+    def process(self, t: np.ndarray, g: np.ndarray, fast: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
+        """Scan one block: `g` low-passed, `fast` averaged over `fast_n` samples only; `first` is
+        the running number of its first sample."""
         out: list[Candidate] = []
         n = len(g)
         pos = 0
@@ -137,9 +151,13 @@ class StrokeDetector:
                 fell = seg < level
                 jf = int(fell.argmax())
                 j = jf if fell[jf] else -1
-                # the quick confirmation, only soon after a top (a scalar test first: it is rare)
-                if p.quick_fall > 0 and (run[-1] > top or t[pos] - self.t_top <= p.quick_top_s):
-                    q = self._quick(seg, run, rise, hs, t[pos:end], first + pos, jf if j >= 0 else len(seg))
+                # the quick confirmation, only in a rhythm and soon after a top (scalar tests first)
+                if (
+                    self.quick_limit is not None
+                    and self.t_top - self.t_last_peak <= self.quick_limit  # top times only grow
+                    and (run[-1] > top or t[pos] - self.t_top <= p.quick_top_s)
+                ):
+                    q = self._quick(seg, run, fast[pos:end], hs, t[pos:end], first + pos, jf if j >= 0 else len(seg))
                     if q is not None:
                         fell[q] = True
                         j = q
@@ -183,40 +201,37 @@ class StrokeDetector:
                 pos, step = i + 1, 0
         return out
 
-    def _quick(self, seg: np.ndarray, run: np.ndarray, rise: np.ndarray, hyst: np.ndarray, t: np.ndarray, i_first: int, stop: int) -> int | None:
-        """The first sample before `stop` where the quick confirmation holds: fallen `quick_fall`
-        of the peak and more than the hysteresis, soon after the top, and falling fast."""
+    def _quick(self, seg: np.ndarray, run: np.ndarray, fast: np.ndarray, hyst: np.ndarray, t: np.ndarray, i_first: int, stop: int) -> int | None:
+        """The first sample before `stop` where the quick rule holds (see the module docstring)."""
         if not stop:
             return None
         p = self.p
-        s, r = seg[:stop], run[:stop]
+        r, fast = run[:stop], fast[:stop]
         # scalar exit: `run` never falls, so no sample has fallen `quick_fall` below it when
         # even the lowest one stays above that share of the last running max
-        if s.min() >= (1.0 - p.quick_fall) * r[-1]:
+        if fast.min() >= (1.0 - p.quick_fall) * r[-1]:
             return None
-        fallen = s < (1.0 - p.quick_fall) * r
-        fallen &= s < r - hyst[:stop]
-        at = fallen.nonzero()[0]
+        below = r - self.fast_hyst * hyst[:stop]
+        np.minimum(below, (1.0 - p.quick_fall) * r, out=below)
+        at = (fast < below).nonzero()[0]
         if not len(at):
             return None
         b = int(at[-1]) + 1
-        at = at[t[at] - self._top_times(seg[:b], run[:b], t[:b])[at] <= p.quick_top_s]
-        if not len(at):
-            return None
-        fast = (self._slope(i_first + at) < -p.quick_slope * rise[at]).nonzero()[0]
-        return int(at[fast[0]]) if len(fast) else None
+        assert self.interval is not None and self.t_last_peak is not None and self.quick_limit is not None
+        top_t = self._top_times(seg[:b], run[:b], t[:b])[at]
+        ok = t[at] - top_t <= p.quick_top_s
+        ok &= top_t - self.t_last_peak <= self.quick_limit
+        ok &= t[at] - self._mid_times(i_first + b, r[at]) <= max(p.quick_mid_s, p.quick_mid_share * self.interval)
+        at = at[ok]
+        return int(at[0]) if len(at) else None
 
-    def _slope(self, i: np.ndarray) -> np.ndarray:
-        """d g/dt (µS/s) at running sample numbers `i`, over `slope_n` samples back (fewer at
-        the start of the history)."""
+    def _mid_times(self, i_end: int, tops: np.ndarray) -> np.ndarray:
+        """When the rise since the trough first reached half way to each of `tops`."""
         h = self.history
-        i0 = max(int(i[0]) - self.slope_n, h.start)
-        tt, gg = h.col("t", i0, int(i[-1]) + 1), h.col("g", i0, int(i[-1]) + 1)
-        now = i - i0
-        back = now - self.slope_n
-        np.maximum(back, 0, out=back)
-        dt = tt[now] - tt[back]
-        return np.where(dt > 0, (gg[now] - gg[back]) / np.maximum(dt, 1e-12), 0.0)
+        i0 = max(self.i_m0, h.start)
+        reach = np.maximum.accumulate(h.col("g", i0, i_end))
+        k = np.searchsorted(reach, self.m0 + 0.5 * (tops - self.m0))
+        return h.col("t", i0, i_end)[np.minimum(k, len(reach) - 1)]
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Samples at which the running max is `max_top_s` old: a press-in that stays up."""
@@ -262,9 +277,10 @@ class StrokeDetector:
             if self.t_last_peak is not None:
                 gap = t_peak - self.t_last_peak
                 self.interval = gap if self.interval is None else self.interval + 0.3 * (min(gap, 3 * self.interval) - self.interval)
+                self.quick_limit = p.quick_rhythm * self.interval if p.quick_fall > 0 else None
             self.t_last_peak = t_peak
             self.release_level = self.top - p.release * rise
-            self.release_until = t_now + p.release_s
+            self.release_until = t_now + max(p.release_s, p.release_share * (self.interval or 0.0))
         else:
             self.release_level = math.inf
             self.release_until = -math.inf
@@ -281,3 +297,4 @@ class StrokeDetector:
         self.release_until = -math.inf
         self.t_last_peak = None
         self.interval = None
+        self.quick_limit = None
