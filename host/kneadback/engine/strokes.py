@@ -15,7 +15,9 @@ The signal alternates between two searches:
   threshold (Pan–Tompkins style: a share of the running stroke amplitude, with absolute,
   relative and noise floors, the relative one higher after stillness; halved when a stroke is
   overdue: the search-back), and when it comes at least the refractory period after the
-  previous stroke's peak. A top that is not
+  previous stroke's peak. In a rhythm, a candidate too small to be a stroke (tremor on a slow
+  press) does not cut the rise: the next rise is measured from the lower trough before it, if
+  that is at most `merge_s` old. A top that is not
   confirmed within `max_top_s` is a press-in (a hold): the rise is measured afresh from the
   lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
@@ -63,13 +65,14 @@ class StrokeParams:
     overdue: float = 1.6  # search-back: a stroke this many intervals late halves the threshold,
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
+    merge_s: float = 1.5  # in a rhythm, a rise goes on from a trough this recent below a rejected peak
+    rhythm: float = 2.5  # a rhythm runs while a top comes at most this many intervals after the last peak
     max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
     quick_fall: float = 0.025  # a fall of this share of the peak confirms sooner (the quick rule)...
     fast_s: float = 0.01  # ...seen in the conductance averaged over this long,
     quick_top_s: float = 0.25  # ...within this long of the top,
     quick_mid_s: float = 0.5  # ...within this long of the middle of the rise...
     quick_mid_share: float = 0.5  # ...or this share of the stroke interval, when longer,
-    quick_rhythm: float = 2.5  # ...for a top at most this many stroke intervals after the last peak
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ class StrokeDetector:
         self.t_amp = 0.0
         self.t_last_peak: float | None = None
         self.interval: float | None = None  # running stroke-to-stroke interval (s)
-        self.quick_limit: float | None = None  # the quick rule's latest top after the last peak (s)
+        self.rhythm_limit: float | None = None  # the latest top after the last peak still in rhythm (s)
+        self.kept_trough: tuple[float, int, float] | None = None  # (value, sample, time) below a rejected peak
 
     def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
         p = self.p
@@ -153,8 +157,9 @@ class StrokeDetector:
                 j = jf if fell[jf] else -1
                 # the quick confirmation, only in a rhythm and soon after a top (scalar tests first)
                 if (
-                    self.quick_limit is not None
-                    and self.t_top - self.t_last_peak <= self.quick_limit  # top times only grow
+                    p.quick_fall > 0
+                    and self.rhythm_limit is not None
+                    and self.t_top - self.t_last_peak <= self.rhythm_limit  # top times only grow
                     and (run[-1] > top or t[pos] - self.t_top <= p.quick_top_s)
                 ):
                     q = self._quick(seg, run, fast[pos:end], hs, t[pos:end], first + pos, jf if j >= 0 else len(seg))
@@ -197,6 +202,9 @@ class StrokeDetector:
                 i = pos + j
                 self.rising = True
                 self.m0, self.i_m0, self.t_m0 = self.low, self.i_low, self.t_low
+                kept = self.kept_trough
+                if kept is not None and kept[0] < self.low and self.t_low - kept[2] <= p.merge_s:
+                    self.m0, self.i_m0, self.t_m0 = kept
                 self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
                 pos, step = i + 1, 0
         return out
@@ -217,10 +225,10 @@ class StrokeDetector:
         if not len(at):
             return None
         b = int(at[-1]) + 1
-        assert self.interval is not None and self.t_last_peak is not None and self.quick_limit is not None
+        assert self.interval is not None and self.t_last_peak is not None and self.rhythm_limit is not None
         top_t = self._top_times(seg[:b], run[:b], t[:b])[at]
         ok = t[at] - top_t <= p.quick_top_s
-        ok &= top_t - self.t_last_peak <= self.quick_limit
+        ok &= top_t - self.t_last_peak <= self.rhythm_limit
         ok &= t[at] - self._mid_times(i_first + b, r[at]) <= max(p.quick_mid_s, p.quick_mid_share * self.interval)
         at = at[ok]
         return int(at[0]) if len(at) else None
@@ -277,13 +285,17 @@ class StrokeDetector:
             if self.t_last_peak is not None:
                 gap = t_peak - self.t_last_peak
                 self.interval = gap if self.interval is None else self.interval + 0.3 * (min(gap, 3 * self.interval) - self.interval)
-                self.quick_limit = p.quick_rhythm * self.interval if p.quick_fall > 0 else None
+                self.rhythm_limit = p.rhythm * self.interval
             self.t_last_peak = t_peak
             self.release_level = self.top - p.release * rise
             self.release_until = t_now + max(p.release_s, p.release_share * (self.interval or 0.0))
+            self.kept_trough = None
         else:
             self.release_level = math.inf
             self.release_until = -math.inf
+            rhythm = self.rhythm_limit is not None and self.t_last_peak is not None and t_peak - self.t_last_peak <= self.rhythm_limit
+            if rhythm and (self.kept_trough is None or self.m0 < self.kept_trough[0]):
+                self.kept_trough = (self.m0, self.i_m0, self.t_m0)
         self.rising = False
         self.low, self.i_low, self.t_low = float(g[i]), first + i, t_now
         return cand
@@ -297,4 +309,5 @@ class StrokeDetector:
         self.release_until = -math.inf
         self.t_last_peak = None
         self.interval = None
-        self.quick_limit = None
+        self.rhythm_limit = None
+        self.kept_trough = None

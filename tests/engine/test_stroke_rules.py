@@ -1,11 +1,13 @@
-"""The stroke detector's quick rule: in a rhythm a release confirms a stroke early, while a
-press-in settling into a hold, a hold's wander and a dip on a long plateau never add a stroke."""
+"""The stroke detector's rhythm rules. The quick rule: in a rhythm a release confirms a stroke
+early, while a press-in settling into a hold, a hold's wander and a dip on a long plateau never
+add a stroke. Merging: tremor on a slow, light press does not cut its rise into pieces."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy import signal
 from kneadback.engine.filters import BoxMean, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.strokes import StrokeDetector, StrokeParams
@@ -18,12 +20,14 @@ def _rc(x: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
 
 
-def _stroke(t: np.ndarray, start: float, plateau_s: float, dips: tuple[tuple[float, float], ...] = ()) -> np.ndarray:
-    """One stroke of relative height 1: a 0.2 s press, a plateau with (time after its start,
-    depth) dips of 60 ms, and a 0.15 s release."""
-    top = start + 0.2
+def _stroke(
+    t: np.ndarray, start: float, plateau_s: float, dips: tuple[tuple[float, float], ...] = (), press_s: float = 0.2
+) -> np.ndarray:
+    """One stroke of relative height 1: a `press_s` press, a plateau with (time after its start,
+    depth) dips of 60 ms, and a release of three quarters of the press."""
+    top = start + press_s
     end = top + plateau_s
-    y = _rc((t - start) / 0.2) * (1.0 - _rc((t - end) / 0.15))
+    y = _rc((t - start) / press_s) * (1.0 - _rc((t - end) / (0.75 * press_s)))
     for at, depth in dips:
         y -= depth * np.exp(-0.5 * ((t - top - at) / 0.02) ** 2) * (t > top) * (t < end)
     return y
@@ -100,3 +104,19 @@ def test_a_dip_early_on_a_long_plateau_does_not_count_twice():
     # the force staying up for as long as a share of the stroke interval is not a new stroke
     double, _ = _detect(rel, rate, StrokeParams(release_share=0.0))
     assert len(double) > 7
+
+
+def test_tremor_on_slow_light_strokes_does_not_cut_their_rise():
+    """Strokes at 0.3 per second that keep 88 % of the force, with 10 Hz tremor: each slow press
+    is broken by tremor dips into rises too small to count, unless they are joined."""
+    rate = 200.0
+    period = 1 / 0.3
+    t = np.arange(0, 12 * period, 1 / rate)
+    strokes = sum((_stroke(t, 0.5 + k * period, 1.0, press_s=0.9) for k in range(11)), np.zeros(len(t)))
+    band = signal.butter(2, [8.0, 12.0], btype="band", fs=rate, output="sos")
+    tremor = signal.sosfilt(band, np.random.default_rng(0).standard_normal(len(t)))
+    rel = 7.0 + strokes + 0.08 * tremor / tremor.std()  # 1 % of the force, RMS
+    joined, _ = _detect(rel, rate)
+    cut, _ = _detect(rel, rate, StrokeParams(merge_s=0.0))
+    assert len(joined) >= 10
+    assert len(cut) <= 7
