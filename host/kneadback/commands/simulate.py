@@ -61,9 +61,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_csv(rendering: Rendering, path: Path) -> None:
-    """One row per sample: time in seconds (µs precision) and the ADC count."""
+    """The device's settings as `# key: value` lines, then one row per sample: time in seconds
+    (µs precision) and the ADC count. `analyze` and `import` read the settings back."""
+    info = rendering.info
+    header = "\n".join(
+        [
+            f"# scenario: {rendering.scenario.name} (seed {rendering.seed})",
+            f"# rate_hz: {info.sample_rate_hz:g}",
+            f"# divider_ohms: {info.divider_ohms}",
+            f"# adc_bits: {info.adc_bits}",
+            f"# vref_mv: {info.vref_mv}",
+            "time_s,adc",
+        ]
+    )
     table = np.column_stack([rendering.t, rendering.adc])
-    _atomic(path, lambda fh: np.savetxt(fh, table, fmt=("%.6f", "%d"), delimiter=",", header="time_s,adc", comments=""))
+    _atomic(path, lambda fh: np.savetxt(fh, table, fmt=("%.6f", "%d"), delimiter=",", header=header, comments=""))
 
 
 def write_truth(rendering: Rendering, path: Path) -> None:
