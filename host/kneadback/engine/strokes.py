@@ -112,7 +112,7 @@ class StrokeDetector:
         self.t_amp = 0.0
         self.t_last_peak: float | None = None
         self.interval: float | None = None  # running stroke-to-stroke interval (s)
-        self.rhythm_limit: float | None = None  # the latest top after the last peak still in rhythm (s)
+        self.rhythm_until: float | None = None  # a top up to this time is in the running rhythm
         self.kept_trough: tuple[float, int, float] | None = None  # (value, sample, time) below a rejected peak
 
     def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
@@ -158,8 +158,8 @@ class StrokeDetector:
                 # the quick confirmation, only in a rhythm and soon after a top (scalar tests first)
                 if (
                     p.quick_fall > 0
-                    and self.rhythm_limit is not None
-                    and self.t_top - self.t_last_peak <= self.rhythm_limit  # top times only grow
+                    and self.rhythm_until is not None
+                    and self.t_top <= self.rhythm_until  # top times only grow
                     and (run[-1] > top or t[pos] - self.t_top <= p.quick_top_s)
                 ):
                     q = self._quick(seg, run, fast[pos:end], hs, t[pos:end], first + pos, jf if j >= 0 else len(seg))
@@ -225,10 +225,10 @@ class StrokeDetector:
         if not len(at):
             return None
         b = int(at[-1]) + 1
-        assert self.interval is not None and self.t_last_peak is not None and self.rhythm_limit is not None
+        assert self.interval is not None and self.rhythm_until is not None
         top_t = self._top_times(seg[:b], run[:b], t[:b])[at]
         ok = t[at] - top_t <= p.quick_top_s
-        ok &= top_t - self.t_last_peak <= self.rhythm_limit
+        ok &= top_t <= self.rhythm_until
         ok &= t[at] - self._mid_times(i_first + b, r[at]) <= max(p.quick_mid_s, p.quick_mid_share * self.interval)
         at = at[ok]
         return int(at[0]) if len(at) else None
@@ -285,15 +285,16 @@ class StrokeDetector:
             if self.t_last_peak is not None:
                 gap = t_peak - self.t_last_peak
                 self.interval = gap if self.interval is None else self.interval + 0.3 * (min(gap, 3 * self.interval) - self.interval)
-                self.rhythm_limit = p.rhythm * self.interval
             self.t_last_peak = t_peak
+            if self.interval is not None:
+                self.rhythm_until = t_peak + p.rhythm * self.interval
             self.release_level = self.top - p.release * rise
             self.release_until = t_now + max(p.release_s, p.release_share * (self.interval or 0.0))
             self.kept_trough = None
         else:
             self.release_level = math.inf
             self.release_until = -math.inf
-            rhythm = self.rhythm_limit is not None and self.t_last_peak is not None and t_peak - self.t_last_peak <= self.rhythm_limit
+            rhythm = self.rhythm_until is not None and t_peak <= self.rhythm_until
             if rhythm and (self.kept_trough is None or self.m0 < self.kept_trough[0]):
                 self.kept_trough = (self.m0, self.i_m0, self.t_m0)
         self.rising = False
@@ -309,5 +310,5 @@ class StrokeDetector:
         self.release_until = -math.inf
         self.t_last_peak = None
         self.interval = None
-        self.rhythm_limit = None
+        self.rhythm_until = None
         self.kept_trough = None
