@@ -54,8 +54,11 @@ def _detect(rel: np.ndarray, rate_hz: float, params: StrokeParams | None = None)
     return peaks, confirmed
 
 
-def _train(t: np.ndarray, n: int, period: float, plateau_s: float, **kw: tuple[tuple[float, float], ...]) -> np.ndarray:
-    return sum((_stroke(t, 0.5 + k * period, plateau_s, **kw) for k in range(n)), np.zeros(len(t)))
+def _train(
+    t: np.ndarray, n: int, period: float, plateau_s: float, dips: tuple[tuple[float, float], ...] = (), press_s: float = 0.2
+) -> np.ndarray:
+    """`n` strokes every `period` seconds from t = 0.5 s."""
+    return sum((_stroke(t, 0.5 + k * period, plateau_s, dips, press_s) for k in range(n)), np.zeros(len(t)))
 
 
 def test_in_a_rhythm_a_release_confirms_sooner_than_the_twenty_percent_fall():
@@ -112,7 +115,7 @@ def test_tremor_on_slow_light_strokes_does_not_cut_their_rise():
     rate = 200.0
     period = 1 / 0.3
     t = np.arange(0, 12 * period, 1 / rate)
-    strokes = sum((_stroke(t, 0.5 + k * period, 1.0, press_s=0.9) for k in range(11)), np.zeros(len(t)))
+    strokes = _train(t, 11, period, 1.0, press_s=0.9)
     band = signal.butter(2, [8.0, 12.0], btype="band", fs=rate, output="sos")
     tremor = signal.sosfilt(band, np.random.default_rng(0).standard_normal(len(t)))
     rel = 7.0 + strokes + 0.08 * tremor / tremor.std()  # 1 % of the force, RMS

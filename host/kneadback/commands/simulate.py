@@ -12,6 +12,7 @@ import numpy as np
 
 from kneadback.errors import InputError
 from kneadback.simulate.render import Rendering, render
+from kneadback.sources.csvfile import device_lines
 from kneadback.simulate.scenario import list_scenarios, load_scenario
 
 HELP = "render a simulated scenario to NAME.csv (time_s,adc) and NAME.truth.json"
@@ -63,16 +64,8 @@ def run(args: argparse.Namespace) -> int:
 def write_csv(rendering: Rendering, path: Path) -> None:
     """The device's settings as `# key: value` lines, then one row per sample: time in seconds
     (µs precision) and the ADC count. `analyze` and `import` read the settings back."""
-    info = rendering.info
     header = "\n".join(
-        [
-            f"# scenario: {rendering.scenario.name} (seed {rendering.seed})",
-            f"# rate_hz: {info.sample_rate_hz:g}",
-            f"# divider_ohms: {info.divider_ohms}",
-            f"# adc_bits: {info.adc_bits}",
-            f"# vref_mv: {info.vref_mv}",
-            "time_s,adc",
-        ]
+        [f"# scenario: {rendering.scenario.name} (seed {rendering.seed})", *device_lines(rendering.info), "time_s,adc"]
     )
     table = np.column_stack([rendering.t, rendering.adc])
     _atomic(path, lambda fh: np.savetxt(fh, table, fmt=("%.6f", "%d"), delimiter=",", header=header, comments=""))

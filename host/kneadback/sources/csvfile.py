@@ -159,6 +159,16 @@ def read_csv(path: Path) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
     return meta, t, adc.astype(np.int32)
 
 
+def device_lines(info: DeviceInfo) -> list[str]:
+    """The `# key: value` lines, before the header, that this reader takes back."""
+    return [
+        f"# rate_hz: {info.sample_rate_hz:g}",
+        f"# divider_ohms: {info.divider_ohms}",
+        f"# adc_bits: {info.adc_bits}",
+        f"# vref_mv: {info.vref_mv}",
+    ]
+
+
 def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float]) -> None:
     body = text.strip().lstrip("#").strip()
     for sep in (":", "="):

@@ -19,6 +19,7 @@ from typing import IO, Any
 import numpy as np
 
 from kneadback.errors import InputError
+from kneadback.sources.csvfile import device_lines
 from kneadback.store.events import clean
 from kneadback.store.reader import JSON_FORMAT, JSON_VERSION, Recording
 
@@ -57,8 +58,7 @@ def export_csv(rec: Recording, out: Path) -> None:
     with _atomic(out) as f:
         f.write(f"# kneadback session {rec.meta.id}, started {rec.meta.started_at}\n")
         if info is not None:
-            f.write(f"# rate_hz: {info.sample_rate_hz:g}\n# divider_ohms: {info.divider_ohms}\n")
-            f.write(f"# adc_bits: {info.adc_bits}\n# vref_mv: {info.vref_mv}\n")
+            f.writelines(line + "\n" for line in device_lines(info))
         f.write(f"# force model: {model.describe()}\n")
         f.write("time_s,adc,force_n\n")
         for _i, b in rec.blocks():
