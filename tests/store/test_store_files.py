@@ -271,11 +271,13 @@ def test_store_kill_9_during_export_never_leaves_half_a_file(tmp_path):
     out.write_text("previous export\n")
     script = (
         "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from kneadback.outfile import open_out\n"
         "from kneadback.store import export\n"
         "real = export.export_json\n"
-        "def dying(rec, path):\n"
-        "    real(rec, path.with_name('done.json'))\n"
-        "    with export._atomic(path) as f:\n"
+        "def dying(rec, path, progress=None):\n"
+        "    real(rec, Path(path).with_name('done.json'))\n"
+        "    with open_out(path) as f:\n"
         "        f.write('{\"format\": \"kneadback-session\", ')\n"
         "        f.flush()\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"

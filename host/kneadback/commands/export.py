@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from kneadback.errors import InputError
-from kneadback.store.export import FORMATS, export
-from kneadback.store.reader import open_recording
+from kneadback.store import EXPORT_FORMATS
 
 HELP = "export a session: CSV (time_s,adc,force_n), JSON (everything) or EDF+ (with annotations)"
 ORDER = 42
@@ -15,17 +15,27 @@ ORDER = 42
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", metavar="SESSION", help="a session id, `last`, a database or a JSON export")
-    parser.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
-    parser.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the --out suffix")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the file to write; - for standard output")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    fmt = args.format or out.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InputError(f"export: give --format ({', '.join(FORMATS)}); the suffix of {out} does not say")
-    with open_recording(args.session) as rec:
-        export(rec, fmt, out)
-    print(f"wrote {out} ({fmt}, session {rec.meta.id}, {rec.meta.duration_s:.1f} s)")
+    from kneadback.outfile import STDOUT, is_stdout
+    from kneadback.progress import progress
+    from kneadback.store.export import export
+    from kneadback.store.reader import open_recording
+
+    out = args.out
+    fmt = args.format or Path(out).suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        why = "standard output has no suffix" if out == STDOUT else f"the suffix of {out} does not say"
+        raise InputError(f"export: give --format ({', '.join(EXPORT_FORMATS)}); {why}")
+    with (
+        open_recording(args.session) as rec,
+        progress(rec.meta.samples, f"exporting session {rec.meta.id}", unit="samples", scale=True) as bar,
+    ):
+        export(rec, fmt, out, bar)
+    if not is_stdout(out):  # the confirmation must not land inside the data
+        print(f"wrote {out} ({fmt}, session {rec.meta.id}, {rec.meta.duration_s:.1f} s)", file=sys.stderr)
     return 0

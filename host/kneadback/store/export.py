@@ -1,61 +1,38 @@
 """Export a recording: CSV (`time_s,adc,force_n`), JSON (everything) or EDF+ (signals with the
 cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`).
 
-Every export is written to a temporary file next to the target and renamed into place, so a
-crash or kill never leaves half a file under the target's name.
+Every export goes through `kneadback.outfile.open_out`: a file is written whole or not at all, a
+link is written through, `-` is stdout. `progress` is advanced by the samples written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import io
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
 
 import numpy as np
 
 from kneadback.errors import InputError
+from kneadback.outfile import OutPath, open_out
+from kneadback.progress import Progress
 from kneadback.sources.csvfile import device_lines
+from kneadback.store import EXPORT_FORMATS
 from kneadback.store.events import clean
 from kneadback.store.reader import JSON_FORMAT, JSON_VERSION, Recording
 
-FORMATS = ("csv", "json", "edf")
+
+def export(rec: Recording, fmt: str, out: OutPath, progress: Progress | None = None) -> None:
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"export: unknown format {fmt!r} (one of {', '.join(EXPORT_FORMATS)})")
+    {"csv": export_csv, "json": export_json, "edf": export_edf}[fmt](rec, out, progress)
 
 
-@contextlib.contextmanager
-def _atomic(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"{path}: the directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def export(rec: Recording, fmt: str, out: Path) -> None:
-    if fmt not in FORMATS:
-        raise InputError(f"export: unknown format {fmt!r} (one of {', '.join(FORMATS)})")
-    try:
-        {"csv": export_csv, "json": export_json, "edf": export_edf}[fmt](rec, out)
-    except OSError as e:
-        raise InputError(f"{out}: cannot write: {e.strerror or e}") from None
-
-
-def export_csv(rec: Recording, out: Path) -> None:
+def export_csv(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
     """`time_s,adc,force_n` with the facts a re-import needs as `# key: value` lines."""
     model = rec.force_model
     info = rec.info
-    with _atomic(out) as f:
+    with open_out(out) as f:
         f.write(f"# kneadback session {rec.meta.id}, started {rec.meta.started_at}\n")
         if info is not None:
             f.writelines(line + "\n" for line in device_lines(info))
@@ -64,9 +41,11 @@ def export_csv(rec: Recording, out: Path) -> None:
         for _i, b in rec.blocks():
             force = model.to_newtons(np.asarray(b.adc))
             f.writelines(f"{t:.6f},{a},{n:.3f}\n" for t, a, n in zip(b.t.tolist(), b.adc.tolist(), force.tolist()))
+            if progress is not None:
+                progress.update(len(b))
 
 
-def export_json(rec: Recording, out: Path) -> None:
+def export_json(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
     """The whole session: facts, every event with its place in the stream, every block exactly."""
     m = rec.meta
     session = {
@@ -75,7 +54,7 @@ def export_json(rec: Recording, out: Path) -> None:
         "software": m.software, "duration_s": m.duration_s, "samples": m.samples, "lost": m.lost,
         "blocks": m.blocks, "ended_at": m.ended_at, "summary": m.summary,
     }
-    with _atomic(out) as f:
+    with open_out(out) as f:
         f.write('{"format": "%s", "version": %d,\n"session": ' % (JSON_FORMAT, JSON_VERSION))
         json.dump(clean(session), f, sort_keys=True)
         f.write(',\n"events": [')
@@ -90,6 +69,8 @@ def export_json(rec: Recording, out: Path) -> None:
                 "adc": b.adc.tolist(), "t_device_us": None if b.t_device_us is None else b.t_device_us.tolist(),
             }
             f.write(("\n" if k == 0 else ",\n") + json.dumps(blk))
+            if progress is not None:
+                progress.update(len(b))
         f.write("]}\n")
 
 
@@ -116,19 +97,28 @@ def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
     return out
 
 
-def export_edf(rec: Recording, out: Path) -> None:
+def export_edf(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
     """EDF+: the counts and the force on the nominal sample grid; lost samples hold the last value
     and are marked by an annotation (nothing is invented silently)."""
     import edfio
 
     info = rec.info
-    t, adc, _dev = rec.samples()
-    if not len(adc):
-        raise InputError(f"{rec.label}: no samples to export")
     rate = int(round(info.sample_rate_hz)) if info is not None and info.sample_rate_hz >= 1 else 0
     if rate < 1:
         raise InputError(f"{rec.label}: no sample rate recorded, cannot lay the samples on an EDF grid")
-    index = np.concatenate([b.first_index + np.arange(len(b)) for _i, b in rec.blocks()])
+    t0: float | None = None
+    adcs, indexes = [], []
+    for _i, b in rec.blocks():  # one pass over the samples: the counts and where each sits on the grid
+        if t0 is None and len(b):
+            t0 = float(b.t[0])
+        adcs.append(b.adc)
+        indexes.append(b.first_index + np.arange(len(b)))
+        if progress is not None:
+            progress.update(len(b))
+    if t0 is None:
+        raise InputError(f"{rec.label}: no samples to export")
+    adc = np.concatenate(adcs).astype(np.int32)
+    index = np.concatenate(indexes)
     index = index - index[0]
     n = int(index[-1]) + 1
     n_padded = -(-n // rate) * rate
@@ -141,7 +131,6 @@ def export_edf(rec: Recording, out: Path) -> None:
     np.maximum.accumulate(pos, out=pos)
     grid = grid[pos]
     annotations = [edfio.EdfAnnotation(float(on), dur, text[:120]) for on, dur, text in _annotations(rec)]
-    t0 = float(t[0])
     gaps = np.flatnonzero(np.diff(index) > 1)
     for g in gaps:
         missing = int(index[g + 1] - index[g] - 1)
@@ -163,14 +152,10 @@ def export_edf(rec: Recording, out: Path) -> None:
         data_record_duration=1.0,
         annotations=sorted(annotations, key=lambda a: a.onset),
     )
-    with _atomic(out, binary=True) as f:
-        edf.write(f)
-
-
-def write_text_atomic(out: Path, text: str) -> None:
-    """Write a text file (a report) whole or not at all."""
-    try:
-        with _atomic(out) as f:
-            f.write(text)
-    except OSError as e:
-        raise InputError(f"{out}: cannot write: {e.strerror or e}") from None
+    with open_out(out, binary=True) as f:
+        if isinstance(f, io.BufferedWriter) and f.seekable():
+            edf.write(f)
+        else:  # a pipe, a FIFO, an unbuffered stdout: edfio (numpy's tofile) cannot write there itself
+            whole = io.BytesIO()
+            edf.write(whole)
+            f.write(whole.getbuffer())
