@@ -322,3 +322,38 @@ def test_metronome_follows_the_rhythm_only_in_auto(mode, slow, steady):
     assert c.metronome_on() is steady
     c.mute = True
     assert c.metronome_on() is False
+
+
+@pytest.mark.parametrize("tenth_s", [35.0, 20.0])  # the tenth bout reaches bout-done, or counts without it
+def test_daily_limit_once_at_the_limit_and_once_per_bout_started_over_it(tenth_s):
+    m = StrokeMaker()
+    ev: list = []
+    for k in range(25):  # an hour's worth of bouts, a minute apart
+        ev += bout(1.0 + 60 * k, tenth_s if k == 9 else 35.0, 60, index=k, maker=m)
+    cues = run(coach(), ev)
+    limit = [q for q in cues if q.kind == "daily-limit"]
+    assert [q.text for q in cues if q.kind == "bout-count"] == [f"Bout {n} of today on left calf." for n in range(1, 11)]
+    starts = [e.t for e in ev if isinstance(e, BoutStarted)]
+    tenth_end = [e.t for e in ev if isinstance(e, Bout)][9]
+    reached = next(q.t for q in cues if q.kind == "bout-done" and starts[9] < q.t < starts[10]) if tenth_s > 30 else tenth_end
+    assert [q.t for q in limit] == pytest.approx([reached, *starts[10:]])
+    assert [q.text.split(":")[0] for q in limit] == [f"{n} bouts today on left calf" for n in [10, *range(10, 25)]]
+
+
+def test_too_hard_strokes_repeat_no_sooner_than_the_safety_interval():
+    m = StrokeMaker()
+    strokes = [m.at(1.0 + 0.9 * i, 120.0) for i in range(30)]
+    cues = run(coach(), [BoutStarted(0, 0.7, strokes[1].t_confirmed), *strokes])
+    hard = [q.t for q in cues if q.kind == "too-hard"]
+    gap = Policy().safety_repeat_s
+    assert hard[0] == pytest.approx(strokes[0].t_confirmed)  # at once
+    # then at the first too-hard stroke once the interval has passed: every 4th stroke, 3.6 s apart
+    assert hard == pytest.approx([s.t_confirmed for s in strokes[::4]])
+    assert min(b - a for a, b in zip(hard, hard[1:])) >= gap
+
+
+def test_a_static_hold_above_the_ceiling_repeats_too_hard_while_it_lasts():
+    ev = [HoldStarted(start=5.0, t_confirmed=7.0, mean_n=120.0), HoldEnded(start=5.0, end=17.5, t_confirmed=17.6, mean_n=120.0)]
+    cues = run(coach(), ev, until=30.0)
+    gap = Policy().safety_repeat_s
+    assert [q.t for q in cues if q.kind == "too-hard"] == pytest.approx([7.0 + k * gap for k in range(4)])

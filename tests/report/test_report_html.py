@@ -74,3 +74,23 @@ def test_report_of_an_unknown_session_is_one_line(tmp_path, capsys):
     assert main(["report", "99", "--out", str(tmp_path / "x.html")]) == 2
     assert not (tmp_path / "x.html").exists()
     assert capsys.readouterr().err.strip() == "kneadback: no session 99 (see `kneadback sessions`)"
+
+
+def test_report_summary_counts_in_words_and_leaves_short_tries_out(tmp_path):
+    rec = Recorder(clock=ManualClock(), source="fake:wave", spot="neck", wall_start=1_760_000_000.0)
+    rec.on_info(INFO)
+    for b in make_blocks(20.0, seed=1):
+        rec.on_block(b)
+    rec.on_events([BoutStarted(index=0, start=2.0, t_confirmed=3.0),
+                   Stroke(index=0, t_start=2.0, t_peak=2.3, t_end=2.6, t_confirmed=2.6, peak_n=20.0, mean_n=10.0,
+                          peak_adc=600, impulse_ns=5.0, release=0.9),
+                   Bout(index=0, start=2.0, end=6.0, t_confirmed=7.0, strokes=1, rate_spm=None, mean_peak_n=20.0)])
+    for k in range(2):
+        rec.on_events([HoldStarted(start=8.0 + 5 * k, t_confirmed=10.0 + 5 * k, mean_n=15.0),
+                       HoldEnded(start=8.0 + 5 * k, end=12.0 + 5 * k, t_confirmed=12.1 + 5 * k, mean_n=15.0)])
+    rec.close()
+    out = tmp_path / "r.html"
+    assert main(["report", str(rec.session_id), "--out", str(out)]) == 0
+    summary = re.search(r'<p class="summary" id="summary">(.*?)</p>', out.read_text(), re.S).group(1)
+    assert summary.startswith("No complete bout (1 stroke), 1 short try, ")
+    assert ", 2 static holds," in summary

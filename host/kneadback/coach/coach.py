@@ -128,6 +128,7 @@ class Coach:
         self._bout_scores: list[Score] = []
         self._holding_since: float | None = None
         self._hold_known: float = 0.0
+        self._hold_hard = False  # the hold under way presses above the force ceiling
         self._hold_cued: float | None = None
         self._last_rating_t = float("-inf")
         self._last_rated_force: float | None = None
@@ -212,12 +213,13 @@ class Coach:
         elif isinstance(ev, BoutStarted):
             self._on_bout_started(ev, out)
         elif isinstance(ev, Bout):
-            self._on_bout(ev)
+            self._on_bout(ev, out)
         elif isinstance(ev, HoldStarted):
             self._holding_since = ev.start
             self._hold_known = ev.t
             self._hold_cued = None
-            if ev.mean_n > self.targets.force_ceiling_n and self._gate.allows("too-hard", ev.t):
+            self._hold_hard = ev.mean_n > self.targets.force_ceiling_n
+            if self._hold_hard and self._gate.allows("too-hard", ev.t):
                 self._cue("too-hard", ev.t, out)  # pressing still, and too hard: safety first
             self._advance(ev.t, out)
         elif isinstance(ev, HoldEnded):
@@ -237,8 +239,8 @@ class Coach:
         p = self.policy
         if self._holding_since is not None:
             self._end_hold(s.t_start)
-        # safety first, at once
-        if s.peak_n > self.targets.force_ceiling_n:
+        # safety first: at once, then every `safety_repeat_s` while strokes stay too hard
+        if s.peak_n > self.targets.force_ceiling_n and self._gate.allows("too-hard", t):
             self._cue("too-hard", t, out)
         # rhythm
         prev = self._prev
@@ -378,12 +380,12 @@ class Coach:
                 self._bout.strokes += 1
         self._intervals.clear()
         n = self._bouts_today + 1
-        if n > self.targets.bouts_max:
+        if n > self.targets.bouts_max:  # a bout over the limit: said once as it starts
             self._cue("daily-limit", ev.t, out, n=self._bouts_today, spot=self.spot)
         else:
             self._cue("bout-count", ev.t, out, n=n, spot=self.spot)
 
-    def _on_bout(self, ev: Bout) -> None:
+    def _on_bout(self, ev: Bout, out: list[Cue]) -> None:
         b = self._bout
         if b is None or not b.active:
             return
@@ -396,6 +398,14 @@ class Coach:
             bout_score = score(self._bout_tally, self.targets.bout_s)
             self.history.add_bout(self.spot, self._wall(ev.end), b.acc, b.strokes, bout_score.value)
             self._bouts_today += 1
+            self._limit_reached(b, self._bouts_today, ev.t, out)
+
+    def _limit_reached(self, b: _Bout, done: int, t: float, out: list[Cue]) -> None:
+        """Say `daily-limit` once, as the bout that brings the day's count to the limit is done:
+        at its `bout-done`, or as it ends if it counts without reaching that."""
+        if done == self.targets.bouts_max and "daily-limit" not in b.fired:
+            b.fired.add("daily-limit")
+            self._cue("daily-limit", t, out, n=done, spot=self.spot)
 
     def _finish_bout(self) -> None:
         b = self._bout
@@ -430,6 +440,7 @@ class Coach:
         if self._holding_since is None:
             return
         held = max(0.0, end - self._holding_since)
+        self._hold_hard = False
         self._bout_tally.hold_s += held
         self._session.hold_s += held
         self._holding_since = None
@@ -461,10 +472,16 @@ class Coach:
                 at = self._hold_cued + self.policy.hold_repeat_s
             if at <= t:
                 due.append((at, "dont-hold"))
+        if self._hold_hard:  # a hold too hard: again every `safety_repeat_s` while it lasts
+            at = self._gate.last["too-hard"] + self.policy.safety_repeat_s  # given or gated as it began
+            while at <= t:
+                due.append((at, "too-hard"))
+                at += self.policy.safety_repeat_s
         for at, kind in sorted(due):
             at = max(at, self._t)
-            if kind == "dont-hold":
-                self._hold_cued = at
+            if kind in ("dont-hold", "too-hard"):
+                if kind == "dont-hold":
+                    self._hold_cued = at
                 self._cue(kind, at, out)
                 continue
             if kind == "lift-off":  # off the skin, mid-bout: the bout is paused
@@ -475,9 +492,7 @@ class Coach:
             b.fired.add(kind)
             self._cue(kind, at, out)
             if kind == "bout-done":
-                done = self._bouts_today + (0 if b.counted else 1)
-                if done >= self.targets.bouts_max:
-                    self._cue("daily-limit", at, out, n=done, spot=self.spot)
+                self._limit_reached(b, self._bouts_today + (0 if b.counted else 1), at, out)
         self._t = t
         if self._rate_spm is not None and self._prev is not None and t - self._prev.t_peak > MAX_INTERVAL_S:
             self._rate_spm = None

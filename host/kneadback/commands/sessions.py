@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from kneadback.report.words import plural
 from kneadback.store.db import Store, default_path
 from kneadback.store.summary import summary_of
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if s["kind"] != "live":
             notes.append(s["kind"])
         if s["lost"]:
-            notes.append(f"{s['lost']} samples lost")
+            notes.append(f"{plural(s['lost'], 'sample')} lost")
         rows.append((str(s["id"]), s["start"].replace("T", " ")[:16], mmss(s["duration_s"]),
                      ", ".join(s["spots"]) or "—", str(s["bouts"]), score, ", ".join(notes)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

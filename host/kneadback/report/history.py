@@ -21,14 +21,16 @@ from typing import Any
 import numpy as np
 
 from kneadback.coach.discomfort import fit_curve
-from kneadback.coach.spots import SpotRating, counts_toward_today, day_bounds, day_of
+from kneadback.coach.spots import SpotRating, day_bounds, day_of
 from kneadback.coach.targets import Targets
 from kneadback.config import load_config, load_table
+from kneadback.progress import Progress
 from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, mmss, pct
-from kneadback.report.svg import Chart
+from kneadback.report.svg import Chart, date_ticks
+from kneadback.report.words import plural
 from kneadback.store.db import Store
 from kneadback.store.scoring import targets_of
-from kneadback.store.summary import summary_of
+from kneadback.store.summary import is_counted, summary_of
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class SpotHistoryReport:
     def advice(self) -> str | None:
         if self.stalled_days is None:
             return None
-        return f"no progress on {self.spot} for {self.stalled_days} days: consider working another spot"
+        return f"no progress on {self.spot} for {plural(self.stalled_days, 'day')}: consider working another spot"
 
     def to_dict(self) -> dict[str, Any]:
         return {"spot": self.spot, "days": [d.to_dict() for d in self.days], "no_progress_days": self.stalled_days,
@@ -110,7 +112,9 @@ def _mean(values: list[float], weights: list[float] | None = None) -> float | No
     return float(np.average(values, weights=weights)) if weights and sum(weights) > 0 else float(np.mean(values))
 
 
-def build_history(store: Store, settings: HistorySettings, spot: str | None = None) -> tuple[list[SpotHistoryReport], Targets]:
+def build_history(store: Store, settings: HistorySettings, spot: str | None = None,
+                  progress: Progress | None = None) -> tuple[list[SpotHistoryReport], Targets]:
+    """Each spot's days from every session's bouts and ratings; `progress` is advanced by the sessions read."""
     bouts: dict[tuple[str, dt.date], list[tuple[dict[str, Any], dict[str, Any] | None, int]]] = defaultdict(list)
     ratings: dict[tuple[str, dt.date], list[SpotRating]] = defaultdict(list)
     targets = Targets()
@@ -124,8 +128,7 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
                 s = e.spot or ""
                 sc = bout_scores[k] if k < len(bout_scores) else None
                 k += 1
-                long_enough = counts_toward_today(float(e.data["end"]) - float(e.data["start"]), targets.bout_s)
-                if (spot is None or s == spot) and long_enough:  # a short try is not a bout of the day
+                if (spot is None or s == spot) and is_counted(e.data, targets.bout_s):  # a short try is not a bout
                     bouts[(s, day_of(row.wall_start + e.data["end"]))].append((e.data, sc, row.id))
             else:
                 s = e.data.get("spot") or e.spot or ""
@@ -133,6 +136,8 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
                 if (spot is None or s == spot) and f is not None:
                     w = row.wall_start + e.t
                     ratings[(s, day_of(w))].append(SpotRating(w, int(e.data["value"]), float(f)))
+        if progress is not None:
+            progress.update()
     keys = sorted(set(bouts) | set(ratings))
     by_spot: dict[str, SpotHistoryReport] = {}
     for s, day in keys:
@@ -190,15 +195,10 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
 
 
 def _day_chart(title: str, rep: SpotHistoryReport, y_label: str, chart_id: str) -> tuple[Chart, list[int]]:
+    """A chart over a real date axis (day ordinals), a day or 2 % of the span wider than the days."""
     x = [d.day.toordinal() for d in rep.days]
-    lo, hi = (min(x) - 1, max(x) + 1) if x else (0, 1)
-    return Chart(title, (lo, hi), (0.0, 1.0), "day", y_label, height=220, chart_id=chart_id), x
-
-
-def _day_ticks(rep: SpotHistoryReport) -> list[tuple[float, str]]:
-    days = [d.day for d in rep.days]
-    step = max(1, len(days) // 8)
-    return [(d.toordinal(), d.strftime("%b %d")) for d in days[::step]]
+    pad = max(1.0, 0.02 * (max(x) - min(x)))
+    return Chart(title, (min(x) - pad, max(x) + pad), (0.0, 1.0), "date", y_label, height=220, chart_id=chart_id), x
 
 
 def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: HistorySettings) -> str:
@@ -206,7 +206,7 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>kneadback history</title>',
            f"<style>{CSS}</style></head><body><h1>kneadback: your spots over the days</h1>",
            f'<p class="note">A rising {targets.discomfort:g}/10 force means a spot takes more pressure before it hurts '
-           f"as much: the knot is releasing. With no rise for {settings.no_progress_days} days, the routine suggests "
+           f"as much: the knot is releasing. With no rise for {plural(settings.no_progress_days, 'day')}, the routine suggests "
            "working another spot.</p>"]
     if not reports:
         out.append("<p>No bouts or ratings recorded yet.</p>")
@@ -215,17 +215,18 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         if rep.advice:
             out.append(f'<p class="summary">{esc(rep.advice)}</p>')
         c, x = _day_chart(f"Force at {targets.discomfort:g}/10 discomfort", rep, "newtons", f"force-{k}")
+        c.empty = "no data yet: rate the discomfort (0–10) during a bout"
         fx = [xi for xi, d in zip(x, rep.days) if d.force_at_target_n is not None]
         fy = [d.force_at_target_n for d in rep.days if d.force_at_target_n is not None]
         c.y_range = (0.0, max([5.0, *(v * 1.2 for v in fy)]))  # type: ignore[misc]
         c.line(np.array(fx, float), np.array(fy, float), PURPLE, f"{targets.discomfort:g}/10 force", width=2)
         c.points(fx, fy, PURPLE, r=4, titles=[f"{v:.1f} N" for v in fy])  # type: ignore[arg-type]
-        out.append(c.svg(_day_ticks(rep)))
+        out.append(c.svg(date_ticks(*c.x_range)))
         b, x = _day_chart("Bouts per day", rep, "bouts", f"bouts-{k}")
         b.y_range = (0.0, float(max([targets.bouts_max + 2, *(d.bouts for d in rep.days)])))
         b.hband(targets.bouts_min, targets.bouts_max, GREEN, f"{targets.bouts_min}–{targets.bouts_max} a day")
         b.bars(x, [d.bouts for d in rep.days], BLUE, 0.6, "bouts")
-        out.append(b.svg(_day_ticks(rep)))
+        out.append(b.svg(date_ticks(*b.x_range)))
         out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">rate/min</th>'
                    f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th></tr>')
         for d in rep.days:

@@ -14,10 +14,13 @@ from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
 from kneadback.coach.spots import SpotRating
 from kneadback.coach.targets import Targets
 from kneadback.errors import RecordingError
+from kneadback.progress import Progress
 from kneadback.report.svg import Chart
+from kneadback.report.words import plural
 from kneadback.store.db import Store, default_path
 from kneadback.store.reader import Recording
 from kneadback.store.scoring import session_scores, targets_of
+from kneadback.store.summary import is_counted
 
 GREEN, RED, BLUE, ORANGE, GREY, PURPLE = "#2e9d57", "#d64541", "#2f6db5", "#e08a1e", "#777", "#8e44ad"
 MAX_GAP_S = 5.0  # a stroke more than this after the one before starts a new rhythm (no rate)
@@ -146,20 +149,23 @@ def mmss(s: float) -> str:
 def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     parts: list[str] = []
     by_spot: dict[str, int] = {}
-    for s in facts.bout_spots:
-        by_spot[s or "an unnamed spot"] = by_spot.get(s or "an unnamed spot", 0) + 1
+    counted = [is_counted(b, facts.targets.bout_s) for b in facts.bouts]
+    for s, ok in zip(facts.bout_spots, counted):
+        if ok:  # the bouts `sessions` and `history` count: short tries are not bouts
+            by_spot[s or "an unnamed spot"] = by_spot.get(s or "an unnamed spot", 0) + 1
     if by_spot:
-        items = [f"{n} bout{'s' if n != 1 else ''} on {spot}" for spot, n in by_spot.items()]
-        parts.append(", ".join(items))
+        parts.append(", ".join(f"{plural(n, 'bout')} on {spot}" for spot, n in by_spot.items()))
     else:
-        parts.append(f"no complete bout ({len(facts.strokes)} strokes)")
+        parts.append(f"no complete bout ({plural(len(facts.strokes), 'stroke')})")
+    if not all(counted):
+        parts.append(plural(counted.count(False), "short try", "short tries"))
     session = facts.scores.get("session") or {}
     sp = session.get("parts", {})
     if "rate" in sp:
         parts.append(f"rhythm on target {pct(sp['rate'])} of strokes")
     if "pressure" in sp:
         parts.append(f"pressure in the band {pct(sp['pressure'])} of strokes")
-    parts.append(f"{len(facts.holds)} static hold{'s' if len(facts.holds) != 1 else ''}" if facts.holds else "no static holds")
+    parts.append(plural(len(facts.holds), "static hold") if facts.holds else "no static holds")
     if session.get("value") is not None:
         prov = " (provisional: few strokes)" if session.get("status") == "provisional" else ""
         parts.append(f"session score {session['value']:.0f}{prov}")
@@ -172,8 +178,8 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     return text[0].upper() + text[1:]
 
 
-def force_chart(rec: Recording, facts: SessionFacts) -> str:
-    t, adc, _dev = rec.samples()
+def force_chart(rec: Recording, facts: SessionFacts, progress: Progress | None = None) -> str:
+    t, adc, _dev = rec.samples(progress)
     force = rec.force_model.to_newtons(adc) if len(adc) else np.zeros(0)
     top = max(5.0, float(np.nanmax(force)) * 1.1 if len(force) else 5.0)
     c = Chart("Force, with bouts, strokes, holds and cues", (0.0, max(rec.duration_s, 1.0)), (0.0, top),
@@ -227,7 +233,8 @@ def _score_cell(s: dict[str, Any] | None) -> str:
     return f"{s['value']:.0f}" + (" (provisional)" if s.get("status") == "provisional" else "")
 
 
-def render_html(rec: Recording) -> str:
+def render_html(rec: Recording, progress: Progress | None = None) -> str:
+    """The page; `progress` is advanced by the samples read (most of the time it takes)."""
     facts = facts_of(rec)
     curves = pressure_curves(rec, facts)
     m = rec.meta
@@ -241,15 +248,15 @@ def render_html(rec: Recording) -> str:
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">{esc(", ".join(facts.spots) or "no spot named")} · {mmss(m.duration_s)} · '
-        f"{m.samples} samples from {esc(m.source or '?')}"
+        f"{plural(m.samples, 'sample')} from {esc(m.source or '?')}"
         + (f" ({esc(info.board)}, {info.sample_rate_hz:g} Hz)" if info else "")
-        + (f" · {m.lost} samples lost" if m.lost else "")
-        + (f" · {facts.link_errors} link errors" if facts.link_errors else "")
+        + (f" · {plural(m.lost, 'sample')} lost" if m.lost else "")
+        + (f" · {plural(facts.link_errors, 'link error')}" if facts.link_errors else "")
         + (" · recording was interrupted" if m.interrupted else "")
         + "</p>",
         f'<p class="summary" id="summary">{esc(plain_summary(rec, facts))}</p>',
         "<h2>Force</h2>",
-        force_chart(rec, facts),
+        force_chart(rec, facts, progress),
         "<h2>Rate</h2>",
         rate_chart(rec, facts),
         "<h2>Pressure</h2>",

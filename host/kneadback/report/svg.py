@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,31 @@ def _fmt(v: float) -> str:
     return f"{v:g}" if abs(v) >= 1e-9 else "0"
 
 
+_DAY_STEPS = (1, 2, 7, 14)  # days between date ticks (7 and 14 on Mondays) ...
+_MONTH_STEPS = (1, 2, 3, 6)  # ... or months, or whole years, on the first of a month
+
+
+def date_ticks(lo: float, hi: float, n: int = 8) -> list[tuple[float, str]]:
+    """Ticks at round calendar dates for an axis of day ordinals (`date.toordinal()`) from `lo`
+    to `hi`: the finest of every day, 2 days, week, fortnight, or first of every 1, 2, 3, 6
+    months or 1, 2, 3... years that gives at most `n` ticks."""
+    first, last = dt.date.fromordinal(math.ceil(lo)), dt.date.fromordinal(math.floor(hi))
+    span = last.toordinal() - first.toordinal()
+    for step in _DAY_STEPS:
+        if span // step + 1 <= n:
+            start = first if step < 7 else first + dt.timedelta(days=-first.weekday() % 7)
+            days = [start + dt.timedelta(days=k) for k in range(0, last.toordinal() - start.toordinal() + 1, step)]
+            return [(d.toordinal(), f"{d:%b} {d.day}") for d in days]
+    first_month = first.year * 12 + first.month - 1 + (first.day > 1)
+    last_month = last.year * 12 + last.month - 1
+    for months in itertools.chain(_MONTH_STEPS, (12 * years for years in itertools.count(1))):
+        from_month = -(-first_month // months) * months  # the first multiple of the step from `first` on
+        if (last_month - from_month) // months + 1 <= n:
+            dates = [dt.date(m // 12, m % 12 + 1, 1) for m in range(from_month, last_month + 1, months)]
+            return [(d.toordinal(), f"{d:%b %Y}" if months < 12 else str(d.year)) for d in dates]
+    raise AssertionError("unreachable: some number of years gives few enough ticks")
+
+
 @dataclass
 class Chart:
     """One x/y chart; add layers, then `svg()`."""
@@ -38,7 +65,9 @@ class Chart:
     width: int = 960
     height: int = 260
     chart_id: str = ""
+    empty: str = "no data yet"  # said across a chart no data was drawn on
     _layers: list[str] = field(default_factory=list)
+    _data = False  # a data layer (not just a band) has been drawn
     _legend: list[tuple[str, str]] = field(default_factory=list)
 
     # plot area
@@ -86,6 +115,7 @@ class Chart:
         px, py = self.x(xs[ok]), self.y(ys[ok])
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py))
         self._layers.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="{width}"/>')
+        self._data = True
         if label:
             self.legend(color, label)
 
@@ -107,6 +137,7 @@ class Chart:
         ys = np.concatenate([hi[ok], lo[ok][::-1]])
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(self.x(xs), self.y(ys)))
         self._layers.append(f'<polygon points="{pts}" fill="{color}" stroke="{color}" stroke-width="0.8"/>')
+        self._data = True
         if label:
             self.legend(color, label)
 
@@ -117,6 +148,7 @@ class Chart:
                 continue
             tip = f"<title>{html.escape(titles[k])}</title>" if titles else ""
             self._layers.append(f'<circle cx="{float(self.x(a)):.1f}" cy="{float(self.y(b)):.1f}" r="{r}" fill="{color}">{tip}</circle>')
+            self._data = True
         if label and len(xs):
             self.legend(color, label)
 
@@ -127,15 +159,26 @@ class Chart:
             tip = f"<title>{html.escape(titles[k])}</title>" if titles else ""
             self._layers.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{self.top}" y2="{self.top + 12}" '
                                 f'stroke="{color}" stroke-width="2">{tip}</line>')
+            self._data = True
         if label and len(xs):
             self.legend(color, label)
 
-    def bars(self, xs: Sequence[float], ys: Sequence[float], color: str, width: float, label: str = "") -> None:
-        for a, b in zip(xs, ys):
-            xa, xb = float(self.x(a - width / 2)), float(self.x(a + width / 2))
+    def bars(self, xs: Sequence[float], ys: Sequence[float], color: str, width: float, label: str = "",
+             min_px: float = 8.0, max_px: float = 48.0) -> None:
+        """Bars `width` wide in x units, but kept within `min_px`..`max_px` on the page (so a few
+        days months apart stay visible), each narrower than the gap to its nearest neighbour."""
+        px = np.asarray(self.x(np.asarray(xs, dtype=float)), dtype=float).reshape(-1)
+        w = min(max(abs(float(self.x(width)) - float(self.x(0.0))), min_px), max_px)
+        order = np.argsort(px)
+        gaps = np.diff(px[order], prepend=-np.inf, append=np.inf)
+        near = np.empty(len(px))
+        near[order] = np.minimum(gaps[:-1], gaps[1:])  # to the left or right neighbour
+        for a, b, gap in zip(px, ys, near):
+            wa = min(w, 0.8 * gap)
             y0, y1 = float(self.y(0)), float(self.y(b))
-            self._layers.append(f'<rect x="{xa:.1f}" y="{min(y0, y1):.1f}" width="{xb - xa:.1f}" '
+            self._layers.append(f'<rect x="{a - wa / 2:.1f}" y="{min(y0, y1):.1f}" width="{wa:.1f}" '
                                 f'height="{abs(y0 - y1):.1f}" fill="{color}"/>')
+            self._data = True
         if label and len(xs):
             self.legend(color, label)
 
@@ -156,6 +199,9 @@ class Chart:
             out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{pb}" y2="{pb + 4}" stroke="#888"/>')
             out.append(f'<text x="{px:.1f}" y="{pb + 16}" text-anchor="middle">{html.escape(text)}</text>')
         out.extend(self._layers)
+        if not self._data:
+            out.append(f'<text class="empty" x="{(pl + pr) / 2:.0f}" y="{(pt + pb) / 2 + 5:.0f}" text-anchor="middle" '
+                       f'fill="#777" font-size="15">{html.escape(self.empty)}</text>')
         out.append(f'<rect x="{pl}" y="{pt}" width="{pr - pl}" height="{pb - pt}" fill="none" stroke="#888"/>')
         if self.x_label:
             out.append(f'<text x="{(pl + pr) / 2:.0f}" y="{h - 6}" text-anchor="middle">{html.escape(self.x_label)}</text>')

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kneadback.coach.spots import MemorySpotHistory, SpotRating, counts_toward_today, day_bounds
+from kneadback.coach.spots import MemorySpotHistory, SpotRating, day_bounds
 from kneadback.coach.targets import Targets
 from kneadback.errors import RecordingError
 from kneadback.store.db import Store, default_path
+from kneadback.store.summary import is_counted
 
 
 class SqliteSpotHistory:
     """Recorded bouts count toward a day only when they lasted long enough, by the coach's own
-    rule (`counts_toward_today` against `bout_s`), so a short try never counts."""
+    rule (`is_counted` against `bout_s`), so a short try never counts."""
 
     def __init__(self, before: float, path: Path | None = None, *, bout_s: float = Targets().bout_s) -> None:
         self.before = float(before)
@@ -42,7 +43,7 @@ class SqliteSpotHistory:
                         if e.type == "rating":
                             f = e.data.get("force_n")
                             ratings.append(SpotRating(wall + e.t, int(e.data["value"]), None if f is None else float(f)))
-                        elif counts_toward_today(float(e.data["end"]) - float(e.data["start"]), self.bout_s):
+                        elif is_counted(e.data, self.bout_s):
                             ends.append(wall + float(e.data["end"]))
             except RecordingError:
                 pass  # an unreadable history coaches like a first session; `doctor` says why
