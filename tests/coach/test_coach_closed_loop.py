@@ -8,7 +8,7 @@ from kneadback.coach.targets import Targets
 
 from .closed_loop import UserModel, run_loop
 
-# The bound the README states: strokes before both targets hold for 10 strokes in a row.
+# The bound docs/guide.md states: strokes before both targets hold for 10 strokes in a row.
 MAX_STROKES = 120
 
 
