@@ -20,19 +20,18 @@ import datetime as dt
 import io
 import json
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from kneadback import paths
 from kneadback.errors import InputError
 from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve
 from kneadback.model import DeviceInfo
+from kneadback.outfile import write_out
 
 CALIBRATION_FILE = "calibration.json"
 FORMAT = "kneadback-force-calibration"
@@ -300,6 +299,8 @@ def fit_calibration(
 
     `now` (the caller's wall clock) dates the calibration; without it the calibration is undated.
     """
+    from scipy.optimize import least_squares  # scipy loads only to fit, not to convert force
+
     ordered = validate_points(points, divider, unloaded_adc, source)
     adc = np.array([p.adc for p in ordered])
     newtons = np.array([p.newtons for p in ordered])
@@ -354,14 +355,9 @@ def calibration_path() -> Path:
 
 
 def save_calibration(cal: Calibration, path: Path | None = None) -> Path:
-    """Write atomically (a temp file, then rename), user-only."""
+    """Write whole or not at all (through a link, as `outfile` does); a new file is user-only."""
     path = path or calibration_path()
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(cal.to_dict(), f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    write_out(path, json.dumps(cal.to_dict(), indent=2) + "\n", new_mode=0o600)
     return path
 
 

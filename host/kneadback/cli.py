@@ -1,6 +1,11 @@
 """The `kneadback` command. Each subcommand lives in `kneadback/commands/NAME.py`, which
 defines `HELP` (one line), `ORDER` (its place in `--help`) and `register(parser)`; the parser's
-`func(args) -> int` runs it. A `KneadbackError` becomes one line on stderr and its exit code."""
+`func(args) -> int` runs it. A `KneadbackError` becomes one line on stderr and its exit code.
+
+Every command module is imported to build the parser, so its top level stays light (argparse and
+small kneadback modules): what a command runs (numpy, scipy, Qt, pyserial, the engine) is imported
+when it runs. That keeps `--help`, `--version`, `sessions`, `ports` and `doctor` starting in a
+fraction of a second; `tests/cli/test_cli_startup.py` guards it, `bench_startup.py` measures it."""
 
 from __future__ import annotations
 

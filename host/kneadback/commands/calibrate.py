@@ -13,16 +13,18 @@ import argparse
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from kneadback import calibration as cal_mod
-from kneadback.calibration import CalibratedForceModel, CalPoint, Calibration
 from kneadback.clock import Clock
 from kneadback.errors import InputError, KneadbackError, SourceError
-from kneadback.fsr import DatasheetForceModel, Divider
-from kneadback.model import DeviceInfo, SampleBlock
-from kneadback.sources.base import Source, SourceOptions
+
+if TYPE_CHECKING:  # numpy, the FSR model and the fit load where used: registering the flags stays light
+    import numpy as np
+
+    from kneadback.calibration import CalPoint, Calibration
+    from kneadback.fsr import DatasheetForceModel, Divider
+    from kneadback.model import DeviceInfo, SampleBlock
+    from kneadback.sources.base import Source
 
 HELP = "calibrate the force reading in newtons with a kitchen scale"
 ORDER = 70
@@ -82,6 +84,8 @@ class AdcReader:
         self.info: DeviceInfo | None = source.info
 
     def _read(self, timeout: float) -> list[SampleBlock]:
+        from kneadback.model import DeviceInfo, SampleBlock
+
         blocks = []
         for item in self.source.read(timeout):
             if isinstance(item, DeviceInfo):
@@ -98,6 +102,8 @@ class AdcReader:
 
     def capture(self, seconds: float) -> np.ndarray:
         """Counts covering `seconds` of sample time; SourceError when the source stays silent."""
+        import numpy as np
+
         counts: list[np.ndarray] = []
         t0: float | None = None
         waited_since = self.clock.now()
@@ -126,6 +132,8 @@ class AdcReader:
 
 
 def _divider(args: argparse.Namespace, info: DeviceInfo | None) -> Divider:
+    from kneadback.fsr import Divider
+
     def given(flag: float | None, board: float | None, default: float) -> float:
         return flag if flag is not None else (board or default)  # a flag of 0 is refused, not ignored
 
@@ -148,6 +156,10 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
 
     Returns (points, unloaded_adc). Raises Cancelled on "q" or end of input.
     """
+    from kneadback import calibration as cal_mod
+    from kneadback.calibration import CalPoint
+    from kneadback.fsr import DatasheetForceModel
+
     rough = DatasheetForceModel(divider)
 
     def prompt(text: str) -> str:
@@ -195,6 +207,10 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
 
 def _level_problem(adc: float, spread: float, newtons: float, unloaded: float, points: list[CalPoint],
                    divider: Divider, rough: DatasheetForceModel) -> str | None:
+    import numpy as np
+
+    from kneadback import calibration as cal_mod
+
     if adc >= divider.full_scale - 0.5:
         return "the ADC is saturated: this level is beyond what the divider can read"
     if adc <= unloaded + 0.5:
@@ -218,6 +234,7 @@ def _level_problem(adc: float, spread: float, newtons: float, unloaded: float, p
 
 def _open(spec: str) -> tuple[Source, Clock]:
     from kneadback.sources import open_source
+    from kneadback.sources.base import SourceOptions
 
     options = SourceOptions()
     source = open_source(spec, options)
@@ -226,6 +243,9 @@ def _open(spec: str) -> tuple[Source, Clock]:
 
 
 def run_force(args: argparse.Namespace) -> int:
+    from kneadback import calibration as cal_mod
+    from kneadback.calibration import CalibratedForceModel
+
     if args.seconds <= 0 or args.seconds > 30:
         raise InputError(f"--seconds {args.seconds:g}: 0 to 30 s, please")
     if args.points:
@@ -253,6 +273,9 @@ def run_force(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from kneadback import calibration as cal_mod
+    from kneadback.calibration import CalibratedForceModel
+
     cal = cal_mod.load_calibration()
     if cal is None:
         print("no calibration stored: force comes from the data-sheet FSR 402 curve (run `kneadback calibrate force`)")
@@ -266,6 +289,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from kneadback import calibration as cal_mod
+    from kneadback.calibration import CalibratedForceModel
+
     cal = _stored()
     source, clock = _open(args.source)
     try:
@@ -287,6 +313,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
+    from kneadback import calibration as cal_mod
+
     path = cal_mod.calibration_path()
     if path.exists():
         path.unlink()
@@ -301,6 +329,8 @@ def _now() -> dt.datetime:
 
 
 def _stored() -> Calibration:
+    from kneadback import calibration as cal_mod
+
     cal = cal_mod.load_calibration()
     if cal is None:
         raise InputError("no calibration stored: run `kneadback calibrate force` first")

@@ -7,8 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from kneadback.errors import RecordingError
-from kneadback.store import codec
+from kneadback.errors import InputError, RecordingError
 from kneadback.store.db import APPLICATION_ID, SCHEMA_VERSION, check_header, default_path
 
 HELP = "check the session database for damage (read-only: never changes it)"
@@ -22,6 +21,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def check(path: Path) -> tuple[list[str], list[str]]:
     """(facts, problems) about the database at `path`; opens it read-only."""
+    from kneadback.store import codec  # numpy: only to decode what is stored
+
     facts: list[str] = [f"database: {path}"]
     problems: list[str] = []
     check_header(path)
@@ -86,6 +87,8 @@ def check(path: Path) -> tuple[list[str], list[str]]:
 def run(args: argparse.Namespace) -> int:
     path = Path(args.db) if args.db else default_path()
     if not path.exists():
+        if args.db:  # a file named by hand that is not there is a mistake, not an empty start
+            raise InputError(f"doctor: --db {path}: no such file")
         print(f"no database yet at {path}: nothing to check")
         return 0
     facts, problems = check(path)

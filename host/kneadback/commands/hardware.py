@@ -12,11 +12,14 @@ import argparse
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kneadback.errors import InputError
-from kneadback.fsr import Divider, FsrCurve
+
+if TYPE_CHECKING:  # numpy and the FSR model load when a table is computed, not to register the flags
+    import numpy as np
+
+    from kneadback.fsr import Divider, FsrCurve
 
 HELP = "hardware helpers: the divider resistor table"
 ORDER = 80
@@ -76,6 +79,8 @@ def parse_force(text: str) -> float:
 
 def counts_slope(curve: FsrCurve, divider: Divider, force_n: np.ndarray) -> np.ndarray:
     """d(counts)/d(force) of the ideal, unquantised ADC reading."""
+    import numpy as np
+
     f = np.asarray(force_n, dtype=float)
     r = curve.resistance(f)
     dr_df = -curve.exponent * curve.r_1n / np.power(f, curve.exponent + 1.0)
@@ -83,7 +88,12 @@ def counts_slope(curve: FsrCurve, divider: Divider, force_n: np.ndarray) -> np.n
     return -scale * divider.r_fixed / (divider.r_fixed + r) ** 2 * dr_df
 
 
-def divider_column(r_fixed: float, forces: np.ndarray, curve: FsrCurve = FsrCurve(), vref: float = 5.0, adc_bits: int = 10) -> DividerColumn:
+def divider_column(r_fixed: float, forces: np.ndarray, curve: FsrCurve | None = None, vref: float = 5.0, adc_bits: int = 10) -> DividerColumn:
+    import numpy as np
+
+    from kneadback.fsr import Divider, FsrCurve
+
+    curve = FsrCurve() if curve is None else curve
     divider = Divider(r_fixed, vref, adc_bits)
     counts = divider.counts(divider.voltage(curve.resistance(forces)))
     n_per_count = 1.0 / counts_slope(curve, divider, forces)
@@ -98,6 +108,8 @@ def divider_column(r_fixed: float, forces: np.ndarray, curve: FsrCurve = FsrCurv
 
 
 def divider_table(resistors: list[float], forces: list[float], vref: float = 5.0, adc_bits: int = 10) -> list[DividerColumn]:
+    import numpy as np
+
     f = np.asarray(forces, dtype=float)
     return [divider_column(r, f, vref=vref, adc_bits=adc_bits) for r in resistors]
 

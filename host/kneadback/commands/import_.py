@@ -9,7 +9,6 @@ from pathlib import Path
 
 from kneadback.coach import targets as targets_mod
 from kneadback.errors import InputError
-from kneadback.store.importer import import_csv
 
 HELP = "import a time_s,adc CSV from any logger as a session (analysed and coached like a live one)"
 ORDER = 43
@@ -26,6 +25,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kneadback.progress import wanted
+    from kneadback.store.importer import import_csv
+
     started = None
     if args.start:
         try:
@@ -39,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.spot.strip():
         raise InputError("import: --spot needs a name")
     sid = import_csv(Path(args.file), spot=args.spot.strip(), started=started, rate_hz=args.rate,
-                     divider_ohms=args.divider, targets=targets_mod.from_args(args))
+                     divider_ohms=args.divider, targets=targets_mod.from_args(args), show_progress=wanted())
     print(f"imported {args.file} as session {sid}")
     return 0

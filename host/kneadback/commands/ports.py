@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from kneadback.sources.serial import scan_ports
-
 HELP = "list serial ports; likely boards (Arduino and USB-serial chips) are marked with *"
 ORDER = 20
 
@@ -17,6 +15,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kneadback.ports import scan_ports  # pyserial loads only when ports are listed
+
     ports = scan_ports()
     if args.json:
         for p in ports:

@@ -1,2 +1,4 @@
 """Recorded sessions: the SQLite database (`db`, schema in SCHEMA.md), the recorder sink,
 readers, exports, imports and the coach's per-spot history on the database."""
+
+EXPORT_FORMATS = ("csv", "json", "edf")  # what `store.export` writes; here, light, for the command line

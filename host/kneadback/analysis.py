@@ -1,0 +1,330 @@
+"""Offline analysis: a recording through the session pipeline with the engine, and what it found.
+
+The samples go through the same pipeline as live use, as fast as they can be read; `Analysis`
+gives the result as a JSON object or a table (`kneadback analyze` prints one of them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kneadback.clock import ManualClock
+from kneadback.engine.engine import Engine
+from kneadback.errors import InputError
+from kneadback.fsr import ForceModel
+from kneadback.model import (
+    Bout,
+    ContactChanged,
+    DeviceInfo,
+    Event,
+    HoldEnded,
+    SampleBlock,
+    SignalQuality,
+    Stroke,
+)
+from kneadback.progress import Progress, progress
+from kneadback.session import Session, Sink
+from kneadback.sources.base import Source, SourceItem, SourceOptions
+from kneadback.sources.csvfile import CsvSource
+
+ANALYSIS_BLOCK_SAMPLES = 65536  # samples a CSV file hands the engine at a time
+
+# --- running ---------------------------------------------------------------------------------
+
+
+class Rechunked(Source):
+    """Another source, its sample blocks cut into pieces of at most `n` samples."""
+
+    def __init__(self, inner: Source, n: int) -> None:
+        super().__init__(inner.spec)
+        self.inner = inner
+        self.n = n
+
+    def _open(self) -> None:
+        self.inner.open()
+        self.info = self.inner.info
+
+    def _close(self) -> None:
+        self.inner.close()
+
+    def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        out: list[SourceItem] = []
+        for item in self.inner.read(timeout):
+            if not isinstance(item, SampleBlock) or len(item) <= self.n:
+                out.append(item)
+                continue
+            for a in range(0, len(item), self.n):
+                b = min(a + self.n, len(item))
+                out.append(
+                    SampleBlock(
+                        item.t[a:b],
+                        item.adc[a:b],
+                        item.first_index + a,
+                        item.lost if a == 0 else 0,
+                        None if item.t_device_us is None else item.t_device_us[a:b],
+                        item.t_arrival,
+                    )
+                )
+        self.finished = self.inner.finished
+        return out
+
+
+@dataclass
+class Collector(Sink):
+    """Keeps everything the session emits."""
+
+    info: DeviceInfo | None = None
+    events: list[Event] = field(default_factory=list)
+    samples: int = 0
+    lost: int = 0
+    t_first: float | None = None
+    t_last: float = 0.0
+
+    def on_info(self, info: DeviceInfo) -> None:
+        self.info = info
+
+    def on_block(self, block: SampleBlock) -> None:
+        if self.t_first is None:
+            self.t_first = float(block.t[0])
+        self.samples += len(block)
+        self.lost += block.lost
+        self.t_last = block.t_end
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+
+
+class SessionProgress(Sink):
+    """Moves a bar along session time, in whole seconds since the first sample, as blocks pass."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.t_first: float | None = None
+        self.shown = 0
+
+    def on_block(self, block: SampleBlock) -> None:
+        if self.t_first is None:
+            self.t_first = float(block.t[0])
+        done = int(block.t_end - self.t_first)
+        if done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+
+def open_with_progress(source: Source, *, enabled: bool) -> None:
+    """Open `source`; a CSV file shows a bar, by bytes, while it is read and checked."""
+    if not (enabled and isinstance(source, CsvSource)):
+        source.open()
+        return
+    try:
+        size: int | None = source.path.stat().st_size
+    except OSError:
+        size = None  # opening says what is wrong
+    with progress(size, f"reading {source.path.name}", unit="B", scale=True, enabled=True) as bar:
+        source.progress = bar
+        try:
+            source.open()
+        finally:
+            source.progress = None
+
+
+@contextmanager
+def session_progress(session: Session, what: str, total_s: float | None, *, enabled: bool) -> Iterator[None]:
+    """While the block runs `session`, a bar over its `total_s` seconds of session time."""
+    with progress(None if total_s is None else math.ceil(total_s), what, unit="s", enabled=enabled) as bar:
+        if enabled:
+            session.sinks.append(SessionProgress(bar))
+        yield
+
+
+def open_input(spec: str, rate_hz: float | None, divider_ohms: float | None) -> Source:
+    if Path(spec).suffix.lower() == ".csv" or (Path(spec).is_file() and _looks_like_csv(Path(spec))):
+        # the engine's output does not depend on the block size, and big blocks cost less a sample
+        return CsvSource(spec, rate_hz=rate_hz, divider_ohms=divider_ohms, block_samples=ANALYSIS_BLOCK_SAMPLES)
+    from kneadback.sources import open_source
+
+    return open_source(spec, SourceOptions(clock=ManualClock(), speed=math.inf, rate_hz=rate_hz))
+
+
+def _looks_like_csv(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return b"time_s" in head and b"adc" in head and b"\0" not in head
+
+
+def analyze(
+    spec: str,
+    *,
+    chunk: int | None = None,
+    rate_hz: float | None = None,
+    divider_ohms: float | None = None,
+    model_for: Callable[[DeviceInfo], ForceModel] | None = None,
+    show_progress: bool = False,
+) -> Analysis:
+    """Run `spec` through the session pipeline with the engine; everything it found.
+
+    `show_progress` draws bars on stderr: reading a CSV file, then the session time analysed.
+    """
+    source = csv = open_input(spec, rate_hz, divider_ohms)
+    open_with_progress(csv, enabled=show_progress)
+    if chunk is not None:
+        source = Rechunked(source, chunk)
+    engine = Engine(model_for_device=model_for)
+    collector = Collector()
+    session = Session(source, ManualClock(), analyzer=engine, sinks=[collector])
+    name = csv.path.name if isinstance(csv, CsvSource) else csv.spec
+    with session_progress(session, f"analysing {name}", getattr(csv, "duration", None), enabled=show_progress):
+        session.run()
+    if collector.info is None or collector.samples == 0:
+        raise InputError(f"{spec}: no samples to analyse")
+    result = Analysis(spec, collector, engine)
+    if getattr(csv, "divider_known", True) is False:
+        result.notes.append(
+            f"{spec}: the file does not name its divider resistor; assumed {collector.info.divider_ohms} Ω "
+            "(forces are wrong if it differs: give --divider)"
+        )
+    return result
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def _r(x: float | None, nd: int = 4) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+class Analysis:
+    """What the engine found in one recording, as a JSON object or a table."""
+
+    def __init__(self, spec: str, c: Collector, engine: Engine) -> None:
+        assert c.info is not None
+        self.spec = spec
+        self.info = c.info
+        self.events = c.events
+        self.samples = c.samples
+        self.lost = c.lost
+        self.t_first = c.t_first or 0.0
+        self.t_last = c.t_last
+        self.force_model = engine.force_model.describe() if engine.force_model is not None else ""
+        self.notes: list[str] = []  # for the user, on stderr
+        ev = self.events
+        self.strokes = [e for e in ev if isinstance(e, Stroke)]
+        self.holds = [e for e in ev if isinstance(e, HoldEnded)]
+        self.bouts = [e for e in ev if isinstance(e, Bout)]
+        self.quality = [e for e in ev if isinstance(e, SignalQuality)]
+        self.contact: list[tuple[float, float]] = []
+        on: float | None = None
+        for e in ev:
+            if isinstance(e, ContactChanged):
+                if e.on:
+                    on = e.at
+                elif on is not None:
+                    self.contact.append((on, e.at))
+                    on = None
+        if on is not None:
+            self.contact.append((on, self.t_last))
+
+    def summary(self) -> dict[str, Any]:
+        s = self.strokes
+        duration = self.t_last - self.t_first if self.samples > 1 else 0.0
+        rates = [b.rate_spm for b in self.bouts if b.rate_spm is not None]
+        sat = [q.saturated_fraction for q in self.quality]
+        noise = sorted(q.noise_n for q in self.quality)
+        return {
+            "duration_s": _r(duration, 3),
+            "samples": self.samples,
+            "lost_samples": self.lost,
+            "rate_hz": _r(self.info.sample_rate_hz, 3),
+            "divider_ohms": self.info.divider_ohms,
+            "force_model": self.force_model,
+            "strokes": len(s),
+            "bouts": len(self.bouts),
+            "holds": len(self.holds),
+            "hold_s": _r(sum(h.end - h.start for h in self.holds), 3),
+            "contact_s": _r(sum(b - a for a, b in self.contact), 3),
+            "mean_rate_spm": _r(sum(rates) / len(rates), 2) if rates else None,
+            "mean_peak_n": _r(sum(x.peak_n for x in s) / len(s), 3) if s else None,
+            "max_peak_n": _r(max(x.peak_n for x in s), 3) if s else None,
+            "saturated_fraction": _r(sum(sat) / len(sat), 5) if sat else 0.0,
+            "noise_n": _r(noise[len(noise) // 2], 4) if noise else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.spec,
+            "strokes": [
+                {
+                    "index": s.index,
+                    "t_start": _r(s.t_start),
+                    "t_peak": _r(s.t_peak),
+                    "t_end": _r(s.t_end),
+                    "t_confirmed": _r(s.t_confirmed),
+                    "peak_n": _r(s.peak_n, 3),
+                    "mean_n": _r(s.mean_n, 3),
+                    "peak_adc": s.peak_adc,
+                    "impulse_ns": _r(s.impulse_ns, 3),
+                    "release": _r(s.release, 3),
+                }
+                for s in self.strokes
+            ],
+            "holds": [{"start": _r(h.start), "end": _r(h.end), "mean_n": _r(h.mean_n, 3)} for h in self.holds],
+            "contact": [{"start": _r(a), "end": _r(b)} for a, b in self.contact],
+            "bouts": [
+                {
+                    "index": b.index,
+                    "start": _r(b.start),
+                    "end": _r(b.end),
+                    "strokes": b.strokes,
+                    "rate_spm": _r(b.rate_spm, 2),
+                    "mean_peak_n": _r(b.mean_peak_n, 3),
+                }
+                for b in self.bouts
+            ],
+            "summary": self.summary(),
+        }
+
+    def table(self, strokes: bool = False) -> str:
+        sm = self.summary()
+        lines = [
+            (
+                f"{self.spec}: {sm['duration_s']:.1f} s, {self.samples} samples at {sm['rate_hz']:g} Hz"
+                f" ({self.lost} lost), force from the {self.force_model}"
+            ),
+            "",
+            f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak N':>11}",
+        ]
+        for b in self.bouts:
+            rate = f"{b.rate_spm:8.1f}" if b.rate_spm is not None else f"{'-':>8}"
+            peak = f"{b.mean_peak_n:11.1f}" if b.mean_peak_n is not None else f"{'-':>11}"
+            lines.append(f"{b.index + 1:>4}  {b.start:8.2f}  {b.end:8.2f}  {b.duration:8.1f}  {b.strokes:>7}  {rate}  {peak}")
+        if not self.bouts:
+            lines.append("   (no bouts)")
+        if self.holds:
+            lines += ["", f"{'hold':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'mean N':>8}"]
+            for k, h in enumerate(self.holds, 1):
+                lines.append(f"{k:>4}  {h.start:8.2f}  {h.end:8.2f}  {h.end - h.start:8.1f}  {h.mean_n:8.1f}")
+        if strokes:
+            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak N':>7}  {'mean N':>7}  {'adc':>5}  {'release':>7}"]
+            for s in self.strokes:
+                lines.append(
+                    f"{s.index + 1:>5}  {s.t_start:8.2f}  {s.t_peak:8.2f}  {s.t_end:8.2f}  {s.peak_n:7.1f}  {s.mean_n:7.1f}  {s.peak_adc:>5}  {s.release:7.2f}"
+                )
+        rate = f"{sm['mean_rate_spm']:.1f}/min" if sm["mean_rate_spm"] is not None else "-"
+        peak = f"{sm['mean_peak_n']:.1f} N" if sm["mean_peak_n"] is not None else "-"
+        lines += [
+            "",
+            (
+                f"strokes {sm['strokes']}, bouts {sm['bouts']}, mean rate {rate}, mean peak {peak}, "
+                f"holds {sm['holds']} ({sm['hold_s']:.1f} s), in contact {sm['contact_s']:.1f} s"
+            ),
+            f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} N rms",
+        ]
+        return "\n".join(lines) + "\n"
