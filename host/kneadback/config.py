@@ -1,13 +1,14 @@
 """The user's `config.toml` (in `paths.config_dir()`): read once, checked, one line per mistake.
 
-Each area reads its own table (`[targets]`, `[sound]`, ...) into a frozen dataclass with
-`load_table`, which rejects unknown keys and wrong types with a one-line `InputError` naming the
-file, the table and the key.
+Each area reads its own table (one of `TABLES`) into a frozen dataclass with `load_table`, which
+rejects unknown keys and wrong types with a one-line `InputError` naming the file, the table and
+the key. `load_config` rejects what no area would read: a misspelt table, a key outside any table.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from kneadback import paths
 from kneadback.errors import InputError
 
 CONFIG_NAME = "config.toml"
+TABLES = ("history", "sound", "targets")  # every table an area reads
 
 T = TypeVar("T")
 
@@ -34,13 +36,25 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read config: {e}") from None
     try:
-        return tomllib.loads(text)
+        config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: {e}") from None
+    for key, value in config.items():
+        tables = ", ".join(f"[{t}]" for t in TABLES)
+        if key in TABLES and not isinstance(value, dict):
+            raise InputError(f"{path}: [{key}] must be a table")
+        if not isinstance(value, dict):
+            raise InputError(f"{path}: {key!r} is outside any table (put it under one of {tables})")
+        if key not in TABLES:
+            near = difflib.get_close_matches(key, TABLES, n=1)
+            hint = f"did you mean [{near[0]}]?" if near else f"the tables are {tables}"
+            raise InputError(f"{path}: unknown table [{key}] ({hint})")
+    return config
 
 
 def load_table(cls: type[T], table: str, config: dict[str, Any], path: Path | None = None) -> T:
     """Build dataclass `cls` from its defaults overridden by `config[table]`."""
+    assert table in TABLES, f"[{table}] is not in config.TABLES"
     where = config_path() if path is None else path
     raw = config.get(table, {})
     if not isinstance(raw, dict):

@@ -4,6 +4,12 @@ Live, replay and offline analysis all run this path; only the source and the sin
 A recorder, the terminal view, the JSON-lines printer and the dashboard are all sinks.
 Between the engine and the rest, `BoutSwitch` keeps the engine's bouts or, when the user starts
 and stops bouts by hand (`BoutControl` input), makes those instead.
+
+The session also says how the link is, on its injected clock: a port that is open is not yet a
+device that talks. `LinkStatus.state` is "waiting" (open, nothing valid heard yet), "streaming"
+(valid frames or text samples within `SILENT_AFTER_S`), "silent" (nothing valid for that long:
+the source's hint goes out once as a `Notice`) or "lost" (the port went away). Status goes to
+the sinks at least every `STATUS_MAX_GAP_S` of the clock, data or not.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import collections
 import queue
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Any, Literal, Protocol, Sequence
 
 import numpy as np
 
@@ -32,6 +38,10 @@ from kneadback.protocol.health import NOT_ERRORS, NoiseMeter
 from kneadback.sources.base import Command, Source
 
 STATUS_INTERVAL_S = 0.5  # session-time seconds between status reports to sinks
+STATUS_MAX_GAP_S = 1.0  # clock seconds between status reports when session time stands still
+SILENT_AFTER_S = 3.0  # clock seconds without valid data before a device counts as silent
+
+LinkState = Literal["waiting", "streaming", "silent", "lost"]
 
 
 class Analyzer(Protocol):
@@ -65,13 +75,30 @@ class Sink:
     def on_status(self, status: LinkStatus) -> None:
         pass
 
+    def on_notice(self, notice: Notice) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What the session itself has to tell the user (not an event of the device, so not recorded):
+    e.g. kind "silent", with the likely causes of a device that sends nothing valid."""
+
+    t: float
+    kind: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "notice", "t": round(self.t, 6), "kind": self.kind, "text": self.text}
+
+
 @dataclass
 class LinkStatus:
-    """Counts so far, reported to sinks at least every `STATUS_INTERVAL_S` of session time."""
+    """Counts so far and the state of the link, reported to sinks every `STATUS_INTERVAL_S` of
+    session time and at least every `STATUS_MAX_GAP_S` of the clock."""
 
     t: float = 0.0
     samples: int = 0
@@ -80,9 +107,15 @@ class LinkStatus:
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     rate_hz: float | None = None
     last_adc: int | None = None
-    connected: bool = True
+    state: LinkState = "waiting"
+    quiet_s: float = 0.0  # clock seconds since valid data last came (or the port opened)
     device_dropped: int = 0
     noisy: bool = False  # many link errors lately: "noisy connection"
+
+    @property
+    def connected(self) -> bool:
+        """True only while valid data flows: an open port with nothing valid on it is not."""
+        return self.state == "streaming"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -95,6 +128,8 @@ class LinkStatus:
             "rate_hz": None if self.rate_hz is None else round(self.rate_hz, 3),
             "last_adc": self.last_adc,
             "connected": self.connected,
+            "state": self.state,
+            "quiet_s": round(self.quiet_s, 3),
             "device_dropped": self.device_dropped,
             "noisy": self.noisy,
         }
@@ -150,7 +185,10 @@ class Session:
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._stop = False
         self._next_status = 0.0
+        self._next_status_clock = 0.0
         self._progress_clock: float | None = None  # clock time when samples last arrived
+        self._heard_clock = 0.0  # clock time when valid data last came (or the port (re)opened)
+        self._talked = False  # valid data came since the port (re)opened
 
     # --- control -----------------------------------------------------------------------
     def submit(self, event: Event) -> None:
@@ -188,7 +226,7 @@ class Session:
     # --- running -----------------------------------------------------------------------
     def open(self) -> None:
         self.source.open()
-        self._progress_clock = self.clock.now()
+        self._progress_clock = self._heard_clock = self.clock.now()
         if self.source.info is not None:
             self._on_info(self.source.info)
 
@@ -206,13 +244,17 @@ class Session:
         """Read once from the source and push everything through."""
         for item in self.source.read(timeout):
             if isinstance(item, SampleBlock):
+                if len(item):
+                    self._heard()
                 self._on_block(item)
                 self._report_status()  # a backlog read in one go still reports every interval
             elif isinstance(item, DeviceInfo):
+                self._heard()
                 self._on_info(item)
             elif isinstance(item, LinkEvent):
                 self._on_link_event(item)
             elif isinstance(item, DeviceStatus):
+                self._heard()
                 self.status.device_dropped = item.dropped
                 self._emit([item])
             elif isinstance(item, (Rating, Marker, SpotChanged, BoutControl)):
@@ -223,11 +265,37 @@ class Session:
         self._report_status()
 
     def _report_status(self) -> None:
-        self.status.noisy = self._noise.noisy(self.status.t)
-        if self.status.t >= self._next_status:
-            self._next_status = self.status.t + STATUS_INTERVAL_S
+        st = self.status
+        st.noisy = self._noise.noisy(st.t)
+        now = self.clock.now()
+        st.quiet_s = now - self._heard_clock
+        if st.state in ("waiting", "streaming") and st.quiet_s >= SILENT_AFTER_S:
+            self._set_state("silent")
+            hint = self.source.silence_hint(st.quiet_s, self._talked)
+            if hint is not None:
+                notice = Notice(st.t, "silent", hint)
+                for sink in self.sinks:
+                    sink.on_notice(notice)
+        if st.t >= self._next_status or now >= self._next_status_clock:
+            self._next_status = st.t + STATUS_INTERVAL_S
+            self._next_status_clock = now + STATUS_MAX_GAP_S
             for sink in self.sinks:
-                sink.on_status(self.status)
+                sink.on_status(st)
+
+    def _heard(self) -> None:
+        """Valid data came from the device: it talks."""
+        self._heard_clock = self.clock.now()
+        self._talked = True
+        self._set_state("streaming")
+
+    def _set_state(self, state: LinkState) -> None:
+        if state == self.status.state:
+            return
+        if self.status.state == "streaming":  # a rate measured across a gap would be made up
+            self._rate = _RateMeter()
+            self.status.rate_hz = None
+        self.status.state = state
+        self._next_status_clock = 0.0  # sinks hear of the change at once
 
     def close(self) -> None:
         if self.analyzer is not None:
@@ -265,9 +333,11 @@ class Session:
     def _on_link_event(self, ev: LinkEvent) -> None:
         st = self.status
         if ev.kind == "disconnected":
-            st.connected = False
+            self._set_state("lost")
         elif ev.kind == "reconnected":
-            st.connected = True
+            self._heard_clock = self.clock.now()  # the port is back; the device has yet to talk
+            self._talked = False
+            self._set_state("waiting")
         elif ev.kind not in NOT_ERRORS:
             st.errors += ev.count
             self._noise.add(st.t, ev.count)

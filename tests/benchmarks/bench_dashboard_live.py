@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import resource
 import subprocess
 import sys
@@ -130,6 +131,19 @@ def whole_app(spec: str, seconds: float, home: Path) -> dict[str, float]:
     return {"cpu_whole_app_pct": 100.0 * (c1 - c0) / (w1 - w0), "exit_code": float(rc)}
 
 
+def _machine() -> str:
+    """The cores and processor the figures were measured on (they mean little without)."""
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "?")
+    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds (after a warm-up)")
@@ -138,8 +152,9 @@ def main() -> None:
         path = Path(tmp) / "bench-1khz.toml"
         path.write_text(SCENARIO.format(seconds=args.seconds + 30))
         spec = f"sim:{path}"
-        platform = os.environ.get("QT_QPA_PLATFORM") or ("xcb" if os.environ.get("DISPLAY") else "wayland")
-        print(f"dashboard benchmark: 1 kHz simulated stream, {args.seconds:g} s measured, Qt platform {platform}")
+        qt_platform = os.environ.get("QT_QPA_PLATFORM") or ("xcb" if os.environ.get("DISPLAY") else "wayland")
+        print(f"dashboard benchmark: 1 kHz simulated stream, {args.seconds:g} s measured, Qt platform {qt_platform}")
+        print(f"machine: {_machine()}")
         figures = in_process(spec, args.seconds)
         figures.update(whole_app(spec, args.seconds, Path(tmp) / "home"))
     for name, value in figures.items():

@@ -10,11 +10,10 @@ import sys
 import threading
 
 import pytest
-from kneadback import cli
+from kneadback import cli, ports
 from kneadback.clock import ManualClock
 from kneadback.model import DeviceInfo, LinkEvent
 from kneadback.session import LinkStatus
-from kneadback.sources import serial as serial_source
 from kneadback.ui.terminal import JsonLinesSink, TerminalView
 from protocol.fake_device import FakeBoard
 from sources.ptys import FakePort
@@ -110,7 +109,8 @@ def test_ctrl_c_stops_cleanly():
         proc.kill() if proc.poll() is None else None
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-    assert json.loads(out.splitlines()[-1])["type"] == "status"
+    *_, status, summary = [json.loads(line) for line in out.splitlines()]
+    assert status["type"] == "status" and summary["type"] == "summary"  # the run ends with its summary
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ class _PortInfo:
 
 
 def test_default_source_falls_back_to_the_simulator(monkeypatch, capsys):
-    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: [_PortInfo("/dev/ttyS0", None, None)])
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [_PortInfo("/dev/ttyS0", None, None)])
     code = cli.main(["live", "--no-gui", "--jsonl", "--duration", "2", "--speed", "40"])
     captured = capsys.readouterr()
     assert code == 0
@@ -152,7 +152,7 @@ def test_default_source_falls_back_to_the_simulator(monkeypatch, capsys):
 
 def test_ports_lists_and_marks_boards(monkeypatch, capsys):
     monkeypatch.setattr(
-        serial_source.list_ports,
+        ports.list_ports,
         "comports",
         lambda: [_PortInfo("/dev/ttyS0", None, None), _PortInfo("/dev/ttyUSB0", 0x1A86, 0x7523, "X9")],
     )
@@ -166,7 +166,7 @@ def test_ports_lists_and_marks_boards(monkeypatch, capsys):
 
 
 def test_ports_without_a_board(monkeypatch, capsys):
-    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: [])
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [])
     assert cli.main(["ports"]) == 0
     assert "no serial ports found" in capsys.readouterr().out
 
@@ -181,12 +181,12 @@ def _status(**kw) -> LinkStatus:
 def test_terminal_view_redraws_in_place_and_says_what_happened():
     clock = ManualClock()
     out = io.StringIO()
-    view = TerminalView(clock, out, tty=True)
+    view = TerminalView(clock, out, tty=True, colour=False, width=lambda: 200)
     view.on_info(DeviceInfo(1, "0.1.0", "uno", 200.0, source="/dev/ttyACM0"))
     view.on_status(_status())
     view.on_status(_status(samples=300))  # too soon: not redrawn
     clock.advance(0.5)
-    view.on_status(_status(connected=False))
+    view.on_status(_status(state="lost"))
     view.on_events([LinkEvent(2.0, "disconnected", detail="/dev/ttyACM0: device disconnected, waiting…")])
     clock.advance(0.5)
     view.on_status(_status(noisy=True, errors=7))

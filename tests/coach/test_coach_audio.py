@@ -12,7 +12,7 @@ import pytest
 
 from kneadback.clock import ManualClock
 from kneadback.coach import audio
-from kneadback.coach.audio import SAMPLE_RATE, AudioSink, Mixer, PipeOutput, Speech, render_metronome, render_tone, tone_name
+from kneadback.coach.audio import SAMPLE_RATE, AudioSink, Mixer, Speech, render_metronome, render_tone, tone_name
 from kneadback.coach.rules import FAMILY
 from kneadback.model import CUE_KINDS, Cue, SampleBlock
 
@@ -240,10 +240,7 @@ def test_pipe_output_streams_raw_pcm(tmp_path):
         import sys
         open({str(sinkfile)!r}, "wb").write(sys.stdin.buffer.read())
     """)
-    if _has_sounddevice():  # sounddevice would win: test the pipe directly
-        out = PipeOutput([prog], "aplay")
-    else:
-        out = audio.open_output(which=lambda name: prog if name == "aplay" else None)
+    out = audio.open_output(which=lambda name: prog if name == "aplay" else None, sounddevice=_not_installed)
     assert out is not None and out.name == "aplay"
     pcm = render_metronome(60, 1.0)
     assert out.write(pcm)
@@ -252,17 +249,11 @@ def test_pipe_output_streams_raw_pcm(tmp_path):
 
 
 def test_open_output_finds_nothing_without_players():
-    if _has_sounddevice():
-        pytest.skip("sounddevice is installed here; the no-player path is covered where it is not")
-    assert audio.open_output(which=lambda name: None) is None
+    assert audio.open_output(which=lambda name: None, sounddevice=_not_installed) is None
 
 
-def _has_sounddevice() -> bool:
-    try:
-        import sounddevice  # noqa: F401
-    except Exception:
-        return False
-    return True
+def _not_installed() -> object:
+    raise ModuleNotFoundError("No module named 'sounddevice'")
 
 
 def test_speech_on_the_worker_thread_arrives_after_its_tone():

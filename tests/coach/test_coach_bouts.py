@@ -134,6 +134,7 @@ def test_terminal_space_and_a_control_the_bouts():
             self.now = 4.0
             self.bouts = BoutSwitch()
             self.got: list = []
+            self.sinks: list = []
 
         def submit(self, event):
             self.got.append(event)

@@ -2,55 +2,144 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
 import pty
+import re
 
 import pytest
 
 from kneadback import cli, paths
 from kneadback.clock import ManualClock
+from kneadback.coach import setup as coach_setup
+from kneadback.coach.audio import AudioSink
 from kneadback.coach.coach import Coach
 from kneadback.coach.keys import KeyPress, KeyReader, decode
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
-from kneadback.coach.terminal import CoachTerminalView, coach_line
+from kneadback.coach.terminal import CoachTerminalView, coach_fields
 from kneadback.model import Cue, HoldStarted
 from kneadback.session import LinkStatus
+from kneadback.ui.statusline import ANSI, ANSI_RESET
 
 from .helpers import bout, run
+from .test_coach_audio import FakeOutput
+
+LONG_SPOT = "upper trapezius (left), just above the shoulder blade"
+STREAMING = LinkStatus(t=13.0, samples=2600, rate_hz=200.0, last_adc=512, state="streaming")
 
 
 class FakeSession:
-    def __init__(self) -> None:
+    def __init__(self, sinks: list | None = None) -> None:
         self.now = 12.5
         self.got: list = []
+        self.sinks = sinks or []
 
     def submit(self, event) -> None:
         self.got.append(event)
 
 
-def test_the_line_shows_rate_pressure_bout_today_and_cue():
+def _coached(spot: str = "left calf") -> Coach:
+    """12 s into a bout at 40/min (slow), peaks of 12 N, two ratings made: a cue is showing."""
     h = MemorySpotHistory()
-    h.add_rating("left calf", 0.0, 3, 10.0)
-    h.add_rating("left calf", 0.0, 7, 24.0)
-    c = Coach(Targets(), "left calf", h, 1000.0)
+    h.add_rating(spot, 0.0, 3, 10.0)
+    h.add_rating(spot, 0.0, 7, 24.0)
+    c = Coach(Targets(), spot, h, 1000.0)
     run(c, bout(1.0, 12, 40, peak_n=12.0), until=13.0)
-    line = coach_line(c.state)
-    assert "rate 40/min SLOW (50-70)" in line
-    assert "pressure 12.0 N LIGHT (" in line
-    assert "bout 0:12, 0:18 left" in line
-    assert "done today 0 of 3-10 on left calf" in line
-    assert "» " + c.state.cue.text in line
+    return c
+
+
+def _line(c: Coach) -> str:
+    return " | ".join(f.text for f in coach_fields(c.state))
+
+
+def _shown(out: io.StringIO) -> str:
+    """What the terminal shows: the last redraw of the line, its colours taken out."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue().rsplit("\r", 1)[-1]).rstrip()
+
+
+def test_the_line_shows_cue_bout_rate_pressure_today_in_that_order():
+    c = _coached()
+    line = _line(c)
+    assert line.startswith("» " + c.state.cue.text + " | bout 0:12, 0:18 left | rate 40/min SLOW (50-70) | ")
+    assert "| pressure 12.0 N LIGHT (" in line
+    assert line.endswith("| done today 0 of 3-10 on left calf")
 
 
 def test_the_line_before_ratings_and_while_holding():
     c = Coach(Targets(), "calf", MemorySpotHistory(), 0.0)
     run(c, [HoldStarted(start=1.0, t_confirmed=3.0, mean_n=20.0)], until=3.5)
-    line = coach_line(c.state)
+    line = _line(c)
     assert "rate --/min" in line and "rate it: 0-9, t=10" in line and "HOLDING" in line
     assert "Keep moving" in line
+
+
+@pytest.mark.parametrize("width", [40, 80, 120, 200])
+def test_the_status_line_fits_the_terminal_in_whole_fields_cue_first(width):
+    out = io.StringIO()
+    view = CoachTerminalView(ManualClock(), out, _coached(LONG_SPOT), tty=True, colour=False, width=lambda: width)
+    view.attach(FakeSession())
+    view.on_status(STREAMING)
+    shown = _shown(out).split(" | ")
+    fields = view.fields(STREAMING)
+    assert len(" | ".join(shown)) < width  # the last column stays free: a full line would wrap
+    assert all(any(p in (f.text, f.short) for f in fields) for p in shown)  # never a field cut short
+    cue, bout_left, rate, pressure = fields[:4]
+    assert shown[0] in (cue.text, cue.short) and shown[0].startswith("» ")
+    assert shown[1] in (bout_left.text, bout_left.short) and "0:18 left" in shown[1]
+    if width >= 80:  # the four that matter most, in order
+        assert shown[2] in (rate.text, rate.short) and shown[3] in (pressure.text, pressure.short)
+
+
+def test_the_status_line_follows_the_terminal_width_at_each_draw():
+    columns = [200]
+    clock = ManualClock()
+    out = io.StringIO()
+    view = CoachTerminalView(clock, out, _coached(LONG_SPOT), tty=True, colour=False, width=lambda: columns[0])
+    view.attach(FakeSession())
+    view.on_status(STREAMING)
+    wide = _shown(out)
+    columns[0] = 60  # the window was made narrower
+    clock.advance(1.0)
+    view.on_status(STREAMING)
+    assert len(wide) >= 120 and len(_shown(out)) < 60
+
+
+def test_colour_on_a_terminal_by_zone_never_with_no_color_nor_in_a_pipe(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    c = _coached()
+
+    def drawn(tty: bool) -> str:
+        out = io.StringIO()
+        view = CoachTerminalView(ManualClock(), out, c, tty=tty, width=lambda: 200)
+        view.attach(FakeSession())
+        view.on_status(STREAMING)
+        view.close()
+        return out.getvalue()
+
+    text = drawn(tty=True)
+    assert ANSI["off"] + "rate 40/min SLOW (50-70)" + ANSI_RESET in text  # 40/min against 50-70: red
+    assert ANSI["on"] + "bout 0:12, 0:18 left" + ANSI_RESET in text  # a running bout: green
+    assert "\x1b[" not in drawn(tty=False)  # a pipe
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in drawn(tty=True)
+
+
+def test_the_line_says_no_sound_unless_an_output_plays():
+    c = _coached()
+    view = CoachTerminalView(ManualClock(), io.StringIO(), c, tty=False)
+    at_speed_2 = coach_setup.sound_sinks(argparse.Namespace(speed=2.0), ManualClock())
+    no_device = AudioSink(lambda: False, 60.0, output=None, notice_to=io.StringIO())
+    device = AudioSink(lambda: False, 60.0, output=FakeOutput(), notice_to=io.StringIO())
+    for sinks, heard in ((at_speed_2, False), ([no_device], False), ([device], True)):
+        view.attach(FakeSession(sinks))
+        assert ("no sound" in view.line(STREAMING)) is not heard
+    c.mute = True
+    assert "muted" in view.line(STREAMING)
+    device.close()
+    assert "no sound" in view.line(STREAMING)  # the device went away
 
 
 def test_cues_print_on_their_own_lines_and_keys_rate_and_mute():
@@ -76,9 +165,9 @@ def test_cues_print_on_their_own_lines_and_keys_rate_and_mute():
     assert "[    3.00 s] faster: A little faster." in out.getvalue()
     assert [(r.value, r.spot, r.t) for r in session.got] == [(7, "calf", 12.5), (10, "calf", 12.5)]
     assert c.mute and "sound muted" in out.getvalue()
-    assert view.line(LinkStatus(t=12.5)).startswith("rate --/min")
+    assert view.line(LinkStatus(t=12.5)).startswith("bout --")
     view.close()
-    assert "12.50 s  rate --/min" in out.getvalue()  # the coaching leads the status line
+    assert "12.50 s  bout -- | rate --/min" in out.getvalue()  # the coaching leads the status line
 
 
 def test_key_decoding():

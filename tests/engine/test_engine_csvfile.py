@@ -1,11 +1,19 @@
-"""The `time_s,adc` CSV reader: blocks, gaps as lost samples, metadata, and one-line errors."""
+"""The `time_s,adc` CSV reader: blocks, gaps as lost samples, metadata, one-line errors; a
+long file read in pieces means what it meant whole; a CSV played live at the clock's pace."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kneadback.clock import ManualClock
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, SampleBlock
+from kneadback.session import Session, Sink
+from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.csvfile import CsvSource, from_spec
 
@@ -17,11 +25,12 @@ def write(tmp_path, text, name="rec.csv"):
 
 
 def read_all(source):
+    """The device info the source announces on opening, then everything it reads."""
     items = []
     with source:
         while not source.finished:
             items += source.read()
-    return items
+    return [source.info, *items]
 
 
 def test_reads_blocks_and_estimates_the_rate(tmp_path):
@@ -94,3 +103,155 @@ def test_binary_file(tmp_path):
     p.write_bytes(b"time_s,adc\n\xff\xfe\x00")
     with pytest.raises(InputError, match="not a text file"):
         read_all(CsvSource(p))
+
+
+# --- long files: read in pieces, one meaning for every piece size -----------------------------
+
+_VARIED = (
+    "\ufeff# rate_hz: 100\r\n# divider_ohms = 2200\r\n\r\nTime_s , ADC,note\r\n"
+    + "".join(f"{i / 100:.4f},{i % 1000},n{i}\r\n" for i in range(300))
+    + "\r\n# a pause\r\n"
+    + "".join(f" {3 + i / 100:.2f} ,\t{i}, x # said\r\n" for i in range(1, 200))
+    + "5.5,1_0,y\r\n6e0,+7,z"
+)
+
+
+def _outcome(path, **kw):
+    from kneadback.sources.csvfile import read_csv
+
+    try:
+        meta, t, adc = read_csv(path, **kw)
+    except InputError as e:
+        return str(e)
+    return meta, t.tolist(), adc.tolist(), adc.dtype
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _VARIED,
+        _VARIED.replace("\r\n", "\n"),
+        _VARIED.replace("\r\n", "\r"),
+        _VARIED.replace("n150", "n150\v3.001,5,v"),  # a line break only str.splitlines knows
+        _VARIED.replace("2.5000,250", "2.5000,abc"),  # unreadable, late...
+        _VARIED.replace("2.5000,250", "2.5000,abc").replace("0.1000,10", "0.0900,10"),  # ...beats an earlier step back
+        _VARIED.replace("1.0000,100", "1.0000,100.5"),
+        _VARIED.replace("5.5,1_0,y", "5.5,1024,y"),
+        _VARIED.replace("5.5,1_0,y", "5.5,1,2,y"),
+    ],
+    ids=["crlf", "lf", "cr", "vt", "bad-cell", "bad-cell-and-step-back", "fraction", "range", "cells"],
+)
+def test_the_result_does_not_depend_on_the_piece_size(tmp_path, text):
+    p = write(tmp_path, text)
+    whole = _outcome(p)
+    assert all(_outcome(p, chunk_bytes=n) == whole for n in (1, 7, 64, 1000))
+
+
+def test_numpy_and_the_line_by_line_parser_agree(tmp_path, monkeypatch):
+    from kneadback.sources import csvfile
+
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.001, 0.01, 5000))
+    cells = [f"{float(x)!r},{a}" for x, a in zip(t, rng.integers(0, 1024, 5000))]
+    cells[10] = f" {t[10]:.3e} ,\t+12 "
+    texts = ["time_s,adc\n" + "\n".join(cells) + "\n", _VARIED, _VARIED.replace("\r\n", "\n")]
+    fast = [_outcome(write(tmp_path, x, f"{k}.csv"), chunk_bytes=4096) for k, x in enumerate(texts)]
+    monkeypatch.setattr(csvfile, "_parse_fast", lambda *a: None)
+    slow = [_outcome(write(tmp_path, x, f"{k}.csv"), chunk_bytes=4096) for k, x in enumerate(texts)]
+    assert fast == slow
+    assert all(isinstance(r, tuple) for r in fast)
+
+
+def test_a_bad_line_far_into_a_long_file_is_named(tmp_path):
+    rows = [f"{i / 1000:.6f},{i % 1024}" for i in range(200_000)]
+    rows[150_000] = "150.000000,x"
+    rows[1000] = rows[999]  # a step back, earlier: a line that cannot be read is named first
+    p = write(tmp_path, "# rate_hz: 1000\ntime_s,adc\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"line 150003: adc 'x' is not a number"):
+        read_all(CsvSource(p))
+    rows[150_000] = "150.000000,7"
+    p = write(tmp_path, "# rate_hz: 1000\ntime_s,adc\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"line 1003: time_s 0.999 does not increase \(previous 0.999\)"):
+        read_all(CsvSource(p))
+
+
+def test_a_comment_after_a_row_is_a_comment_in_every_file(tmp_path):
+    """Once numpy took `7 # note` as 7 while the line-by-line parser refused it: which one ran
+    depended on the rest of the file (here, a blank line)."""
+    body = "time_s,adc\n0,5 # start\n0.01,6\n"
+    for text in (body, body + "\n0.02,7\n"):
+        _info, *blocks = read_all(CsvSource(write(tmp_path, text)))
+        assert np.concatenate([b.adc for b in blocks]).tolist()[:2] == [5, 6]
+
+
+class _Seen(Sink):
+    def __init__(self, clock):
+        self.clock, self.infos, self.blocks = clock, 0, []
+
+    def on_info(self, info):
+        self.infos += 1
+
+    def on_block(self, block):
+        self.blocks.append((self.clock.now(), block))
+
+
+def test_the_device_info_is_announced_once(tmp_path):
+    rows = "".join(f"{i / 100:.2f},{i % 1024}\n" for i in range(500))
+    clock = ManualClock()
+    seen = _Seen(clock)
+    Session(CsvSource(write(tmp_path, "time_s,adc\n" + rows)), clock, sinks=[seen]).run()
+    assert seen.infos == 1
+
+
+def test_played_live_at_the_clock_pace_and_stopped_at_the_duration(tmp_path):
+    """A CSV as a live source (`live --source FILE.csv --speed 4 --duration 20`)."""
+    rows = "".join(f"{5 + i / 100:.2f},{i % 1024}\n" for i in range(6000))  # 60 s from t = 5 s
+    clock = ManualClock(100.0)
+    seen = _Seen(clock)
+    source = open_source(str(write(tmp_path, "time_s,adc\n" + rows)), SourceOptions(clock=clock, speed=4.0))
+    status = Session(source, clock, sinks=[seen], duration=20.0).run()
+    assert seen.infos == 1
+    assert status.t == pytest.approx(20.0, abs=0.25)
+    assert clock.now() - 100.0 == pytest.approx((20.0 - 5.0) / 4, abs=0.1)
+    for now, block in seen.blocks:
+        assert block.t_end <= 5.0 + (now - 100.0) * 4 + 1e-6  # never early
+    assert len(seen.blocks) > 100  # handed out as it comes due, not in one go
+
+
+def test_simulate_writes_rows_as_savetxt_did_and_they_read_back(tmp_path):
+    from kneadback.commands.simulate import write_csv
+    from kneadback.simulate.render import render
+    from kneadback.simulate.scenario import load_scenario
+    from kneadback.sources.csvfile import read_csv
+
+    r = render(load_scenario("noisy"), seed=5)  # a fast device clock: times off the 1/rate grid
+    path = tmp_path / "noisy.csv"
+    write_csv(r, path)
+    ref = io.BytesIO()
+    header = (path.read_text().split("time_s,adc\n")[0] + "time_s,adc").rstrip("\n")
+    np.savetxt(ref, np.column_stack([r.t, r.adc]), fmt=("%.6f", "%d"), delimiter=",", header=header, comments="")
+    assert path.read_bytes() == ref.getvalue()
+    meta, t, adc = read_csv(path)
+    assert meta["rate_hz"] == r.rate_hz and np.array_equal(adc, r.adc) and np.allclose(t, r.t, atol=5e-7, rtol=0)
+
+
+_LINE = st.one_of(
+    st.tuples(st.floats(0, 1e4, allow_nan=False), st.integers(0, 1023)).map(lambda r: f"{r[0]!r},{r[1]}"),
+    st.sampled_from(["", "  ", "# note", "1,2 # why", "x,1", "1,2,3", "nan,1", "1e3,+4", " 2 ,\t5", "1_0,3", "\ufeff7,1"]),
+    st.text(alphabet=",.0123456789e#\t \v\x1c\x85\u2028x", max_size=8),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, max_size=40), end=st.sampled_from(["\n", "\r\n", "\r"]), data=st.data())
+def test_any_file_reads_the_same_in_any_pieces_and_by_either_parser(tmp_path, monkeypatch, lines, end, data):
+    from kneadback.sources import csvfile
+
+    p = write(tmp_path, "time_s,adc" + end + end.join(lines) + data.draw(st.sampled_from(["", end])))
+    whole = _outcome(p)
+    for n in data.draw(st.lists(st.integers(1, 200), min_size=1, max_size=3)):
+        assert _outcome(p, chunk_bytes=n) == whole
+    with monkeypatch.context() as m:
+        m.setattr(csvfile, "_parse_fast", lambda *a: None)
+        assert _outcome(p) == whole

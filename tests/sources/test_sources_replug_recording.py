@@ -40,9 +40,9 @@ def test_twenty_replugs_in_a_recorded_session_lose_nothing_received(tmp_path):
             port.unplug()
             for _ in range(3):
                 b.skip_frame()
-            _step_until(session, lambda: not session.status.connected)
+            _step_until(session, lambda: session.status.state == "lost")
             port.plug()
-            _step_until(session, lambda: session.status.connected)
+            _step_until(session, lambda: session.status.state == "waiting")  # the port is back
     finally:
         session.close()
         port.close()

@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 import serial
+from kneadback import ports
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError, SourceError
 from kneadback.model import DeviceInfo, LinkEvent, SampleBlock
@@ -192,7 +193,7 @@ def test_auto_reconnects_to_the_same_board_by_serial_number(tmp_path, monkeypatc
     ours = FakePort(tmp_path / "ttyACM0")
     other = FakePort(tmp_path / "ttyUSB9")
     listed = [_PortInfo(str(ours.path), 0x2341, 0x0043, "A1B2"), _PortInfo(str(other.path), 0x1A86, 0x7523, None)]
-    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: listed)
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: listed)
     clock = ManualClock()
     src = open_source("auto", SourceOptions(clock=clock))
     assert src.port == str(ours.path) and src.serial_number == "A1B2"
@@ -227,7 +228,7 @@ def test_a_named_port_that_comes_back_under_a_new_name(tmp_path, monkeypatch):
     """--source /dev/ttyACM0, and the replugged board shows up as ttyACM1: found by serial number."""
     ours = FakePort(tmp_path / "ttyACM0")
     listed = [_PortInfo(str(ours.path), 0x2341, 0x0043, "S1")]
-    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: listed)
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: listed)
     src = open_source(str(ours.path), SourceOptions(clock=ManualClock()))
     assert src.serial_number == "S1"
     b = FakeBoard()
@@ -290,21 +291,22 @@ def test_socket_that_goes_away_and_comes_back():
 
 
 def test_auto_without_a_board_lists_the_ports(monkeypatch):
-    monkeypatch.setattr(serial_source.list_ports, "comports", lambda: [_PortInfo("/dev/ttyS0", None, None, None)])
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [_PortInfo("/dev/ttyS0", None, None, None)])
     with pytest.raises(serial_source.NoBoardFound, match=r"no Arduino or USB-serial board found \(ports seen: /dev/ttyS0"):
         open_source("auto")
 
 
 def test_known_boards_are_recognised():
-    assert serial_source.board_kind(0x2341, 0x0043) == "Arduino"
-    assert serial_source.board_kind(0x1A86, 0x7523).startswith("CH340")
-    assert serial_source.board_kind(0x0403, 0x6001).startswith("FTDI")
-    assert serial_source.board_kind(0x10C4, 0xEA60).startswith("CP210x")
-    assert serial_source.board_kind(0x1234, 0x5678) is None
+    assert ports.board_kind(0x2341, 0x0043) == "Arduino"
+    assert ports.board_kind(0x1A86, 0x7523).startswith("CH340")
+    assert ports.board_kind(0x0403, 0x6001).startswith("FTDI")
+    assert ports.board_kind(0x10C4, 0xEA60).startswith("CP210x")
+    assert ports.board_kind(0x1234, 0x5678) is None
 
 
-def test_missing_port_is_one_clear_error(tmp_path):
-    with pytest.raises(SourceError, match=r"no such port /dev/ttyNOPE7 \(ports seen"):
+def test_missing_port_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(ports.list_ports, "comports", lambda: [_PortInfo("/dev/ttyS0", None, None, None)])
+    with pytest.raises(SourceError, match=r"no such port /dev/ttyNOPE7 \(ports seen: /dev/ttyS0"):
         open_source("/dev/ttyNOPE7")
 
 

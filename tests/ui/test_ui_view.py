@@ -11,6 +11,7 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
 from kneadback.engine.engine import EngineState
 from kneadback.model import Cue, SampleBlock, Stroke
+from kneadback.session import LinkStatus, Notice
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
 
@@ -86,3 +87,17 @@ def test_countdown_bouts_and_cue():
     assert build_view(feed, _engine(), cs, Targets(), "").cue_fresh is False
     idle = build_view(feed, _engine(), _coach(), Targets(), "")
     assert idle.countdown_zone == "none" and idle.bouts_zone == "near"
+
+
+def test_the_link_state_heads_the_view():
+    feed = DashboardFeed(ManualClock())
+    feed.on_status(LinkStatus(state="waiting"))  # open, nothing heard yet: no alarm
+    assert build_view(feed, _engine(), _coach(), Targets(), "").cue_headline == ""
+    hint = "/dev/ttyUSB0: no valid data in 3 s (nothing came); likely the wrong port"
+    feed.on_notice(Notice(0.0, "silent", hint))
+    feed.on_status(LinkStatus(state="silent", quiet_s=3.0))
+    v = build_view(feed, _engine(), _coach(), Targets(), "")
+    assert (v.cue_headline, v.cue_text, v.cue_zone, v.connected) == ("NO DATA", hint, "off", True)
+    feed.on_status(LinkStatus(state="lost", quiet_s=4.0))
+    v = build_view(feed, _engine(), _coach(), Targets(), "")
+    assert (v.cue_headline, v.connected) == ("DEVICE LOST", False)

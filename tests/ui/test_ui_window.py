@@ -29,7 +29,7 @@ def test_widgets_update_from_the_stream(rig):
     x, y = w.trace.peaks.getData()
     assert len(x) >= 8 and np.all((x >= -10.0) & (x <= 0.0)) and np.all(y > 10.0)
     assert "connected" in w.status_label.text() and "200 Hz" in w.status_label.text()
-    assert len(w.history.curve.getData()[0]) >= 5
+    assert len(w.history.curves["on"].getData()[0]) >= 5
 
 
 def test_stepping_never_draws_and_drawing_is_cheap_when_idle(rig):
@@ -50,9 +50,12 @@ def test_stepping_never_draws_and_drawing_is_cheap_when_idle(rig):
     paints = [t.paints for t in w.tiles]
     v = w.view()
     assert not any(t.show_view(v) for t in w.tiles)  # nothing new: no tile asks to repaint
+    traced: list[float] = []
+    w.trace.on_painted = traced.append
     w.redraw()
     qapp.processEvents()
     assert [t.paints for t in w.tiles] == paints
+    assert traced == []  # nor the trace (a paused replay, a stalled link cost nothing)
 
 
 def test_rating_keys_submit_ratings_paired_with_force(rig, qtbot):
@@ -96,7 +99,7 @@ def test_mute_metronome_marker_fullscreen_keys(rig, qtbot):
     assert w.windowState() & QtCore.Qt.WindowState.WindowFullScreen
     qtbot.keyClick(w, K.Key_F)
     assert not w.windowState() & QtCore.Qt.WindowState.WindowFullScreen
-    assert "M</b> mute" in w.keys_label.text() and "0–9, T=10" in w.keys_label.text()
+    assert "M</b>\u00a0mute" in w.keys_label.text() and "0–9,\u00a0T=10" in w.keys_label.text()
 
 
 def test_spot_key_opens_a_picker_and_the_choice_reaches_the_coach(rig, qtbot):
@@ -147,6 +150,12 @@ def test_colours_follow_the_targets_in_the_running_window(rig):
     img = tile.grab().toImage()
     centre = img.pixelColor(12, img.height() // 2).name()  # the tile's fill, left of the digits
     assert centre == COLOURS["on"]
+    slow.run(12.0)
+    for r, zone in ((slow, "off"), (good, "on")):  # the rate history's line takes the same colour
+        curves = r.window.history.curves
+        drawn = {z for z, c in curves.items() if np.any(c.opts["connect"])}
+        assert drawn == {zone}
+        assert curves[zone].opts["pen"].color().name() == COLOURS[zone]
 
 
 def test_screenshot_on_finish(rig, tmp_path):

@@ -5,7 +5,8 @@ tests check the sound itself (tick spacing, which tone a cue gets) without any d
 `AudioSink` renders as session time advances and hands the PCM to an `AudioOutput`:
 `sounddevice` (PortAudio) when installed, else a pipe to `pw-play`, `paplay` or `aplay`, else
 nothing: then it stays silent after one notice. Speech comes from `espeak-ng` (or `espeak`)
-when one is installed, and is skipped otherwise.
+when one is installed, and is skipped otherwise. `KNEADBACK_AUDIO=none` looks for neither: no
+sound, whatever the machine has (the tests set it, so that they never depend on the host).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 
 from kneadback.clock import Clock
 from kneadback.coach.rules import FAMILY, TEXT, TEXT_CONSISTENT, TEXT_FAR
-from kneadback.model import Cue, Event, SampleBlock
+from kneadback.errors import InputError
+from kneadback.model import Cue, DeviceInfo, Event, SampleBlock
 from kneadback.session import LinkStatus, Sink
 
 SAMPLE_RATE = 22050
@@ -32,6 +34,8 @@ TICK_S = 0.025
 TICK_HZ = 1600.0
 STALE_S = 1.0  # sound that would play this late is dropped
 LEAD_S = 0.05  # render this far behind the newest sample, so late events still land in time
+NO_OUTPUT = "no audio output found (install sounddevice, or pipewire, pulseaudio or alsa-utils)"
+AUDIO_ENV = "KNEADBACK_AUDIO"
 
 # Each cue family has its own tone: a sequence of (frequency Hz, seconds) notes.
 TONES: dict[str, tuple[tuple[float, float], ...]] = {
@@ -281,12 +285,31 @@ class SoundDeviceOutput:
             pass
 
 
-def open_output(sr: int = SAMPLE_RATE, which: Callable[[str], str | None] = shutil.which) -> AudioOutput | None:
-    """The first audio output that opens, or None."""
-    try:
-        import sounddevice as sd  # type: ignore[import-not-found]
+def sound_wanted() -> bool:
+    """Whether to look for an audio output and a speech engine: `KNEADBACK_AUDIO` is "auto" (or
+    unset) to use what the machine has, "none" for no sound at all."""
+    raw = os.environ.get(AUDIO_ENV, "")
+    value = raw.strip().lower() or "auto"
+    if value not in ("auto", "none"):
+        raise InputError(f"{AUDIO_ENV}={raw!r}: must be auto or none")
+    return value == "auto"
 
-        return SoundDeviceOutput(sd, sr)
+
+def _sounddevice() -> object:
+    import sounddevice  # type: ignore[import-not-found]
+
+    return sounddevice
+
+
+def open_output(
+    sr: int = SAMPLE_RATE,
+    which: Callable[[str], str | None] = shutil.which,
+    sounddevice: Callable[[], object] = _sounddevice,
+) -> AudioOutput | None:
+    """The first audio output that opens, or None. `which` finds the players and `sounddevice`
+    loads that package: both stand in for the machine, so tests give their own."""
+    try:
+        return SoundDeviceOutput(sounddevice(), sr)
     except Exception:  # not installed, no PortAudio, or no output device
         pass
     for name, argv in PipeOutput.COMMANDS.items():
@@ -305,7 +328,8 @@ class AudioSink(Sink):
 
     `metronome_on()` says whether the metronome should tick now (the coach decides: always,
     never, or only while the rhythm is off target); `muted()` silences everything. With no output
-    the sink renders nothing and prints one notice to `notice_to`. Speech is rendered on a worker
+    the sink renders nothing and prints one notice to `notice_to` when the session first reports
+    (every input is checked by then: a mistake stays one line). Speech is rendered on a worker
     thread (a speech engine takes a moment) and follows its tone as soon as it is ready.
     """
 
@@ -341,8 +365,12 @@ class AudioSink(Sink):
             for text in sorted({*TEXT.values(), *TEXT_FAR.values(), *TEXT_CONSISTENT.values()}):
                 if "{" not in text:
                     self._warm.submit(speech.render, text)
-        if output is None:
-            self._silent("no audio output found (install sounddevice, or pipewire, pulseaudio or alsa-utils)")
+        self._unsaid = NO_OUTPUT if output is None else None  # said once the session reports
+
+    def _say_unsaid(self) -> None:
+        if self._unsaid is not None:
+            self._silent(self._unsaid)
+            self._unsaid = None
 
     def _silent(self, why: str) -> None:
         print(f"kneadback: {why}; coaching continues without sound", file=self._notice_to)
@@ -366,6 +394,9 @@ class AudioSink(Sink):
         if samples is not None:
             self.mixer.play(t, samples)
 
+    def on_info(self, info: DeviceInfo) -> None:
+        self._say_unsaid()
+
     def on_block(self, block: SampleBlock) -> None:
         self._now = max(self._now, block.t_end)
         self._pump()
@@ -375,6 +406,7 @@ class AudioSink(Sink):
         self._pump()
 
     def _pump(self) -> None:
+        self._say_unsaid()
         if self.output is None:
             return
         ready = [(at, f) for at, f in self._spoken if f.done()]

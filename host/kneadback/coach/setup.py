@@ -15,19 +15,20 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from kneadback.coach import targets
-from kneadback.coach.audio import AudioSink, Speech, open_output
-from kneadback.coach.coach import Coach
-from kneadback.coach.keys import KeyReader
-from kneadback.coach.spots import SpotHistory
-from kneadback.coach.terminal import CoachTerminalView
 from kneadback.clock import Clock
 from kneadback.config import load_config, load_table
 from kneadback.errors import InputError
-from kneadback.session import Sink
-from kneadback.ui.terminal import TerminalView
+
+if TYPE_CHECKING:  # the coach, its views and sound load when built: the flags alone stay light
+    from collections.abc import Iterable
+
+    from kneadback.coach.coach import Coach
+    from kneadback.coach.spots import SpotHistory
+    from kneadback.session import Sink
+    from kneadback.ui.terminal import TerminalView
 
 DEFAULT_SPOT = "this spot"
 METRONOME_MODES = ("auto", "on", "off")
@@ -77,6 +78,8 @@ def sound_settings(args: argparse.Namespace) -> Sound:
 
 def coach_for(args: argparse.Namespace) -> Coach:
     """The command's coach, built once from the config, the flags and the spot history."""
+    from kneadback.coach.coach import Coach
+
     coach = getattr(args, "coach_instance", None)
     if coach is None:
         spot = (getattr(args, "spot", None) or DEFAULT_SPOT).strip()
@@ -92,14 +95,28 @@ def coach_for(args: argparse.Namespace) -> Coach:
 
 def terminal_view(args: argparse.Namespace, clock: Clock, out: IO[str]) -> TerminalView:
     """The terminal view with the coaching on its status line, cue lines and rating keys."""
+    from kneadback.coach.keys import KeyReader
+    from kneadback.coach.terminal import CoachTerminalView
+
     return CoachTerminalView(clock, out, coach_for(args), KeyReader())
 
 
 def sound_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
-    """Tones, speech and the metronome, in real time only (not for a sped-up source)."""
-    if getattr(args, "speed", 1.0) != 1.0:
+    """Tones, speech and the metronome, in real time only (not for a sped-up source), and not
+    with KNEADBACK_AUDIO=none."""
+    from kneadback.coach.audio import AudioSink, Speech, open_output, sound_wanted
+
+    if not sound_wanted() or getattr(args, "speed", 1.0) != 1.0:
         return []
     coach = coach_for(args)
     speech = Speech.find() if sound_settings(args).speech else None
     return [AudioSink(coach.metronome_on, coach.targets.rate_spm, output=open_output(), speech=speech,
                       muted=lambda: coach.mute, clock=clock)]
+
+
+def audible(sinks: Iterable[object]) -> bool:
+    """Whether the coach can be heard: a sound sink with an output to play on. There is none at a
+    speed other than 1, none without an audio device, and none once the device went away."""
+    from kneadback.coach.audio import AudioSink
+
+    return any(isinstance(s, AudioSink) and s.output is not None for s in sinks)

@@ -1,25 +1,32 @@
 """The coaching part of the terminal view, readable at a glance:
 
-    rate 46/min SLOW (50-70) | pressure 12.4 N LIGHT (18-24 N) | bout 0:12, 0:18 left | today 2 (3-10) | » Press firmer.
+    » Press firmer. | bout 0:12, 0:18 left | rate 46/min SLOW (50-70) | pressure 12.4 N LIGHT (18-24 N) | done today 2 of 3-10 on left calf
 
-`CoachTerminalView` is the `TerminalView` with these parts first on its status line; it prints
-every cue on a line of its own above it, and reads the keys (ratings 0–9, `t` for 10, `m` to
-mute, Space to start/stop a bout by hand, `a` for automatic bouts) when stdin is a terminal,
-handing ratings and bout controls to the session as user input.
+`CoachTerminalView` is the `TerminalView` with these fields first on its status line, most
+important first (after any link trouble, which outranks them): the cue, the bout's time left, the
+rate, the pressure; then the bouts done today and the sound. Each field is coloured by its zone,
+as on the dashboard. It prints every cue on a line of its own above the status line, and reads
+the keys (ratings 0–9, `t` for 10, `m` to mute, Space to start/stop a bout by hand, `a` for
+automatic bouts) when stdin is a terminal, handing ratings and bout controls to the session as
+user input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
 from kneadback.clock import Clock
 from kneadback.coach.bouts import BoutSwitch
 from kneadback.coach.coach import Coach, CoachState
 from kneadback.coach.keys import KeyReader
+from kneadback.coach.setup import audible
 from kneadback.model import BoutControl, Cue, Event, Rating, SampleBlock
-from kneadback.session import LinkStatus
-from kneadback.ui.terminal import TerminalView
+from kneadback.session import LinkStatus, Sink
+from kneadback.ui.dashboard import zones
+from kneadback.ui.dashboard.view import cue_headline
+from kneadback.ui.statusline import Field
+from kneadback.ui.terminal import TerminalView, link_part
 
 CUE_SHOWN_S = 6.0  # the latest cue stays on the status line this long
 _BOUT_NEWS = {
@@ -30,9 +37,12 @@ _BOUT_NEWS = {
 }
 
 
-class _Submitter(Protocol):
+class _Session(Protocol):
     @property
     def now(self) -> float: ...
+
+    @property
+    def sinks(self) -> list[Sink]: ...
 
     def submit(self, event: Event) -> None: ...
 
@@ -42,72 +52,96 @@ def _mmss(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def rate_text(cs: CoachState) -> str:
+def cue_field(cs: CoachState) -> Field | None:
+    """The latest cue while it is fresh; its headline when space is short."""
+    cue = cs.cue
+    if cue is None or cs.t - cue.t > CUE_SHOWN_S:
+        return None
+    return Field(f"» {cue.text}", f"» {cue_headline(cue.kind)}", zones.SEVERITY_ZONE.get(cue.severity, "none"),
+                 core=True)
+
+
+def bout_field(cs: CoachState) -> Field:
+    if cs.holding:
+        return Field("HOLDING: stroke instead", "HOLDING", "near", core=True)
+    if cs.bout_elapsed_s is None:
+        return Field("bout --", core=True)
+    elapsed = f"bout {_mmss(cs.bout_elapsed_s)}"
+    left = None if cs.bout_left_s is None else f"{_mmss(cs.bout_left_s)} left"
+    paused = "" if cs.bout_active else " paused"
+    zone = zones.countdown_zone(cs.bout_left_s) if cs.bout_active else "none"
+    return Field(elapsed + (f", {left}" if left else "") + paused, (left or elapsed) + paused, zone, core=True)
+
+
+def rate_field(cs: CoachState) -> Field:
     lo, hi = cs.targets.rate_band
     if cs.rate_spm is None:
-        return f"rate --/min ({lo:g}-{hi:g})"
+        return Field(f"rate --/min ({lo:g}-{hi:g})", "--/min", core=True)
     word = "SLOW" if cs.rate_spm < lo else "FAST" if cs.rate_spm > hi else "ok"
-    return f"rate {cs.rate_spm:.0f}/min {word} ({lo:g}-{hi:g})"
+    value = f"{cs.rate_spm:.0f}/min {word}"
+    return Field(f"rate {value} ({lo:g}-{hi:g})", value, zones.zone(cs.rate_spm, cs.targets.rate_band), core=True)
 
 
-def pressure_text(cs: CoachState) -> str:
+def pressure_field(cs: CoachState) -> Field:
     band = cs.pressure_band_n or cs.consistency_band_n
     peak = cs.last_peak_n
     value = "--" if peak is None else f"{peak:.1f}"
     if band is None:
-        return f"pressure {value} N (rate it: 0-9, t=10)"
+        return Field(f"pressure {value} N (rate it: 0-9, t=10)", f"{value} N", core=True)
     word = ""
     if peak is not None:
         word = " LIGHT" if peak < band[0] else " HEAVY" if peak > band[1] else " ok"
     if peak is not None and peak > cs.targets.force_ceiling_n:
         word = " TOO HARD"
     what = f"{band[0]:.0f}-{band[1]:.0f} N" if cs.pressure_band_n is not None else f"even: {band[0]:.0f}-{band[1]:.0f} N"
-    return f"pressure {value} N{word} ({what})"
+    zone = zones.pressure_zone(peak, band, cs.targets.force_ceiling_n, cs.holding)
+    return Field(f"pressure {value} N{word} ({what})", f"{value} N{word}", zone, core=True)
 
 
-def bout_text(cs: CoachState) -> str:
-    if cs.holding:
-        return "HOLDING: stroke instead"
-    if cs.bout_elapsed_s is None:
-        return "bout --"
-    left = "" if cs.bout_left_s is None else f", {_mmss(cs.bout_left_s)} left"
-    paused = "" if cs.bout_active else " paused"
-    return f"bout {_mmss(cs.bout_elapsed_s)}{left}{paused}"
+def today_field(cs: CoachState) -> Field:
+    lo, hi = cs.targets.bouts_min, cs.targets.bouts_max
+    return Field(f"done today {cs.bouts_today} of {lo}-{hi} on {cs.spot}", f"today {cs.bouts_today} of {lo}-{hi}",
+                 zones.bouts_zone(cs.bouts_today, lo, hi))
 
 
-def today_text(cs: CoachState) -> str:
-    return f"done today {cs.bouts_today} of {cs.targets.bouts_min}-{cs.targets.bouts_max} on {cs.spot}"
+def sound_field(cs: CoachState, heard: bool) -> Field | None:
+    """Says so when nothing can play (no audio output, or not at 1× speed), or when muted."""
+    if not heard:
+        return Field("no sound")
+    return Field("muted", zone="near") if cs.muted else None
 
 
-def cue_text(cs: CoachState) -> str | None:
-    cue = cs.cue
-    if cue is None or cs.t - cue.t > CUE_SHOWN_S:
-        return "muted" if cs.muted else None
-    return f"» {cue.text}" + (" (muted)" if cs.muted else "")
-
-
-def coach_line(cs: CoachState) -> str:
-    parts = (rate_text(cs), pressure_text(cs), bout_text(cs), today_text(cs), cue_text(cs))
-    return " | ".join(p for p in parts if p)
+def coach_fields(cs: CoachState, heard: bool = True) -> list[Field]:
+    """The coaching fields, most important first (those with nothing to show left out)."""
+    fields = (cue_field(cs), bout_field(cs), rate_field(cs), pressure_field(cs), today_field(cs),
+              sound_field(cs, heard))
+    return [f for f in fields if f is not None]
 
 
 class CoachTerminalView(TerminalView):
     """The terminal view with the coaching: status-line parts, cue lines and rating keys."""
 
     def __init__(self, clock: Clock, out: IO[str] | None, coach: Coach, keys: KeyReader | None = None,
-                 *, tty: bool | None = None) -> None:
-        super().__init__(clock, out, tty=tty)
+                 *, tty: bool | None = None, colour: bool | None = None,
+                 width: Callable[[], int] | None = None) -> None:
+        super().__init__(clock, out, tty=tty, colour=colour, width=width)
         self.coach = coach
         self.keys = keys
-        self.session: _Submitter | None = None
-        self.add_part(self._part, 0)
+        self.session: _Session | None = None
+        self.parts.remove(link_part)  # it leads the line here: see `fields`
 
-    def attach(self, session: _Submitter) -> None:
-        """The session that receives the ratings typed here."""
+    def attach(self, session: _Session) -> None:
+        """The session that receives the ratings typed here (and whose sinks make the sound)."""
         self.session = session
 
-    def _part(self, status: LinkStatus) -> str:
-        return coach_line(self.coach.state)
+    @property
+    def heard(self) -> bool:
+        return self.session is not None and audible(self.session.sinks)
+
+    def fields(self, status: LinkStatus) -> list[Field]:
+        """Link trouble (nothing is measured then), the coaching, then the link's details."""
+        link = link_part(status)
+        return [*([link] if link else []), *coach_fields(self.coach.state, self.heard), *super().fields(status)]
 
     def on_events(self, events: Sequence[Event]) -> None:
         super().on_events(events)
@@ -135,7 +169,11 @@ class CoachTerminalView(TerminalView):
         for key in self.keys.poll():
             if key.mute:
                 self.coach.mute = not self.coach.mute
-                self.print_news("sound muted" if self.coach.mute else "sound on")
+                if self.coach.mute:
+                    self.print_news("sound muted")
+                else:
+                    self.print_news("sound on" if self.heard else "sound on, but nothing plays: no audio output, "
+                                    "or a speed other than 1")
             elif key.rating is not None and self.session is not None:
                 self.session.submit(Rating(t=self.session.now, value=key.rating, spot=self.coach.spot))
             elif (key.bout or key.auto) and self.session is not None and bouts is not None:

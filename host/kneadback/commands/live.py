@@ -15,16 +15,15 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from kneadback.clock import Clock, MonotonicClock
-from kneadback.calibration import force_model_for_device
 from kneadback.coach import setup as coach_setup
-from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
-from kneadback.session import Analyzer, Coach, Session, Sink
-from kneadback.sources import open_default_source, open_source
-from kneadback.sources.base import Source, SourceOptions
-from kneadback.ui.terminal import JsonLinesSink
+
+if TYPE_CHECKING:  # each step imports what it builds: registering the flags stays light
+    from kneadback.session import Analyzer, Coach, Session, Sink
+    from kneadback.sources.base import Source, SourceOptions
 
 HELP = "live view and coaching: a board on a serial port, or the simulated tool when none is attached"
 ORDER = 10
@@ -69,20 +68,45 @@ def check_args(args: argparse.Namespace) -> None:
         raise bad("--seed", args.seed, "must be 0 or more")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 100_000):
         raise bad("--rate", args.rate, "must be a sample rate above 0 Hz")
+    check_screenshot("live", args)
+
+
+def check_screenshot(command: str, args: argparse.Namespace, dashboard_off: str | None = None) -> None:
+    """`--screenshot` is a picture of the dashboard: refused when the flags (`--no-gui`, `--jsonl`,
+    or `dashboard_off`, another flag of the command) leave no dashboard to take it of."""
+    off = "--jsonl" if args.jsonl else "--no-gui" if args.no_gui else dashboard_off
+    if args.screenshot and off:
+        raise InputError(f"{command}: --screenshot {args.screenshot} is a picture of the dashboard, which {off} turns off")
 
 
 def source_options(args: argparse.Namespace, clock: Clock) -> SourceOptions:
+    from kneadback.sources.base import SourceOptions
+
     return SourceOptions(clock=clock, speed=args.speed, seed=args.seed, baud=args.baud, rate_hz=args.rate)
 
 
 def open_live_source(args: argparse.Namespace, options: SourceOptions) -> Source:
+    from kneadback.notices import held_notices
+    from kneadback.sources import open_default_source, open_source
+
     if args.source is None:
-        return open_default_source(options, notice=lambda text: print(f"kneadback: {text}", file=sys.stderr))
+        return open_default_source(options, notice=held_notices(args).say)
     return open_source(args.source, options)
+
+
+def live_source(args: argparse.Namespace, clock: Clock) -> Source:
+    """The command's source, made once from its spec (not opened yet), before any sink."""
+    source = getattr(args, "source_instance", None)
+    if source is None:
+        source = args.source_instance = open_live_source(args, source_options(args, clock))
+    return source
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer:
     """The stroke engine, converting force with the stored calibration when it fits the board."""
+    from kneadback.calibration import force_model_for_device
+    from kneadback.engine.engine import Engine
+
     return Engine(model_for_device=force_model_for_device)
 
 
@@ -93,12 +117,17 @@ def make_coach(args: argparse.Namespace) -> Coach | None:
 def make_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
     """The listeners for a terminal run: JSON lines or the status line."""
     if args.jsonl:
+        from kneadback.ui.terminal import JsonLinesSink
+
         return [JsonLinesSink(sys.stdout)]
-    return [coach_setup.terminal_view(args, clock, sys.stdout), *coach_setup.sound_sinks(args, clock)]
+    return [*coach_setup.sound_sinks(args, clock), coach_setup.terminal_view(args, clock, sys.stdout)]
 
 
 def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> Session:
-    source = open_live_source(args, source_options(args, clock))
+    from kneadback.notices import held_notices
+    from kneadback.session import Session
+
+    source = live_source(args, clock)
     session = Session(
         source,
         clock,
@@ -111,10 +140,16 @@ def build_session(args: argparse.Namespace, clock: Clock, sinks: list[Sink]) -> 
         attach = getattr(sink, "attach", None)  # sinks that send user input (rating keys)
         if attach is not None:
             attach(session)
+    recorder = None
     if getattr(args, "record", False):
         from kneadback.store.recorder import recorder_for
 
-        session.sinks.insert(0, recorder_for(args, session, clock))
+        recorder = recorder_for(args, session, clock)
+        session.sinks.insert(0, recorder)
+    session.sinks.insert(0, held_notices(args))  # said once the session reports: all is checked then
+    from kneadback.ending import LiveEnding
+
+    session.sinks.append(LiveEnding(session, recorder, sys.stdout, jsonl=args.jsonl))  # the run's last line
     return session
 
 
@@ -153,7 +188,9 @@ def has_display() -> bool:
 def run_gui(args: argparse.Namespace, clock: Clock) -> int:
     """The dashboard; the terminal view when there is no display."""
     if not (has_display() or args.screenshot):  # a screenshot is drawn offscreen
-        print("kneadback: no display; showing the terminal view", file=sys.stderr)
+        from kneadback.notices import held_notices
+
+        held_notices(args).say("no display; showing the terminal view")
         return run_terminal(build_session(args, clock, make_sinks(args, clock)))
     from kneadback.ui.dashboard import run_live  # Qt loads only when a window is wanted
 
@@ -163,6 +200,11 @@ def run_gui(args: argparse.Namespace, clock: Clock) -> int:
 def run(args: argparse.Namespace) -> int:
     check_args(args)
     clock = MonotonicClock()
+    source = live_source(args, clock)  # its spec is checked before any sink is made
+    if args.spot is None:
+        args.spot = source.spot
+    else:  # --spot wins over the source's own spot (a scenario's)
+        source.spot = args.spot
     if not (args.no_gui or args.jsonl):
         return run_gui(args, clock)
     return run_terminal(build_session(args, clock, make_sinks(args, clock)))

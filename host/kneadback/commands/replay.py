@@ -11,17 +11,17 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import TYPE_CHECKING
 
 from kneadback.clock import Clock, ManualClock, MonotonicClock
-from kneadback.coach.coach import Coach
 from kneadback.coach.setup import DEFAULT_SPOT, sound_settings
-from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
-from kneadback.session import Session
-from kneadback.sources.replay import ReplaySource
-from kneadback.store.reader import Recording, open_recording
-from kneadback.store.scoring import targets_of
-from kneadback.store.spots import SqliteSpotHistory
+
+if TYPE_CHECKING:
+    from kneadback.coach.coach import Coach
+    from kneadback.session import Session
+    from kneadback.sources.replay import ReplaySource
+    from kneadback.store.reader import Recording
 
 HELP = "replay a recorded session (id, database or JSON export) through the same pipeline as live"
 ORDER = 41
@@ -54,6 +54,10 @@ def parse_speed(text: str) -> float:
 
 def coach_for_replay(rec: Recording) -> Coach:
     """The coach as it was at the session's start: its targets, spot and spot history."""
+    from kneadback.coach.coach import Coach
+    from kneadback.store.scoring import targets_of
+    from kneadback.store.spots import SqliteSpotHistory
+
     row = rec.meta
     sound = sound_settings(argparse.Namespace())
     goals = targets_of(row)
@@ -62,16 +66,25 @@ def coach_for_replay(rec: Recording) -> Coach:
 
 
 def replay_session(rec: Recording, source: ReplaySource, clock: Clock, sinks: list, coach: Coach | None = None) -> Session:
+    from kneadback.engine.engine import Engine
+    from kneadback.session import Session
+
     return Session(source, clock, analyzer=Engine(force_model=rec.force_model), coach=coach or coach_for_replay(rec),
                    sinks=sinks)
 
 
 def run(args: argparse.Namespace) -> int:
+    from kneadback.analysis import session_progress
     from kneadback.commands import live
+    from kneadback.notices import held_notices
+    from kneadback.progress import wanted
+    from kneadback.sources.replay import ReplaySource
+    from kneadback.store.reader import open_recording
 
     speed = parse_speed(args.speed)
     if not (math.isfinite(args.start) and args.start >= 0):
         raise InputError(f"replay: --from {args.start} must be a time in seconds, 0 or more")
+    live.check_screenshot("replay", args, "--speed max" if math.isinf(speed) else None)
     rec = open_recording(args.session)
     if args.start > rec.duration_s:
         rec.close()
@@ -86,23 +99,34 @@ def run(args: argparse.Namespace) -> int:
         return _run_gui(args, rec, coach, speed)
     clock: Clock = ManualClock() if math.isinf(speed) else MonotonicClock()
     source = ReplaySource(rec, clock, speed=speed, start=args.start)
+    notices = held_notices(args)  # said once the session reports: all is checked then
     if not (args.no_gui or args.jsonl) and not gui:
-        print("kneadback: no display; showing the terminal view", file=sys.stderr)
-    session = replay_session(rec, source, clock, live.make_sinks(args, clock), coach)
-    return live.run_terminal(session)
+        notices.say("no display; showing the terminal view")
+    from kneadback.ending import ReplayEnding
+
+    sinks = [notices, *live.make_sinks(args, clock), ReplayEnding(rec, source, sys.stdout, jsonl=args.jsonl)]
+    session = replay_session(rec, source, clock, sinks, coach)
+    # as fast as it goes: a bar, unless the terminal view draws its status line on that terminal too
+    bar = math.isinf(speed) and wanted(machine_output=args.jsonl) and not sys.stdout.isatty()
+    with session_progress(session, f"replaying {source.spec}", rec.duration_s - args.start, enabled=bar):
+        return live.run_terminal(session)
 
 
 def _run_gui(args: argparse.Namespace, rec: Recording, coach: Coach, speed: float) -> int:
     from pathlib import Path
 
     from kneadback.commands import live
+    from kneadback.sources.replay import ReplaySource
     from kneadback.ui import dashboard
     from kneadback.ui.dashboard.replay import PlaybackClock, ReplayController
     from kneadback.ui.terminal import JsonLinesSink, TerminalView
 
     clock = PlaybackClock(MonotonicClock(), rate=speed)
     source = ReplaySource(rec, clock, speed=1.0, start=args.start)
+    from kneadback.ending import ReplayEnding
+
     sinks = [s for s in live.make_sinks(args, clock) if not isinstance(s, (TerminalView, JsonLinesSink))]
+    sinks.append(ReplayEnding(rec, source, sys.stdout, jsonl=args.jsonl))
     session = replay_session(rec, source, clock, sinks, coach)
     bout_starts = [e.data["start"] for e in rec.events if e.type == "bout"]
     controller = ReplayController(source, clock, bout_starts, coach_factory=lambda: coach_for_replay(rec),

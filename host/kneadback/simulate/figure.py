@@ -30,6 +30,7 @@ def make_figure(path: Path, seed: int = 0, width: int = 1600) -> None:
 
     from kneadback.simulate.render import render
     from kneadback.simulate.scenario import load_scenario
+    from kneadback.ui.png import save_png
 
     app = pg.mkQApp()
     pg.setConfigOptions(antialias=True, background="w", foreground="k")
@@ -67,7 +68,7 @@ def make_figure(path: Path, seed: int = 0, width: int = 1600) -> None:
                 force.addItem(label)
     win.show()
     app.processEvents()
-    ImageExporter(win.scene()).export(str(path))
+    save_png(ImageExporter(win.scene()).export(toBytes=True), path)
     win.close()
 
 

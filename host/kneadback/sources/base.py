@@ -41,6 +41,9 @@ class Source(ABC):
 
     #: how many seconds of session time pass per second of the clock (simulations may run faster)
     speed: float = 1.0
+    #: the spot the data starts on, where the source has one of its own (a scenario's first); a
+    #: command sets it to the user's --spot, which wins
+    spot: str | None = None
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
@@ -71,6 +74,12 @@ class Source(ABC):
     def send(self, command: Command) -> bool:
         """Send a command to the device. Returns False when this source takes no commands."""
         return False
+
+    def silence_hint(self, quiet_s: float, talked: bool) -> str | None:
+        """One line on why nothing valid came for `quiet_s` seconds (`talked`: valid data came
+        earlier on this connection), for sources where the user can do something about it; None
+        for the others."""
+        return None
 
     def __enter__(self) -> Source:
         self.open()

@@ -4,34 +4,56 @@ The file has a header row naming at least the columns `time_s` (session seconds)
 (raw counts); other columns are ignored. Lines starting with `#` before the header may carry
 what the columns do not: `# rate_hz: 200`, `# divider_ohms: 1000`, `# adc_bits: 10`,
 `# vref_mv: 5000` (also `key=value`). Flags (`rate_hz`, `divider_ohms` arguments) win over the
-file; without either the rate is estimated from the time column.
+file; without either the rate is estimated from the time column. After the header, `#` starts a
+comment that runs to the end of its line, and blank lines are skipped.
 
 A gap in `time_s` (more than 1.5 sample periods) means samples were lost: the blocks split
 there and the next block's `lost` says how many. Nothing is invented to fill the gap.
 
-Any problem is an `InputError` naming the file, the line and what is wrong.
+The file is read a megabyte at a time and numpy parses each piece, so an hour at 1 kHz takes
+about a second and 12 bytes a sample, never a Python object per line. A piece numpy does not
+take whole (blank lines, comments, a cell too many, a number numpy reads differently) is parsed
+line by line, which keeps one meaning for every file and finds the bad line. Any problem is an
+`InputError` naming the file, the line and what is wrong; the whole file is checked on `open()`,
+before a single sample goes out.
+
+Played live (a finite `speed`), samples come out when the injected clock says they are due:
+`speed` session seconds per clock second from the first sample. With `speed=inf` (analysis,
+import) they come out as fast as they are read.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import math
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from kneadback.clock import Clock, MonotonicClock
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, SampleBlock
+from kneadback.progress import Progress
 from kneadback.sources.base import Source, SourceItem, SourceOptions
 
 BLOCK_SAMPLES = 4096  # samples per block handed out
+MAX_BLOCKS_PER_READ = 64  # a fast read still hands over in slices, so a session stays responsive
+MAX_BATCH_S = 0.25  # played live: session seconds one read delivers at most beyond its own wait
+CHUNK_BYTES = 1 << 20  # the file is read and parsed this much at a time
 DEFAULT_DIVIDER_OHMS = 1000.0  # the wiring guide's resistor, when neither the file nor a flag says
 GAP_PERIODS = 1.5  # a step in time_s longer than this many periods means lost samples
 _META_KEYS = {"rate_hz": float, "divider_ohms": float, "adc_bits": int, "vref_mv": int}
+_EPSILON_S = 1e-6  # clock rounding: a sample this close to due is due
+# line breaks `str.splitlines` knows besides \n and \r: a piece with one goes line by line
+_ODD_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_NOT_PLAIN = "#\v\f\x1c\x1d\x1e"  # a comment or an odd break in ASCII: that piece goes line by line
 
 
 class CsvSource(Source):
-    """Delivers the whole file as fast as it is read (a file has no pace of its own)."""
+    """Delivers the file at the pace of the clock, or as fast as it is read (`speed=inf`)."""
 
     def __init__(
         self,
@@ -40,20 +62,31 @@ class CsvSource(Source):
         rate_hz: float | None = None,
         divider_ohms: float | None = None,
         block_samples: int = BLOCK_SAMPLES,
+        clock: Clock | None = None,
+        speed: float = math.inf,
+        progress: Progress | None = None,
     ) -> None:
         super().__init__(str(path))
+        if not speed > 0:
+            raise InputError(f"--speed {speed}: must be a positive number")
         self.path = Path(path)
         self.declared_rate = rate_hz
         self.declared_divider = divider_ohms
         self.block_samples = max(1, int(block_samples))
+        self.clock = clock or MonotonicClock()
+        self.speed = speed
+        self.progress = progress  # advanced by the bytes read while the file is opened
         self.t = np.empty(0)
         self.adc = np.empty(0, dtype=np.int32)
-        self._pos = 0
-        self._sent_info = False
         self.divider_known = divider_ohms is not None
+        self._pos = 0
+        self._gap_at = np.empty(0, dtype=np.int64)  # sample indices that follow a gap...
+        self._lost_before = np.zeros(1, dtype=np.int64)  # ...and samples lost before the k-th gap
+        self._clock_origin = 0.0
+        self._horizon = 0.0  # played live: session time delivered up to
 
     def _open(self) -> None:
-        meta, t, adc = read_csv(self.path)
+        meta, t, adc = read_csv(self.path, progress=self.progress)
         rate = self.declared_rate or meta.get("rate_hz") or _estimate_rate(t)
         if rate is None:
             raise InputError(f"{self.path}: too few samples to tell the sample rate; give --rate")
@@ -72,91 +105,74 @@ class CsvSource(Source):
             rate_source="declared" if (self.declared_rate or "rate_hz" in meta) else "estimated",
             source=str(self.path),
         )
-        self.t, self.adc = t, adc.astype(np.int32)
-        step = np.diff(t)
-        missing = np.zeros(len(t), dtype=np.int64)
-        if len(t) > 1:
-            missing[1:] = np.where(step > GAP_PERIODS / rate, np.rint(step * rate).astype(np.int64) - 1, 0)
-        self._missing = missing
-        self._index = np.arange(len(t)) + np.cumsum(missing)
+        self.t, self.adc = t, adc
+        long = GAP_PERIODS / rate  # looked for a block at a time: no second copy of the time column
+        step = BLOCK_SAMPLES
+        gaps = np.concatenate([a + np.flatnonzero(np.diff(t[a : a + step + 1]) > long) for a in range(0, len(t), step)])
+        self._gap_at = gaps + 1
+        lost = np.rint((t[gaps + 1] - t[gaps]) * rate).astype(np.int64) - 1
+        self._lost_before = np.concatenate([[0], np.cumsum(lost)])
         self._pos = 0
-        self._sent_info = False
+        self._clock_origin = self.clock.now()
+        self._horizon = float(t[0])
 
     def _close(self) -> None:
         pass
 
+    @property
+    def duration(self) -> float:
+        """Session seconds from the first sample to the last (0 before `open()`)."""
+        return float(self.t[-1] - self.t[0]) if len(self.t) else 0.0
+
     def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        """The samples due by now (the info came with `open()`, for the session to announce once)."""
         if not self._opened or self.finished:
             return []
+        end = len(self.t)
+        if math.isfinite(self.speed):
+            wait = (self.t[self._pos] - self._played()) / self.speed
+            if wait > 0:
+                self.clock.sleep(min(timeout, wait))
+            # a host that fell behind catches up in slices, so the session checks its duration
+            self._horizon = min(self._played(), self._horizon + max(MAX_BATCH_S, timeout * self.speed))
+            end = int(np.searchsorted(self.t, self._horizon + _EPSILON_S, side="right"))
         out: list[SourceItem] = []
-        if not self._sent_info and self.info is not None:
-            out.append(self.info)
-            self._sent_info = True
-        n = len(self.t)
-        while self._pos < n and len(out) < 64:
-            a = self._pos
-            b = min(a + self.block_samples, n)
-            gaps = np.flatnonzero(self._missing[a + 1 : b])
-            if len(gaps):
-                b = a + 1 + int(gaps[0])
-            out.append(SampleBlock(self.t[a:b], self.adc[a:b], int(self._index[a]), int(self._missing[a])))
-            self._pos = b
-        if self._pos >= n:
+        while self._pos < end and len(out) < MAX_BLOCKS_PER_READ:
+            out.append(self._block(end))
+        if self._pos >= len(self.t):
             self.finished = True
         return out
 
+    def _played(self) -> float:
+        """Session time the clock has reached: the first sample at `open()`, then `speed` × clock."""
+        return float(self.t[0]) + (self.clock.now() - self._clock_origin) * self.speed
 
-def read_csv(path: Path) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
-    """(metadata, time_s, adc) from a CSV file; InputError naming file, line and problem."""
+    def _block(self, end: int) -> SampleBlock:
+        """The next block: at most `block_samples`, up to `end`, never across a gap."""
+        a = self._pos
+        g = int(np.searchsorted(self._gap_at, a, side="right"))  # gaps at or before a
+        b = min(a + self.block_samples, end)
+        if g < len(self._gap_at):
+            b = min(b, int(self._gap_at[g]))
+        lost = int(self._lost_before[g] - self._lost_before[g - 1]) if g and self._gap_at[g - 1] == a else 0
+        self._pos = b
+        return SampleBlock(self.t[a:b], self.adc[a:b], a + int(self._lost_before[g]), lost)
+
+
+def read_csv(
+    path: Path, *, chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None
+) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    """(metadata, time_s, adc as int32) from a CSV file; InputError naming file, line and problem.
+
+    The result does not depend on `chunk_bytes`; `progress` is advanced by the bytes read.
+    """
+    pieces = _pieces(path, max(1, int(chunk_bytes)), progress)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
-    lines = text.splitlines()
-    meta: dict[str, float] = {}
-    k = 0
-    while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("#")):
-        _parse_meta(path, k + 1, lines[k], meta)
-        k += 1
-    if k >= len(lines):
-        raise InputError(f"{path}: line {k + 1}: no header row (expected columns time_s,adc)")
-    names = [c.strip().strip('"').lower() for c in lines[k].split(",")]
-    missing = [c for c in ("time_s", "adc") if c not in names]
-    if missing:
-        raise InputError(f"{path}: line {k + 1}: header lacks column {' and '.join(missing)} (found: {lines[k].strip()[:80]})")
-    it, ia = names.index("time_s"), names.index("adc")
-    body = lines[k + 1 :]
-    first_line = k + 2
-    t, adc = _parse_fast(body, len(names), it, ia)
-    if t is None:
-        t, adc = _parse_slow(path, body, first_line, len(names), it, ia)
-    assert adc is not None
-    if not len(t):
-        raise InputError(f"{path}: line {first_line}: no samples after the header")
-    if not np.all(np.isfinite(t)):
-        i = int(np.flatnonzero(~np.isfinite(t))[0])
-        raise InputError(f"{path}: line {_line_of(body, i, first_line)}: time_s is not a finite number")
-    back = np.flatnonzero(np.diff(t) <= 0)
-    if len(back):
-        i = int(back[0]) + 1
-        raise InputError(f"{path}: line {_line_of(body, i, first_line)}: time_s {t[i]:g} does not increase (previous {t[i - 1]:g})")
-    frac = np.flatnonzero(adc != np.floor(adc))
-    if len(frac):
-        i = int(frac[0])
-        raise InputError(f"{path}: line {_line_of(body, i, first_line)}: adc {adc[i]:g} is not a whole number")
-    bits = int(meta.get("adc_bits", 10))
-    full = (1 << bits) - 1
-    out = np.flatnonzero((adc < 0) | (adc > full))
-    if len(out):
-        i = int(out[0])
-        raise InputError(f"{path}: line {_line_of(body, i, first_line)}: adc {adc[i]:g} is outside 0..{full}")
-    return meta, t, adc.astype(np.int32)
+        return _parse(path, pieces)
+    except InputError:
+        for _ in pieces:  # a file that is not text says so first, wherever its bad byte is
+            pass
+        raise
 
 
 def device_lines(info: DeviceInfo) -> list[str]:
@@ -167,6 +183,144 @@ def device_lines(info: DeviceInfo) -> list[str]:
         f"# adc_bits: {info.adc_bits}",
         f"# vref_mv: {info.vref_mv}",
     ]
+
+
+def _pieces(path: Path, chunk_bytes: int, progress: Progress | None) -> Iterator[str]:
+    """The file's text in pieces of about `chunk_bytes`, each ending at a line break (but the last)."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a CSV file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    with fh:
+        offset, rest = 0, b""
+        while True:
+            try:
+                data = fh.read(chunk_bytes)
+            except OSError as e:
+                raise InputError(f"{path}: cannot read: {e.strerror}") from None
+            buf = rest + data
+            cut = buf.rfind(b"\n") + 1 if data else len(buf)
+            piece, rest = buf[:cut], buf[cut:]
+            if piece:
+                skip = len(codecs.BOM_UTF8) if offset == 0 and piece.startswith(codecs.BOM_UTF8) else 0
+                try:
+                    text = piece[skip:].decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise InputError(f"{path}: not a text file (byte {offset + skip + e.start} is not UTF-8)") from None
+                offset += len(piece)
+                if progress is not None:
+                    progress.update(len(piece))
+                yield text
+            if not data:
+                return
+
+
+def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    meta: dict[str, float] = {}
+    line = 1  # file line number of the next line
+    for text in pieces:
+        lines = text.splitlines(keepends=True)
+        k = next((k for k, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), len(lines))
+        for n in range(k):
+            _parse_meta(path, line + n, lines[n], meta)
+        line += k
+        if k < len(lines):
+            break
+    else:
+        raise InputError(f"{path}: line {line}: no header row (expected columns time_s,adc)")
+    header = lines[k].strip()
+    names = [c.strip().strip('"').lower() for c in header.split(",")]
+    missing = [c for c in ("time_s", "adc") if c not in names]
+    if missing:
+        raise InputError(f"{path}: line {line}: header lacks column {' and '.join(missing)} (found: {header[:80]})")
+    rows = _Rows(path, len(names), names.index("time_s"), names.index("adc"), (1 << int(meta.get("adc_bits", 10))) - 1)
+    first_line = line = line + 1
+    line += rows.add("".join(lines[k + 1 :]), line)
+    for text in pieces:
+        line += rows.add(text, line)
+    t, adc = rows.result(first_line)
+    return meta, t, adc
+
+
+class _Rows:
+    """The data rows, piece by piece: their samples, and the first line that breaks each rule.
+
+    A line that cannot be read at all is refused at once; the rules between rows (time goes up,
+    counts are whole and in range) are judged over the whole file, in that order.
+    """
+
+    def __init__(self, path: Path, ncols: int, it: int, ia: int, full: int) -> None:
+        self.path, self.ncols, self.it, self.ia, self.full = path, ncols, it, ia, full
+        try:
+            self.size = path.stat().st_size  # to size the arrays for the whole file at once
+        except OSError:
+            self.size = 0
+        self.seen = 0  # characters parsed so far
+        self.t = np.empty(0)
+        self.adc = np.empty(0, dtype=np.int32)
+        self.rows = 0
+        self.last_t = -math.inf
+        self.broken: dict[int, str] = {}  # rule rank → what the first line breaking it says
+
+    def add(self, text: str, line: int) -> int:
+        """Parse a piece whose first line is file line `line`; how many lines it has."""
+        self.seen += len(text)
+        fast = _parse_fast(text, self.ncols, self.it, self.ia)
+        if fast is not None:
+            t, adc = fast
+            at: np.ndarray | None = None  # plain rows: row k is on line `line + k`
+            count = len(t)
+        else:
+            t, adc, at, count = _parse_slow(self.path, text, line, self.ncols, self.it, self.ia)
+        if len(t):
+            self._judge(t, adc, lambda k: line + k if at is None else int(at[k]))
+            if not self.broken:  # once a rule is broken no samples are wanted, only the first bad line
+                self._keep(t, adc)
+            self.rows += len(t)
+            self.last_t = float(t[-1])
+        return count
+
+    def _keep(self, t: np.ndarray, adc: np.ndarray) -> None:
+        a, b = self.rows, self.rows + len(t)
+        if b > len(self.t):  # room for the rest of the file, as far as the part read tells
+            room = max(int(b * 1.02 * self.size / max(self.seen, 1)), int(b * 1.25))
+            self.t = _grown(self.t[:a], room)
+            self.adc = _grown(self.adc[:a], room)
+        self.t[a:b] = t
+        self.adc[a:b] = adc
+
+    def _judge(self, t: np.ndarray, adc: np.ndarray, line_of: Callable[[int], int]) -> None:
+        back = np.flatnonzero(np.diff(t, prepend=self.last_t) <= 0)
+        if len(back) and 0 not in self.broken:
+            i = int(back[0])
+            before = t[i - 1] if i else self.last_t
+            self.broken[0] = f"line {line_of(i)}: time_s {t[i]:g} does not increase (previous {before:g})"
+        frac = np.flatnonzero(adc != np.floor(adc))
+        if len(frac) and 1 not in self.broken:
+            i = int(frac[0])
+            self.broken[1] = f"line {line_of(i)}: adc {adc[i]:g} is not a whole number"
+        out = np.flatnonzero((adc < 0) | (adc > self.full))
+        if len(out) and 2 not in self.broken:
+            i = int(out[0])
+            self.broken[2] = f"line {line_of(i)}: adc {adc[i]:g} is outside 0..{self.full}"
+
+    def result(self, first_line: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self.rows:
+            raise InputError(f"{self.path}: line {first_line}: no samples after the header")
+        if self.broken:
+            raise InputError(f"{self.path}: {self.broken[min(self.broken)]}")
+        return self.t[: self.rows], self.adc[: self.rows]
+
+
+def _grown(kept: np.ndarray, room: int) -> np.ndarray:
+    """`kept` at the start of a new array of `room` elements."""
+    out = np.empty(room, dtype=kept.dtype)
+    out[: len(kept)] = kept
+    return out
 
 
 def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float]) -> None:
@@ -185,30 +339,45 @@ def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float]) -> Non
             return
 
 
-def _data_rows(body: list[str]) -> list[str]:
-    return [ln for ln in body if ln.strip() and not ln.lstrip().startswith("#")]
-
-
-def _parse_fast(body: list[str], ncols: int, it: int, ia: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """numpy's parser; None when anything is off (the slow path then finds the line)."""
-    rows = _data_rows(body)
-    if not rows:
-        return np.empty(0), np.empty(0)
+def _parse_fast(text: str, ncols: int, it: int, ia: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """numpy's parser, for a piece of plain rows (`\\n` or `\\r\\n` line ends, `ncols` cells each,
+    no blank line, no comment); None for anything else, which the line-by-line parser then reads."""
+    if not text or any(c in text for c in _NOT_PLAIN) or (not text.isascii() and _ODD_BREAKS.search(text)):
+        return None
+    raw = np.frombuffer(text.encode(), dtype=np.uint8)
+    cr = np.flatnonzero(raw == ord("\r"))
+    if len(cr) and (cr[-1] + 1 == len(raw) or np.any(raw[cr + 1] != ord("\n"))):
+        return None  # a line ending in \r alone
+    ends = np.flatnonzero(raw == ord("\n"))
+    if raw[-1] != ord("\n"):
+        ends = np.append(ends, len(raw))
+    commas = np.flatnonzero(raw == ord(","))
+    if len(commas) != len(ends) * (ncols - 1):
+        return None
+    rows = commas.reshape(len(ends), ncols - 1)  # so many commas in all: is each row's share on its line?
+    if np.any(rows[:, -1] > ends) or np.any(rows[1:, 0] < ends[:-1]):
+        return None
     try:
-        table = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", ndmin=2, dtype=float)
+        table = np.loadtxt(io.StringIO(text), delimiter=",", comments=None, usecols=(it, ia), ndmin=2, dtype=float)
     except ValueError:
-        return None, None
-    if table.shape != (len(rows), ncols) or not np.all(np.isfinite(table[:, [it, ia]])):
-        return None, None
-    return table[:, it].copy(), table[:, ia].copy()
+        return None
+    if len(table) != len(ends) or not np.all(np.isfinite(table)):
+        return None
+    return table[:, 0].copy(), table[:, 1].copy()
 
 
-def _parse_slow(path: Path, body: list[str], first_line: int, ncols: int, it: int, ia: int) -> tuple[np.ndarray, np.ndarray]:
+def _parse_slow(
+    path: Path, text: str, first_line: int, ncols: int, it: int, ia: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Line by line: (time_s, adc, the line of each row, how many lines); InputError at the first bad line."""
     t: list[float] = []
     a: list[float] = []
-    for n, ln in enumerate(body):
+    at: list[int] = []
+    lines = text.splitlines()
+    for n, ln in enumerate(lines):
         line = first_line + n
-        if not ln.strip() or ln.lstrip().startswith("#"):
+        ln = ln.partition("#")[0]
+        if not ln.strip():
             continue
         cells = ln.split(",")
         if len(cells) != ncols:
@@ -222,26 +391,17 @@ def _parse_slow(path: Path, body: list[str], first_line: int, ncols: int, it: in
             if not math.isfinite(v):
                 raise InputError(f"{path}: line {line}: {name} {cell[:20]!r} is not a finite number")
             dest.append(v)
-    return np.array(t, dtype=float), np.array(a, dtype=float)
-
-
-def _line_of(body: list[str], row: int, first_line: int) -> int:
-    """File line number of data row `row` (skipping blank and comment lines)."""
-    k = -1
-    for n, ln in enumerate(body):
-        if ln.strip() and not ln.lstrip().startswith("#"):
-            k += 1
-            if k == row:
-                return first_line + n
-    return first_line + len(body)
+        at.append(line)
+    return np.array(t, dtype=float), np.array(a, dtype=float), np.array(at, dtype=np.int64), len(lines)
 
 
 def _estimate_rate(t: np.ndarray) -> float | None:
     if len(t) < 2:
         return None
-    return float(1.0 / np.median(np.diff(t)))
+    return float(1.0 / np.median(np.diff(t), overwrite_input=True))
 
 
 def from_spec(spec: str, options: SourceOptions) -> CsvSource:
-    """`open_source` entry for a `.csv` path; `options.rate_hz` is a declared rate (--rate)."""
-    return CsvSource(spec, rate_hz=options.rate_hz)
+    """`open_source` entry for a `.csv` path: played at `options.speed` on `options.clock`;
+    `options.rate_hz` is a declared rate (--rate)."""
+    return CsvSource(spec, rate_hz=options.rate_hz, clock=options.clock, speed=options.speed)

@@ -126,8 +126,8 @@ class ReplaySource(Source):
 def from_spec(spec: str, options: SourceOptions) -> Source:
     """A session id (`12`, `last`), a kneadback database, a JSON export, or a `time_s,adc` CSV."""
     if Path(spec).suffix.lower() == ".csv" and Path(spec).is_file():
-        from kneadback.sources.csvfile import CsvSource
+        from kneadback.sources import csvfile
 
-        return CsvSource(spec, rate_hz=options.rate_hz)
+        return csvfile.from_spec(spec, options)
     return ReplaySource(open_recording(spec), options.clock, options.speed)
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 
 import serial
-from serial.tools import list_ports
 
 from kneadback.errors import SourceError
-from kneadback.model import DeviceInfo
+from kneadback.model import DeviceInfo, DeviceStatus, SampleBlock
+from kneadback.ports import PortCandidate, ports_seen, scan_ports
 from kneadback.protocol.messages import frame_command
 from kneadback.protocol.stream import DeviceStream
 from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
@@ -29,79 +28,13 @@ from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
 RECONNECT_INTERVAL_S = 0.5
 MAX_READ = 4096  # bytes per read: a backlog is read over several steps (none dropped), each step short
 
-#: USB VID (and PID, or None for any) of boards and USB-serial chips an Arduino sits behind
-KNOWN_USB: tuple[tuple[int, int | None, str], ...] = (
-    (0x2341, None, "Arduino"),
-    (0x2A03, None, "Arduino (arduino.org)"),
-    (0x1A86, 0x7523, "CH340 USB-serial (Nano clone)"),
-    (0x1A86, 0x5523, "CH341 USB-serial"),
-    (0x1A86, 0x55D4, "CH9102 USB-serial"),
-    (0x0403, 0x6001, "FTDI FT232R USB-serial"),
-    (0x0403, 0x6015, "FTDI FT231X USB-serial"),
-    (0x10C4, 0xEA60, "CP210x USB-serial"),
-    (0x067B, 0x2303, "PL2303 USB-serial"),
-    (0x1B4F, None, "SparkFun"),
-    (0x239A, None, "Adafruit"),
-)
-
 DIALOUT_HINT = (
     "add your user to the 'dialout' group (sudo usermod -aG dialout $USER), then log out and in again"
 )
 
 
-@dataclass(frozen=True)
-class PortCandidate:
-    """A serial port as `kneadback ports` shows it."""
-
-    device: str
-    description: str
-    vid: int | None
-    pid: int | None
-    serial_number: str | None
-    board: str | None  # what kind of board it likely is, None when unknown
-
-    @property
-    def usb_id(self) -> str:
-        return f"{self.vid:04X}:{self.pid:04X}" if self.vid is not None and self.pid is not None else ""
-
-
 class NoBoardFound(SourceError):
     """`auto` found no board; the message lists the ports it saw."""
-
-
-def board_kind(vid: int | None, pid: int | None) -> str | None:
-    for v, p, name in KNOWN_USB:
-        if vid == v and (p is None or pid == p):
-            return name
-    return None
-
-
-def scan_ports() -> list[PortCandidate]:
-    """Every serial port the system lists, likely boards first."""
-    found = []
-    for p in list_ports.comports():
-        found.append(
-            PortCandidate(
-                device=p.device,
-                description="" if p.description in (None, "n/a") else p.description,
-                vid=p.vid,
-                pid=p.pid,
-                serial_number=p.serial_number,
-                board=board_kind(p.vid, p.pid),
-            )
-        )
-    return sorted(found, key=lambda c: (c.board is None, _rank(c), c.device))
-
-
-def _rank(c: PortCandidate) -> int:
-    return next((i for i, (v, p, _) in enumerate(KNOWN_USB) if c.vid == v and (p is None or c.pid == p)), len(KNOWN_USB))
-
-
-def ports_seen(ports: list[PortCandidate] | None = None) -> str:
-    ports = scan_ports() if ports is None else ports
-    if not ports:
-        return "no serial ports at all"
-    return "ports seen: " + ", ".join(f"{c.device} ({c.usb_id or c.description or 'no USB id'})" for c in ports)
 
 
 def find_board(serial_number: str | None = None) -> PortCandidate:
@@ -151,6 +84,7 @@ class SerialSource(Source):
         self._ser: serial.SerialBase | None = None
         self._next_attempt = 0.0
         self._asked_info = False
+        self._unheard_bytes = 0  # bytes read since the last valid message: a wrong baud rate's noise
 
     @property
     def connected(self) -> bool:
@@ -174,7 +108,25 @@ class SerialSource(Source):
             return []
         items = self.stream.feed(data, self.clock.now())
         self._after_feed(items)
+        heard = any(isinstance(i, (SampleBlock, DeviceInfo, DeviceStatus)) for i in items)
+        self._unheard_bytes = 0 if heard else self._unheard_bytes + len(data)
         return items
+
+    def silence_hint(self, quiet_s: float, talked: bool) -> str:
+        garbled = self._unheard_bytes > 0
+        if talked:
+            return (
+                f"{self.port}: the board stopped sending {quiet_s:.0f} s ago; it may have hung "
+                f"(press its reset button) or lost power"
+            )
+        port = "the wrong port (see `kneadback ports`)"
+        baud = f"a baud rate other than the board's (--baud, now {self.options.baud})"
+        causes = [baud, port] if garbled else [port, baud]  # garbled bytes: the speed is the likelier
+        heard = "only garbled bytes" if garbled else "nothing"
+        return (
+            f"{self.port}: no valid data in {quiet_s:.0f} s ({heard} came); likely {causes[0]}, "
+            f"{causes[1]}, or a board not running the kneadback sketch"
+        )
 
     def send(self, command: Command) -> bool:
         if self._ser is None or self.stream.mode == "text":
@@ -263,6 +215,7 @@ class SerialSource(Source):
         moved = f" (now {port})" if port != self.port else ""
         self.port = port
         self._asked_info = False
+        self._unheard_bytes = 0
         return [self.stream.event("reconnected", f"{self.spec}: device reconnected{moved}")]
 
 

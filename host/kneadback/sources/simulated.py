@@ -7,7 +7,8 @@ scenario's own (session seconds), so what comes out does not depend on the speed
 
 The simulated user also speaks: its discomfort ratings (`Rating`, without a force: the coach
 pairs it with the recent strokes) and its moves to another spot (`SpotChanged`) come out at
-their times in the stream, as a replayed recording's user input does.
+their times in the stream, as a replayed recording's user input does. Its first spot goes by
+`spot`, which a command sets to the user's `--spot`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class SimulatedSource(Source):
         if not options.speed > 0:
             raise InputError(f"--speed {options.speed}: must be a positive number")
         self.scenario = scenario
+        self.spot = scenario.phases[0].spot
         self.clock = options.clock
         self.speed = options.speed
         self.seed = options.seed
@@ -51,8 +53,13 @@ class SimulatedSource(Source):
         self._pending = next(self._chunks, None)
         self._cut = self.rendering.plan.disconnect
         truth = self.rendering.truth
-        said: list[Rating | SpotChanged] = [Rating(r.t, r.value, r.spot) for r in truth.ratings]
-        said += [SpotChanged(s.start, s.spot) for s in truth.spots[1:]]
+        first = self.scenario.phases[0].spot
+
+        def named(spot: str) -> str:
+            return self.spot if spot == first and self.spot else spot
+
+        said: list[Rating | SpotChanged] = [Rating(r.t, r.value, named(r.spot)) for r in truth.ratings]
+        said += [SpotChanged(s.start, named(s.spot)) for s in truth.spots[1:]]
         self._user = sorted(said, key=lambda e: e.t)
         self._t0 = self.clock.now()
 

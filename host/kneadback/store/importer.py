@@ -4,9 +4,9 @@ coach like a live session and is recorded in one transaction (all of it, or noth
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
+from kneadback.analysis import open_with_progress, session_progress
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
@@ -27,8 +27,10 @@ def import_csv(
     rate_hz: float | None = None,
     divider_ohms: float | None = None,
     targets: Targets | None = None,
+    show_progress: bool = False,
 ) -> int:
-    """The new session's id. `started` defaults to the file's modification time."""
+    """The new session's id. `started` defaults to the file's modification time; `show_progress`
+    draws bars on stderr while the file is read and while it runs through the pipeline."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if started is None:
@@ -36,8 +38,8 @@ def import_csv(
     wall = started.timestamp()
     clock = ManualClock()
     source = CsvSource(path, rate_hz=rate_hz, divider_ohms=divider_ohms)
-    source.speed = math.inf
-    source.open()  # a bad file is refused here, before the database is created or touched
+    # a bad file is refused here, before the database is created or touched
+    open_with_progress(source, enabled=show_progress)
     engine = Engine()
     goals = targets or Targets()
     coach = Coach(goals, spot, SqliteSpotHistory(before=wall, bout_s=goals.bout_s), wall)
@@ -47,7 +49,8 @@ def import_csv(
         recorder.force_model_of = lambda: engine.force_model
         session = Session(source, clock, analyzer=engine, coach=coach, sinks=[recorder])
         try:
-            session.run()
+            with session_progress(session, f"importing {path.name}", source.duration, enabled=show_progress):
+                session.run()
         except BaseException:
             recorder.abort()
             raise

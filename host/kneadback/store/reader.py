@@ -17,6 +17,7 @@ import numpy as np
 from kneadback.errors import InputError, RecordingError
 from kneadback.fsr import ForceModel
 from kneadback.model import DeviceInfo, SampleBlock
+from kneadback.progress import Progress
 from kneadback.store import codec
 from kneadback.store.calibration import force_model_from_dict
 from kneadback.store.db import SQLITE_HEADER, EventRow, SessionRow, Store
@@ -72,13 +73,16 @@ class Recording:
                 if from_t is None or blk.t_end >= from_t:
                     yield row.first_block + k, blk
 
-    def samples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """All samples: session times, counts and device microseconds (None if any block lacks them)."""
+    def samples(self, progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """All samples: session times, counts and device microseconds (None if any block lacks them).
+        `progress` is advanced by the samples read."""
         ts, adcs, devs = [], [], []
         for _i, b in self.blocks():
             ts.append(b.t)
             adcs.append(b.adc)
             devs.append(b.t_device_us)
+            if progress is not None:
+                progress.update(len(b))
         if not ts:
             return np.zeros(0), np.zeros(0, np.int32), None
         dev = None if any(d is None for d in devs) else np.concatenate(devs).astype(np.uint32)

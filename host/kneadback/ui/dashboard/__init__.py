@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kneadback.clock import Clock
 from kneadback.errors import InputError
+from kneadback.outfile import check_out
 from kneadback.session import Session
 
 WINDOW_SIZE = (1600, 1000)
@@ -70,6 +71,7 @@ def run_dashboard(
 
 
 def _check_writable(path: Path) -> None:
-    folder = next((p for p in path.absolute().parents if p.exists()), Path("/"))
-    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise InputError(f"--screenshot {path}: cannot write there")
+    try:
+        check_out(path, make_folders=True)  # the folders are made when the picture is saved
+    except InputError as e:
+        raise InputError(f"--screenshot {e}") from None

@@ -30,7 +30,7 @@ from kneadback.model import (
     SpotChanged,
     Stroke,
 )
-from kneadback.session import LinkStatus, Sink
+from kneadback.session import LinkStatus, Notice, Sink
 from kneadback.ui.dashboard.ring import Ring
 
 TRACE_SECONDS = 10.0  # the force trace shows this much
@@ -70,7 +70,8 @@ class DashboardFeed(Sink):
         self.spot: str | None = None
         self.quality: SignalQuality | None = None
         self.status = LinkStatus()
-        self.connected = True  # follows link events at once (status reports wait for samples)
+        self.connected = True  # the port is there; follows link events at once
+        self.notice: Notice | None = None  # the session's latest news (a silent device's hint)
         self.samples = 0
         self.newest_t = float("nan")
         self.newest_arrival = float("nan")  # host clock when the newest sample arrived
@@ -107,7 +108,11 @@ class DashboardFeed(Sink):
 
     def on_status(self, status: LinkStatus) -> None:
         self.status = dataclasses.replace(status, errors_by_kind=dict(status.errors_by_kind))
-        self.connected = status.connected
+        self.connected = status.state != "lost"
+        self.version += 1
+
+    def on_notice(self, notice: Notice) -> None:
+        self.notice = notice
         self.version += 1
 
     def close(self) -> None:

@@ -39,6 +39,15 @@ SHORTCUTS: tuple[Shortcut, ...] = (
 
 
 def shortcut_line(replay: bool) -> str:
-    """The shortcuts offered in a view, as one line of rich text."""
+    """The shortcuts offered in a view, as rich text that wraps between shortcuts only (a narrow
+    window gets two lines, never a key without what it does)."""
     shown = [s for s in SHORTCUTS if (s.replay if replay else s.live)]
-    return " &nbsp; ".join(f"<b style='color:#ffffff'>{s.label}</b> {s.action}" for s in shown)
+    return " &nbsp; ".join(f"<b style='color:#ffffff'>{_unbroken(s.label)}</b>{NBSP}{_unbroken(s.action)}"
+                           for s in shown)
+
+
+NBSP = "\u00a0"
+
+
+def _unbroken(text: str) -> str:
+    return text.replace(" ", NBSP)

@@ -6,11 +6,11 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.Qt import QtCore, QtGui
+from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from kneadback.ui.dashboard.feed import TRACE_SECONDS, DashboardFeed, peak_decimate
 from kneadback.ui.dashboard.view import DashboardView
-from kneadback.ui.dashboard.zones import COLOURS
+from kneadback.ui.dashboard.zones import COLOURS, Zone, zone
 
 _AXIS_FONT_PX = 18
 _HOLD_POOL = 6
@@ -20,6 +20,7 @@ RATE_GAP_S = 5.0  # strokes further apart than this are not joined in the rate h
 
 def _style(plot: pg.PlotWidget, left: str, bottom: str) -> None:
     plot.setBackground("#000000")
+    plot.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)  # filling black costs less than a cached copy
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
@@ -73,6 +74,7 @@ class ForceTrace(pg.PlotWidget):
         self.data_arrival = float("nan")  # host time the newest sample now on the trace arrived
         self.on_painted: Callable[[float], None] | None = None
         self.drawn_points = 0
+        self._seen: tuple[object, ...] | None = None  # what the last refresh drew from
 
     def _region(self) -> pg.LinearRegionItem:
         r = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 59, 48, 75), pen=pg.mkPen(None))
@@ -88,7 +90,13 @@ class ForceTrace(pg.PlotWidget):
         return line
 
     def refresh(self, view: DashboardView) -> None:
+        """Bring the trace up to date; untouched (no repaint) when nothing changed: a paused
+        replay, a stalled link."""
         feed = self.feed
+        seen = (feed.version, view.pressure_band, view.force_ceiling_n, self.width())
+        if seen == self._seen:
+            return
+        self._seen = seen
         t_end = feed.newest_t if feed.samples and not np.isnan(feed.newest_t) else 0.0
         t0 = t_end - TRACE_SECONDS
         t, v = feed.force.since(t0)
@@ -130,7 +138,9 @@ class ForceTrace(pg.PlotWidget):
 
 
 class RateHistory(pg.PlotWidget):
-    """Stroke rate (per minute) over the whole session, with the target band."""
+    """Stroke rate (per minute) over the whole session, with the target band. Each stretch of
+    the line takes the colour of its newest rate's zone, as the rate tile does: one curve per
+    zone, each drawing only its own stretches."""
 
     def __init__(self, feed: DashboardFeed) -> None:
         super().__init__()
@@ -138,7 +148,9 @@ class RateHistory(pg.PlotWidget):
         _style(self, "rate (/min)", "time (min)")
         self.band = _target_band()
         self.addItem(self.band)
-        self.curve = self.plot(pen=pg.mkPen("#ffb000", width=3))
+        self.curves: dict[Zone, pg.PlotDataItem] = {
+            z: self.plot(pen=pg.mkPen(COLOURS[z], width=3)) for z in ("on", "near", "off")
+        }
         self._seen: tuple[int, tuple[float, float]] | None = None
 
     def refresh(self, view: DashboardView) -> None:
@@ -152,7 +164,9 @@ class RateHistory(pg.PlotWidget):
         t, v = rate.latest()
         t, v = peak_decimate(t / 60.0, v, max(200, self.width()))
         joined = np.append(np.diff(t) * 60.0 <= RATE_GAP_S, False)  # no line across a pause
-        self.curve.setData(t, v, connect=joined)
+        ends = np.array([zone(x, view.rate_band) for x in v[1:]] + ["none"])  # a stretch's newest rate
+        for z, curve in self.curves.items():
+            curve.setData(t, v, connect=joined & (ends == z))
         span = max(1.0, float(t[-1]) if len(t) else 1.0)
         top = max(hi * 1.5, float(v.max()) * 1.1 if len(v) else 0.0)
         self.setRange(xRange=(0.0, span), yRange=(0.0, top), padding=0.02)

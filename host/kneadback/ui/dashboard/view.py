@@ -36,6 +36,11 @@ HEADLINES: dict[str, str] = {
 }
 
 
+def cue_headline(kind: str) -> str:
+    """A cue in a few words (the dashboard's banner, the terminal's short cue)."""
+    return HEADLINES.get(kind, kind.upper())
+
+
 @dataclass(frozen=True)
 class DashboardView:
     t: float  # session time of the newest sample (NaN before any)
@@ -110,9 +115,7 @@ def build_view(
         band, mode = cs.consistency_band_n, "consistency"
     ceiling = targets.force_ceiling_n
     holding = (cs is not None and cs.holding) or (es is not None and es.holding_since is not None)
-    p_zone = zones.pressure_zone(pressure, band, ceiling)
-    if holding and p_zone == "on":
-        p_zone = "near"  # pressing without stroking is never "on target"
+    p_zone = zones.pressure_zone(pressure, band, ceiling, holding)
     left = cs.bout_left_s if cs is not None else None
     running = cs is not None and cs.bout_active
     cue = feed.cue if feed.cue is not None else (cs.cue if cs is not None else None)
@@ -120,11 +123,14 @@ def build_view(
     bouts = cs.bouts_today if cs is not None else None
     q = feed.quality
     st = feed.status
-    headline = HEADLINES.get(cue.kind, cue.kind.upper()) if cue is not None else ""
+    headline = cue_headline(cue.kind) if cue is not None else ""
     text = cue.text if cue is not None else ""
     cue_zone = zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none"
     if not feed.connected:  # above any cue: nothing is being measured
         headline, text, cue_zone, fresh = "DEVICE LOST", "waiting for the board to come back…", "off", True
+    elif st.state == "silent":
+        hint = feed.notice.text if feed.notice is not None else "nothing valid comes from the device"
+        headline, text, cue_zone, fresh = "NO DATA", hint, "off", True
     return DashboardView(
         t=t,
         rate_spm=rate,

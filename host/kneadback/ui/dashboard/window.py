@@ -19,7 +19,7 @@ from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 from kneadback.clock import Clock
 from kneadback.coach.bouts import BoutSwitch
 from kneadback.coach.coach import Coach
-from kneadback.coach.setup import METRONOME_MODES
+from kneadback.coach.setup import METRONOME_MODES, audible
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError
 from kneadback.fsr import ForceModel
@@ -29,14 +29,16 @@ from kneadback.ui.dashboard import keys
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
 from kneadback.ui.dashboard.replay import ReplayController
+from kneadback.ui.dashboard.status import status_fields, status_html
 from kneadback.ui.dashboard.view import DashboardView, build_view
 from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
-from kneadback.ui.dashboard.zones import COLOURS
+from kneadback.ui.png import save_png
 
 DRAW_FPS = 36.0  # redraws per second: a margin over the promised floor of 30
 STEP_MS = 10  # how often the session is stepped (ms); each redraw steps it too
 KEY_NOTE_S = 4.0  # how long the status line confirms what a key did
 _LABEL_PX = 20
+_FIT_SLACK_PX = 4  # the status line is fitted this much inside its label: rounding
 
 
 
@@ -75,7 +77,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self._opened = False
         self._last_key = ("", 0.0)  # what the last key did, and when (clock time)
         self._quitting = False
-        self._status_html = ""
+        self._status_key: tuple[object, ...] = ()  # what the status line was made from
         analyzer = session.analyzer
         self.feed = DashboardFeed(
             clock,
@@ -99,6 +101,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.status_label = self._label()
         self.keys_label = self._label()
         self.keys_label.setText(keys.shortcut_line(replay is not None))
+        self.keys_label.setWordWrap(True)  # two lines in a narrow window, rather than cut
         self.keys_label.setStyleSheet(f"color: #cfcfcf; font-size: {_LABEL_PX}px; padding: 2px 8px;")
 
         top = QtWidgets.QHBoxLayout()
@@ -134,6 +137,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         label = QtWidgets.QLabel()
         label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         label.setStyleSheet(f"color: #f2f2f2; font-size: {_LABEL_PX}px; padding: 2px 8px;")
+        label.ensurePolished()  # its font is the style sheet's from now on: the status line is measured in it
         label.setMinimumWidth(1)  # a long line is cut at the window's edge, never widens it
         label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         return label
@@ -195,13 +199,12 @@ class DashboardWindow(QtWidgets.QMainWindow):
             self.finished.emit()
 
     def save_screenshot(self, path: Path) -> None:
-        """The window as a PNG at `path` (its folder is created)."""
+        """The window as a PNG at `path` (its folder is created), written as `outfile` writes."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"cannot write the screenshot {path}: {e.strerror}") from None
-        if not self.grab().save(str(path), "PNG"):
-            raise InputError(f"cannot write the screenshot {path}")
+        save_png(self.grab(), path)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self._quitting = True
@@ -240,36 +243,26 @@ class DashboardWindow(QtWidgets.QMainWindow):
             tile.show_view(v)
         self.trace.refresh(v)
         self.history.refresh(v)
-        html = self._status(v)
-        if html != self._status_html:
-            self._status_html = html
-            self.status_label.setText(html)
-            self.status_label.setToolTip(f"force: {self.feed.force_model.describe()}")
+        self._show_status(v)
         if self.replay is not None:
             self.replay.refresh()
         self.frames += 1
 
-    def _status(self, v: DashboardView) -> str:
-        link = (f"<b style='color:{COLOURS['on']}'>● connected</b>" if v.connected
-                else f"<b style='color:{COLOURS['off']}'>● LOST</b>")
-        rate = "– Hz" if v.sample_rate_hz is None else f"{v.sample_rate_hz:.0f} Hz"
-        lost = f"<span style='color:{COLOURS['off'] if v.lost else '#f2f2f2'}'>lost {v.lost}</span>"
-        sat = "–" if v.saturated_fraction is None else f"{100 * v.saturated_fraction:.1f} %"
-        sat_col = COLOURS["off"] if (v.saturated_fraction or 0) > 0.02 else "#f2f2f2"
-        noise = "–" if v.noise_n is None else f"{v.noise_n:.2f} N"
-        sound = f"<b style='color:{COLOURS['near']}'>MUTED</b>" if v.muted else "sound"
-        rating = self.feed.rating
-        parts = [
-            f"{link} {rate} · {lost} · errors {v.errors}",
-            f"sat <span style='color:{sat_col}'>{sat}</span> · noise {noise} · {force_text(self.feed.force_model)}",
-            f"{sound} · metronome {v.metronome}" + ("" if self.replay else f" · {'auto' if v.auto_bouts else 'manual'} bouts"),
-            f"{_clock_text(v.t)} · score {v.bout_score}",
-            f"spot <b>{v.spot or '–'}</b>" + (f" · rated {rating.value}/10" if rating else ""),
-        ]
+    def _show_status(self, v: DashboardView) -> None:
+        """The status line, fitted to the label's width; remade only when something in it changed
+        (measuring the text costs more than the rest of a frame)."""
+        fields = status_fields(v, silent=self.feed.status.state == "silent", heard=audible(self.session.sinks),
+                               force=force_text(self.feed.force_model), rating=self.feed.rating,
+                               replay=self.replay is not None)
         text, at = self._last_key
-        if text and self.clock.now() - at <= KEY_NOTE_S:  # what the last key did, first and for a moment
-            parts.insert(0, f"<b style='color:#c77dff'>{text}</b>")
-        return " &nbsp;│&nbsp; ".join(parts)
+        note = text if text and self.clock.now() - at <= KEY_NOTE_S else ""  # what the last key did, for a moment
+        # a hidden window is not laid out yet: nothing to fit, the whole line is kept
+        width = self.status_label.contentsRect().width() - _FIT_SLACK_PX if self.isVisible() else math.inf
+        key = (note, tuple(fields), width)
+        if key != self._status_key:
+            self._status_key = key
+            self.status_label.setText(status_html(note, fields, width, self.status_label.font()))
+            self.status_label.setToolTip(f"force: {self.feed.force_model.describe()}")
 
     # --- user input ----------------------------------------------------------------------
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
@@ -376,9 +369,3 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.session.submit(BoutControl(t=self.session.now, action="auto" if auto else "stop"))
         self._note("automatic bouts" if auto else "manual bouts: Space starts/stops")
 
-
-def _clock_text(t: float) -> str:
-    if math.isnan(t):
-        return "0:00"
-    m, s = divmod(int(t), 60)
-    return f"{m}:{s:02d}"

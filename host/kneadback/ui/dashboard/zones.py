@@ -44,11 +44,14 @@ def zone(value: float | None, band: tuple[float, float] | None, near_share: floa
     return "off"
 
 
-def pressure_zone(force_n: float | None, band: tuple[float, float] | None, ceiling_n: float | None) -> Zone:
-    """The pressure's zone: as `zone`, except that reaching the safety ceiling is always "off"."""
+def pressure_zone(force_n: float | None, band: tuple[float, float] | None, ceiling_n: float | None,
+                  holding: bool = False) -> Zone:
+    """The pressure's zone: as `zone`, except that reaching the safety ceiling is always "off" and
+    that pressing without stroking (`holding`) is never "on"."""
     if force_n is not None and ceiling_n is not None and force_n >= ceiling_n:
         return "off"
-    return zone(force_n, band)
+    z = zone(force_n, band)
+    return "near" if holding and z == "on" else z
 
 
 def bouts_zone(done: int | None, lo: int, hi: int) -> Zone:
