@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from kneadback import __version__, commands
 from kneadback.errors import KneadbackError
+from kneadback.stopping import stop_signals_interrupt
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with stop_signals_interrupt():
+            return int(args.func(args) or 0)
     except KneadbackError as e:
         print(f"kneadback: {e}", file=sys.stderr)
         return e.exit_code

@@ -21,6 +21,7 @@ from kneadback.coach.score import Score
 from kneadback.commands.sessions import mmss
 from kneadback.errors import InputError
 from kneadback.model import Event, Rating, SpotChanged
+from kneadback.report.words import plural
 from kneadback.session import Sink
 from kneadback.store.db import EventRow, SessionRow, Store
 from kneadback.store.events import origin_of, time_of, to_json
@@ -63,8 +64,8 @@ class Ending:
         strokes, bouts = self.summary.get("strokes", 0), self.summary.get("bouts", 0)
         stopped = "" if self.stopped_at_s is None else f", stopped at {mmss(self.stopped_at_s)}"
         return (
-            f"{who}: {mmss(self.duration_s)}, {strokes} stroke{'' if strokes == 1 else 's'}, "
-            f"{bouts} bout{'' if bouts == 1 else 's'}, score {self.score.label()}, {self.where}{stopped}"
+            f"{who}: {mmss(self.duration_s)}, {plural(strokes, 'stroke')}, "
+            f"{plural(bouts, 'bout')}, score {self.score.label()}, {self.where}{stopped}"
         )
 
     def to_dict(self) -> dict[str, Any]:

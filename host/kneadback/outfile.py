@@ -69,9 +69,9 @@ def open_out(path: OutPath, *, binary: bool = False, new_mode: int = 0o666) -> I
                 yield f
 
 
-def check_out(path: OutPath, *, make_folders: bool = False) -> None:
+def check_out(path: OutPath) -> None:
     """Raise now the `InputError` that writing `path` would raise, so a long run refuses a wrong
-    name before its work. `make_folders`: missing folders will be made, from the nearest one there."""
+    name before its work."""
     name = os.fspath(path)
     if name == STDOUT:
         return
@@ -82,8 +82,6 @@ def check_out(path: OutPath, *, make_folders: bool = False) -> None:
         where = plan.target
         if not plan.direct:
             where = plan.target.parent
-            if make_folders:
-                where = next(p for p in (where, *where.parents) if os.path.lexists(p))
             _need_folder(name, where)
         if not os.access(where, os.W_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))

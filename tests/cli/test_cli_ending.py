@@ -4,7 +4,9 @@ kept; under --jsonl a `summary` record. Its numbers are the ones `kneadback sess
 from __future__ import annotations
 
 import io
+import os
 import json
+import re
 
 import pytest
 from kneadback import cli
@@ -110,3 +112,27 @@ def test_a_silent_device_leaves_no_recording_and_says_so():
         session.step(0.0)
     session.close()
     assert out.getvalue() == "session: 0:00, 0 strokes, 0 bouts, score unavailable, not recorded (no data came)\n"
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_kill_or_closed_terminal_ends_like_ctrl_c(signame, tmp_path):
+    """`kill` and a closed terminal close the recording and print the summary, as Ctrl-C does."""
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KNEADBACK_AUDIO": "none", "COLUMNS": "80"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kneadback", "live", "--no-gui", "--source", "sim:steady", "--speed", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:  # wait until samples are being recorded
+        if re.search(r"samples [1-9]", line):
+            break
+    child.send_signal(getattr(signal, signame))
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    assert last.startswith("session 1: ") and "recorded in" in last, (out[-500:], err)
+    assert "Traceback" not in err

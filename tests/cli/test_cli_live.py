@@ -20,8 +20,9 @@ from sources.ptys import FakePort
 
 
 def kneadback(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`kneadback *args` in a process of its own; stdin is not the terminal running the tests."""
     return subprocess.run(
-        [sys.executable, "-m", "kneadback", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "kneadback", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -125,6 +126,7 @@ def test_ctrl_c_stops_cleanly():
         (["--source", "/dev/ttyNOPE7"], "no such port /dev/ttyNOPE7"),
     ],
 )
+@pytest.mark.usefixtures("no_sound_system")  # the no-audio notice must not come first
 def test_absurd_flags_are_one_line_and_exit_2(flags, message, capsys):
     code = cli.main(["live", "--no-gui", *flags])
     err = capsys.readouterr().err
@@ -234,6 +236,7 @@ def test_live_view_through_an_unplug_and_replug(port):
     start_writing(port, b.hello() + b.frames(30 * 50))  # 30 s of data, written as it is read
     proc = subprocess.Popen(
         [sys.executable, "-m", "kneadback", "live", "--source", str(port.path), "--no-gui", "--duration", "45"],
+        stdin=subprocess.DEVNULL,  # not the terminal running the tests: no keys read from it
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

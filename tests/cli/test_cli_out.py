@@ -212,6 +212,14 @@ def test_simulate_writes_through_links(capsys, tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_simulate_refuses_stdout_for_its_two_files(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["simulate", "steady", "--out", "-"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "'-'" in err
+    assert not (tmp_path / "-").exists()
+
+
 # --- progress -------------------------------------------------------------------------------
 
 

@@ -1,8 +1,10 @@
 """Everything a user can hand kneadback that is wrong: one line naming the problem, exit 2, no
 traceback, and no file written or changed.
 
-Each case runs `kneadback ...` in-process. `{d}` in an argument is the directory holding the
-case's input files; `db` puts a (damaged) database where kneadback keeps its sessions.
+Each case runs `kneadback ...` in-process, on a machine without sound (so `live` and `replay` at
+normal speed have their no-audio notice to give, which must never come before the error).
+`{d}` in an argument is the directory holding the case's input files; `db` puts a (damaged)
+database where kneadback keeps its sessions, `config` a config.toml where it reads its config.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kneadback import paths
+from kneadback.config import CONFIG_NAME
 from kneadback.store.db import DB_NAME
 
 from .cli import run_cli, snapshot
@@ -40,6 +43,7 @@ class Case:
     names: str  # a regex the one line on stderr must match: it names the problem
     files: dict[str, str | bytes] = field(default_factory=dict)
     db: Callable[[Path], Path] | None = None
+    config: str | None = None
 
 
 def _csv(name: str, text: str | bytes, names: str, *extra: str) -> Case:
@@ -158,8 +162,22 @@ CASES = [
     Case("live-bad-csv", [*LIVE, "--source", "{d}/x.csv"], r"x\.csv: line 3", {"x.csv": "time_s,adc\n0,1\n0.005,x\n"}),
     Case("live-junk-file", [*LIVE, "--source", "{d}/junk.bin"], r"junk\.bin: not a recording", {"junk.bin": b"\x00\x01" * 50}),
     Case("live-empty-source", [*LIVE, "--source", " "], r"empty source spec"),
+    Case("live-screenshot-no-gui", [*LIVE, "--screenshot", "{d}/x.png"], r"--screenshot .*x\.png .*--no-gui turns off"),
+    Case("live-screenshot-jsonl", [*LIVE, "--jsonl", "--screenshot", "{d}/x.png"], r"--screenshot .*--jsonl turns off"),
+    # --- live at normal speed: what is found wrong once the sound is set up ------------------
+    Case("live-bad-csv-in-real-time", [*LIVE[:-4], "--source", "{d}/x.csv"], r"x\.csv: line 3", {"x.csv": "time_s,adc\n0,1\n0.005,x\n"}),
+    Case("live-no-board-db-junk", ["live", "--no-gui", "--duration", "0.5"], r"not a kneadback database", db=junk),
+    Case("live-screenshot-unwritable", ["live", "--no-record", "--source", "sim:steady", "--screenshot", "{d}/f/x.png"],
+         r"--screenshot .*f is not a directory", {"f": "x"}),
+    Case("live-screenshot-missing-folder", ["live", "--no-record", "--source", "sim:steady", "--screenshot", "{d}/new/x.png"],
+         r"--screenshot .*the directory .*new does not exist"),
     # --- replay: absurd flags and bad recordings -------------------------------------------
     Case("replay-speed-0", ["replay", "1", "--no-gui", "--speed", "0"], r"--speed 0"),
+    Case("replay-screenshot-no-gui", ["replay", "1", "--no-gui", "--screenshot", "{d}/x.png"], r"--no-gui turns off", db=make_db),
+    Case("replay-screenshot-speed-max", ["replay", "1", "--speed", "max", "--screenshot", "{d}/x.png"], r"--speed max turns off",
+         db=make_db),
+    Case("replay-screenshot-unwritable", ["replay", "1", "--screenshot", "{d}/f/x.png"], r"--screenshot .*f is not a directory",
+         {"f": "x"}, db=make_db),
     Case("replay-speed-text", ["replay", "1", "--no-gui", "--speed", "fast"], r"--speed 'fast'"),
     Case("replay-from-negative", ["replay", "1", "--no-gui", "--speed", "max", "--from", "-3"], r"--from -3"),
     Case("replay-no-database", ["replay", "1", "--no-gui", "--speed", "max"], r"no sessions recorded"),
@@ -199,6 +217,15 @@ CASES = [
     Case("report-no-such-dir", ["report", "last", "--out", "{d}/no/such/r.html"], r"does not exist|cannot write", db=make_db),
     Case("history-days-0", ["history", "--days", "0"], r"--days 0", db=make_db),
     Case("history-days-negative", ["history", "--days", "-3"], r"--days -3", db=make_db),
+    Case("doctor-db-missing", ["doctor", "--db", "{d}/missing.db"], r"missing\.db: no such file"),
+    # --- config.toml: what no part of kneadback reads is a mistake too ----------------------
+    Case("config-misspelt-table", LIVE, r"config\.toml: unknown table \[targetz\] \(did you mean \[targets\]\?\)",
+         config="[targetz]\nrate_spm = 60\n"),
+    Case("config-key-outside-tables", LIVE, r"config\.toml: 'rate_spm' is outside any table",
+         config="rate_spm = 60\n[targets]\nbout_s = 30\n"),
+    Case("config-unknown-table", ["history"], r"config\.toml: unknown table \[colours\]", config="[colours]\nbar = 1\n", db=make_db),
+    Case("config-not-a-table", LIVE, r"config\.toml: \[sound\] must be a table", config='sound = "loud"\n'),
+    Case("config-unknown-key", LIVE, r"config\.toml: \[sound\] unknown key 'volume'", config="[sound]\nvolume = 3\n"),
     # --- a bad database where kneadback keeps its sessions ---------------------------------
     *[
         _db(name, make, argv, names)
@@ -240,6 +267,7 @@ def _write(d: Path, files: dict[str, str | bytes]) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.usefixtures("no_sound_system")
 def test_bad_input_gets_one_line_naming_it_and_exit_2(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     d = tmp_path / "in"
     d.mkdir()
@@ -248,6 +276,8 @@ def test_bad_input_gets_one_line_naming_it_and_exit_2(case: Case, tmp_path: Path
         foreign_db(d / "other.db")
     if case.db is not None:
         case.db(paths.data_dir() / DB_NAME)
+    if case.config is not None:
+        (paths.config_dir() / CONFIG_NAME).write_text(case.config)
     before = snapshot(tmp_path)
     code, out, err = run_cli(capsys, [a.replace("{d}", str(d)) for a in case.argv])
     assert "Traceback" not in out + err

@@ -143,11 +143,12 @@ def test_permission_denied_is_one_line(tmp_path, monkeypatch):
         check_out(tmp_path / "x.csv")
 
 
-def test_check_out_with_folders_to_make(tmp_path):
-    check_out(tmp_path / "docs" / "shots" / "a.png", make_folders=True)
+def test_check_out_makes_no_folders(tmp_path):
+    with pytest.raises(InputError, match="the directory .*docs/shots does not exist"):
+        check_out(tmp_path / "docs" / "shots" / "a.png")
     (tmp_path / "file").write_text("")
     with pytest.raises(InputError, match="file is not a directory"):
-        check_out(tmp_path / "file" / "a.png", make_folders=True)
+        check_out(tmp_path / "file" / "a.png")
     check_out("-")
     check_out("/dev/null")
     assert list(tmp_path.iterdir()) == [tmp_path / "file"]  # checking writes nothing

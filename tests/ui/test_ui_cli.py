@@ -12,7 +12,7 @@ from .conftest import write_scenario
 
 def test_live_screenshot_saves_the_window(tmp_path, qapp):
     spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=10.0))
-    png = tmp_path / "docs" / "dashboard.png"
+    png = tmp_path / "dashboard.png"
     rc = cli.main(["live", "--source", spec, "--duration", "3", "--speed", "30", "--screenshot", str(png)])
     assert rc == 0
     image = QtGui.QImage(str(png))

@@ -161,7 +161,7 @@ def test_colours_follow_the_targets_in_the_running_window(rig):
 def test_screenshot_on_finish(rig, tmp_path):
     r = rig(seconds=3.0)
     w = r.window
-    w.screenshot = tmp_path / "docs" / "shot.png"
+    w.screenshot = tmp_path / "shot.png"
     r.run(5.0)
     assert w.is_finished  # the scenario ended
     assert w.screenshot.stat().st_size > 10_000

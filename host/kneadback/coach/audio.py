@@ -328,9 +328,11 @@ class AudioSink(Sink):
 
     `metronome_on()` says whether the metronome should tick now (the coach decides: always,
     never, or only while the rhythm is off target); `muted()` silences everything. With no output
-    the sink renders nothing and prints one notice to `notice_to` when the session first reports
-    (every input is checked by then: a mistake stays one line). Speech is rendered on a worker
+    the sink renders nothing and prints one notice to `notice_to`. Speech is rendered on a worker
     thread (a speech engine takes a moment) and follows its tone as soon as it is ready.
+
+    Both the notice and the speech warm-up wait for the session's first report: every input is
+    checked by then, so a mistake stays one line and fails at once.
     """
 
     def __init__(
@@ -361,16 +363,18 @@ class AudioSink(Sink):
         self._pool = ThreadPoolExecutor(1, "kneadback-speech") if background_speech and speech is not None else None
         self._spoken: list[tuple[float, Future[np.ndarray | None]]] = []
         self._warm = ThreadPoolExecutor(1, "kneadback-speech-warm") if self._pool is not None else None
-        if self._warm is not None and speech is not None:  # the fixed texts, beside the live cues
+        self._started = False
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if self.output is None:
+            self._silent(NO_OUTPUT)
+        if self._warm is not None and self.speech is not None:  # the fixed texts, beside the live cues
             for text in sorted({*TEXT.values(), *TEXT_FAR.values(), *TEXT_CONSISTENT.values()}):
                 if "{" not in text:
-                    self._warm.submit(speech.render, text)
-        self._unsaid = NO_OUTPUT if output is None else None  # said once the session reports
-
-    def _say_unsaid(self) -> None:
-        if self._unsaid is not None:
-            self._silent(self._unsaid)
-            self._unsaid = None
+                    self._warm.submit(self.speech.render, text)
 
     def _silent(self, why: str) -> None:
         print(f"kneadback: {why}; coaching continues without sound", file=self._notice_to)
@@ -395,7 +399,7 @@ class AudioSink(Sink):
             self.mixer.play(t, samples)
 
     def on_info(self, info: DeviceInfo) -> None:
-        self._say_unsaid()
+        self._start()
 
     def on_block(self, block: SampleBlock) -> None:
         self._now = max(self._now, block.t_end)
@@ -406,7 +410,7 @@ class AudioSink(Sink):
         self._pump()
 
     def _pump(self) -> None:
-        self._say_unsaid()
+        self._start()
         if self.output is None:
             return
         ready = [(at, f) for at, f in self._spoken if f.done()]

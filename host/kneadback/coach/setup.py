@@ -116,7 +116,8 @@ def sound_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
 
 def audible(sinks: Iterable[object]) -> bool:
     """Whether the coach can be heard: a sound sink with an output to play on. There is none at a
-    speed other than 1, none without an audio device, and none once the device went away."""
+    speed other than 1 or with KNEADBACK_AUDIO=none, none without an audio device, and none once
+    the device went away."""
     from kneadback.coach.audio import AudioSink
 
     return any(isinstance(s, AudioSink) and s.output is not None for s in sinks)

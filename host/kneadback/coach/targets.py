@@ -49,7 +49,7 @@ class Targets:
             (isinstance(self.bouts_min, int) and isinstance(self.bouts_max, int), "bouts_min, bouts_max must be whole"),
             (1 <= self.bouts_min <= self.bouts_max <= 100, "need 1 <= bouts_min <= bouts_max <= 100"),
             (1 <= self.discomfort <= 10, "discomfort must be within 1..10"),
-            (0 < self.discomfort_tolerance <= 3, "discomfort_tolerance must be within 0..3"),
+            (0 < self.discomfort_tolerance <= 3, "discomfort_tolerance must be above 0 and at most 3"),
             (0.5 <= self.hold_max_s <= 30, "hold_max_s must be within 0.5..30"),
             (1 <= self.force_ceiling_n <= 1000, "force_ceiling_n must be within 1..1000"),
         ]
@@ -77,8 +77,8 @@ _FLAGS: tuple[tuple[str, str, str, str], ...] = (
     ("--bout-seconds", "bout_s", "S", "bout length in seconds (default 30)"),
     ("--bouts-min", "bouts_min", "N", "fewest bouts per spot per day (default 3)"),
     ("--bouts-max", "bouts_max", "N", "most bouts per spot per day (default 10)"),
-    ("--discomfort-target", "discomfort", "X", "target discomfort 0..10 (default 7)"),
-    ("--discomfort-tolerance", "discomfort_tolerance", "X", "half-width of the discomfort band (default 1)"),
+    ("--discomfort-target", "discomfort", "X", "target discomfort 1..10 (default 7)"),
+    ("--discomfort-tolerance", "discomfort_tolerance", "X", "half-width of the discomfort band, above 0 and at most 3 (default 1)"),
     ("--hold-max", "hold_max_s", "S", "longest static hold before a cue (default 2)"),
     ("--force-ceiling", "force_ceiling_n", "N", "safety force ceiling in newtons (default 90)"),
 )

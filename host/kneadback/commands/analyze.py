@@ -21,7 +21,7 @@ ORDER = 40
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a CSV with columns time_s,adc, or a recorded session (id, file)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (see the README for its fields)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (its fields: docs/commands.md)")
     parser.add_argument("--chunk", type=int, metavar="N", help="feed the engine N samples at a time (the output must not change)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate, where the file does not say (default: estimated)")
     parser.add_argument("--divider", type=float, metavar="OHMS", help="divider resistor, where the file does not say (default 1000)")

@@ -3,7 +3,9 @@
 The session is assembled in steps that other views extend: `source_options` and
 `open_live_source` (where samples come from), `make_analyzer` and `make_coach` (what is
 worked out from them), `make_sinks` (who listens: the terminal line, JSON lines, a recorder…),
-then `run_terminal` or `run_gui` drives it.
+then `run_terminal` or `run_gui` drives it. The source is made first, so a wrong spec is the
+only line printed; what the command has to tell (no board, no display, no sound) waits for the
+session's first report (`kneadback.notices`), when every input has been checked.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--source",
         metavar="SPEC",
         default=None,
-        help="auto (the default: the attached board, else the simulated tool), a port "
+        help="none given: the attached board, else the simulated tool; auto: the attached board only; a port "
         "(/dev/ttyACM0, COM3), loop://, socket://HOST:PORT, sim[:SCENARIO], emu[:NAME], or a recording",
     )
     parser.add_argument("--no-gui", action="store_true", help="terminal view instead of the dashboard")
@@ -120,6 +122,7 @@ def make_sinks(args: argparse.Namespace, clock: Clock) -> list[Sink]:
         from kneadback.ui.terminal import JsonLinesSink
 
         return [JsonLinesSink(sys.stdout)]
+    # sound first: its notice, if any, comes before the status line is drawn
     return [*coach_setup.sound_sinks(args, clock), coach_setup.terminal_view(args, clock, sys.stdout)]
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from kneadback.errors import InputError
 from kneadback.outfile import open_out, write_out
+from kneadback.report.words import plural
 
 if TYPE_CHECKING:
     from kneadback.progress import Progress
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise InputError(f"simulate: --seed {args.seed} must be 0 or more")
     scenario = load_scenario(args.scenario)
+    if args.out == "-":
+        raise InputError("simulate: --out names a directory for the CSV and its truth; '-' (standard output) cannot hold two files")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: not a directory")
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     tr = rendering.truth
     print(
         f"{scenario.name}: {len(rendering.t)} samples at {rendering.rate_hz:g} Hz ({scenario.duration_s:g} s), "
-        f"{len(tr.strokes)} strokes, {len(tr.holds)} holds, {len(tr.bouts)} bouts, {len(tr.ratings)} ratings "
+        f"{plural(len(tr.strokes), 'stroke')}, {plural(len(tr.holds), 'hold')}, {plural(len(tr.bouts), 'bout')}, "
+        f"{plural(len(tr.ratings), 'rating')} "
         f"→ {csv_path}, {truth_path}",
         file=sys.stderr,
     )

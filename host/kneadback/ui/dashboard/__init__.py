@@ -15,6 +15,7 @@ from kneadback.clock import Clock
 from kneadback.errors import InputError
 from kneadback.outfile import check_out
 from kneadback.session import Session
+from kneadback.stopping import STOP_SIGNALS
 
 WINDOW_SIZE = (1600, 1000)
 
@@ -56,7 +57,8 @@ def run_dashboard(
     window = DashboardWindow(session, clock, replay=replay, screenshot=screenshot)
     window.resize(*size)
     window.finished.connect(app.quit)
-    previous = signal.signal(signal.SIGINT, lambda *_: session.stop())  # the step timer notices
+    stop_signals = (signal.SIGINT, *STOP_SIGNALS)
+    previous = {s: signal.signal(s, lambda *_: session.stop()) for s in stop_signals}  # the step timer notices
     try:
         window.show()
         window.start()
@@ -64,7 +66,8 @@ def run_dashboard(
             app.exec()
         window.close()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if window.error is not None:
         raise window.error
     return 0
@@ -72,6 +75,6 @@ def run_dashboard(
 
 def _check_writable(path: Path) -> None:
     try:
-        check_out(path, make_folders=True)  # the folders are made when the picture is saved
+        check_out(path)
     except InputError as e:
         raise InputError(f"--screenshot {e}") from None

@@ -21,7 +21,6 @@ from kneadback.coach.bouts import BoutSwitch
 from kneadback.coach.coach import Coach
 from kneadback.coach.setup import METRONOME_MODES, audible
 from kneadback.coach.targets import Targets
-from kneadback.errors import InputError
 from kneadback.fsr import ForceModel
 from kneadback.model import BoutControl, Marker, Rating, SpotChanged
 from kneadback.session import Session
@@ -199,11 +198,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
             self.finished.emit()
 
     def save_screenshot(self, path: Path) -> None:
-        """The window as a PNG at `path` (its folder is created), written as `outfile` writes."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(f"cannot write the screenshot {path}: {e.strerror}") from None
+        """The window as a PNG at `path`, written as `outfile` writes (into a folder that exists)."""
         save_png(self.grab(), path)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
