@@ -54,3 +54,21 @@ def test_an_unwritable_screenshot_path_is_one_line_and_exit_2(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--screenshot" in err[0]
+
+
+def test_a_screenshot_without_a_display_says_nothing_of_qt(tmp_path):
+    """The offscreen platform's size-hint warning means nothing to a user: stderr stays clean."""
+    import os
+    import subprocess
+    import sys
+
+    spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run(
+        [sys.executable, "-m", "kneadback", "live", "--no-record", "--source", spec, "--duration", "1",
+         "--speed", "20", "--screenshot", str(tmp_path / "x.png")],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "propagateSizeHints" not in done.stderr
+    assert (tmp_path / "x.png").stat().st_size > 0

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
+from typing import Any
 
 from kneadback.clock import Clock
 from kneadback.errors import InputError
@@ -54,6 +56,7 @@ def run_dashboard(
     from kneadback.ui.dashboard.window import DashboardWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    _hide_qt_noise()
     window = DashboardWindow(session, clock, replay=replay, screenshot=screenshot)
     window.resize(*size)
     window.finished.connect(app.quit)
@@ -71,6 +74,27 @@ def run_dashboard(
     if window.error is not None:
         raise window.error
     return 0
+
+
+#: what Qt says that means nothing to a user: the offscreen platform (a screenshot with no
+#: display) cannot pass size hints to a window manager it does not have
+QT_NOISE = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def _hide_qt_noise() -> None:
+    """Drop Qt's `QT_NOISE` messages, for the rest of the process (Qt also says them as the app
+    ends); every other one goes to the handler before (Qt's own, which prints it, or a test's)."""
+    from pyqtgraph.Qt import QtCore
+
+    def handler(kind: Any, context: Any, message: str) -> None:
+        if message in QT_NOISE:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = QtCore.qInstallMessageHandler(handler)
 
 
 def _check_writable(path: Path) -> None:
