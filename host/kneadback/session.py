@@ -10,14 +10,22 @@ device that talks. `LinkStatus.state` is "waiting" (open, nothing valid heard ye
 (valid frames or text samples within `SILENT_AFTER_S`), "silent" (nothing valid for that long:
 the source's hint goes out once as a `Notice`) or "lost" (the port went away). Status goes to
 the sinks at least every `STATUS_MAX_GAP_S` of the clock, data or not.
+
+A replay can go on from any point, forward or back: `restart_at(t)` (and a `Rewind` that a
+seekable source hands over, after a seek or when it starts past 0) resets the engine, the coach
+and the bout state, runs everything recorded before `t` through them at full speed with the sinks
+muted, and goes on live from `t`. The session then has exactly the bouts, counts, spot history
+and score it had at `t`, and from there gives exactly the strokes and cues of the uninterrupted
+replay; nothing reaches the sinks stamped before `t`.
 """
 
 from __future__ import annotations
 
 import collections
 import queue
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -37,6 +45,8 @@ from kneadback.model import (
 from kneadback.protocol.health import NOT_ERRORS, NoiseMeter
 from kneadback.sources.base import Command, Source
 
+REBUILD_BLOCK = 1 << 16  # samples a block at most when the state is rebuilt (see `_coalesced`)
+REBUILD_GAP_S = 0.1  # blocks further apart than this are not joined in a rebuild
 STATUS_INTERVAL_S = 0.5  # session-time seconds between status reports to sinks
 STATUS_MAX_GAP_S = 1.0  # clock seconds between status reports when session time stands still
 SILENT_AFTER_S = 3.0  # clock seconds without valid data before a device counts as silent
@@ -80,6 +90,17 @@ class Sink:
 
     def close(self) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class Rewind:
+    """From a seekable source: delivery goes on from session time `t`; `before` is everything
+    recorded before it, in order, to rebuild the session's state at `t` from. `announce`: tell the
+    sinks (a `reset` link event), as after a seek."""
+
+    t: float
+    before: Iterable[object]
+    announce: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +223,14 @@ class Session:
     def stop(self) -> None:
         self._stop = True
 
+    def restart_at(self, t: float) -> None:
+        """Go on from session time `t` of a seekable source (a replay), forward or back, with the
+        engine, the coach and the bouts exactly as they were at `t`."""
+        rewind = getattr(self.source, "rewind", None)
+        if rewind is None:
+            raise TypeError(f"{self.source.spec} cannot go to another time")
+        self._rewind(rewind(t))
+
     @property
     def now(self) -> float:
         """Session time: the time of the latest sample."""
@@ -243,26 +272,73 @@ class Session:
     def step(self, timeout: float = 0.05) -> None:
         """Read once from the source and push everything through."""
         for item in self.source.read(timeout):
-            if isinstance(item, SampleBlock):
-                if len(item):
-                    self._heard()
-                self._on_block(item)
-                self._report_status()  # a backlog read in one go still reports every interval
-            elif isinstance(item, DeviceInfo):
-                self._heard()
-                self._on_info(item)
-            elif isinstance(item, LinkEvent):
-                self._on_link_event(item)
-            elif isinstance(item, DeviceStatus):
-                self._heard()
-                self.status.device_dropped = item.dropped
-                self._emit([item])
-            elif isinstance(item, (Rating, Marker, SpotChanged, BoutControl)):
-                # user input from the source (a simulated user, a replay), at its place in the stream
-                prepare = getattr(self.coach, "prepare_input", None)
-                self._emit([prepare(item) if prepare else item])
+            if isinstance(item, Rewind):
+                self._rewind(item)
+            else:
+                self._take(item)
         self._drain_inbox()
         self._report_status()
+
+    def _take(self, item: object, live: bool = True) -> None:
+        """One item from the source through the pipeline (`live` False: rebuilding, no status)."""
+        if isinstance(item, SampleBlock):
+            if len(item) and live:
+                self._heard()
+            self._on_block(item)
+            if live:
+                self._report_status()  # a backlog read in one go still reports every interval
+        elif isinstance(item, DeviceInfo):
+            if live:
+                self._heard()
+            self._on_info(item)
+        elif isinstance(item, LinkEvent):
+            self._on_link_event(item)
+        elif isinstance(item, DeviceStatus):
+            if live:
+                self._heard()
+            self.status.device_dropped = item.dropped
+            self._emit([item])
+        elif isinstance(item, (Rating, Marker, SpotChanged, BoutControl)):
+            # user input from the source (a simulated user, a replay), at its place in the stream
+            prepare = getattr(self.coach, "prepare_input", None)
+            self._emit([prepare(item) if prepare else item])
+
+    def _rewind(self, rewind: Rewind) -> None:
+        """Rebuild the state at `rewind.t` from scratch: reset, then everything before `t` at full
+        speed with the sinks muted; the sinks then hear the device info (and, announced, a
+        `reset` link event) at `t`."""
+        for part in (self.analyzer, self.coach):
+            reset = getattr(part, "reset", None)
+            if reset is not None:
+                reset()
+        self.bouts = BoutSwitch()
+        old = self.status
+        self.status = LinkStatus(state=old.state, quiet_s=old.quiet_s)
+        self._rate = _RateMeter()
+        self._noise = NoiseMeter()
+        info = getattr(self.source, "info", None)
+        sinks, self.sinks = self.sinks, []
+        try:
+            if info is not None and self.analyzer is not None:
+                self.analyzer.configure(info)
+            for item in _coalesced(rewind.before):
+                self._take(item, live=False)
+            self.status.t = max(self.status.t, rewind.t)
+            self._deliver([], tick=True)  # the coach's timers up to `t`: what is due by then is past
+        finally:
+            self.sinks = sinks
+        self._rate = _RateMeter()  # measured on what is delivered from `t` on
+        self.status.rate_hz = None
+        self._progress_clock = self.clock.now()
+        self._next_status = 0.0
+        self._next_status_clock = 0.0
+        if info is not None:
+            for sink in self.sinks:
+                sink.on_info(info)
+        if rewind.announce:
+            ev = LinkEvent(t=rewind.t, kind="reset", detail=f"replay continues at {rewind.t:.1f} s")
+            for sink in self.sinks:
+                sink.on_events([ev])
 
     def _report_status(self) -> None:
         st = self.status
@@ -369,3 +445,36 @@ class Session:
             if cues:
                 for sink in self.sinks:
                     sink.on_events(cues)
+
+
+def _coalesced(items: Iterable[object]) -> Iterator[object]:
+    """`items` with runs of consecutive sample blocks joined into long ones (nothing lost between
+    them, no gap): the engine's and the coach's output does not depend on how the stream is cut
+    into blocks, and few long blocks go through far faster than many short ones."""
+    run: list[SampleBlock] = []
+
+    def joined() -> SampleBlock:
+        if len(run) == 1:
+            return run[0]
+        dev = [b.t_device_us for b in run if b.t_device_us is not None]
+        return SampleBlock(
+            np.concatenate([b.t for b in run]), np.concatenate([b.adc for b in run]), run[0].first_index,
+            run[0].lost, np.concatenate(dev) if len(dev) == len(run) else None, run[-1].t_arrival)
+
+    size = 0
+    for item in items:
+        if isinstance(item, SampleBlock) and len(item):
+            if run and (item.lost or item.first_index != run[-1].first_index + len(run[-1])
+                        or not 0 < float(item.t[0]) - run[-1].t_end <= REBUILD_GAP_S
+                        or size + len(item) > REBUILD_BLOCK):
+                yield joined()
+                run, size = [], 0
+            run.append(item)
+            size += len(item)
+            continue
+        if run:
+            yield joined()
+            run, size = [], 0
+        yield item
+    if run:
+        yield joined()

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+
 from kneadback.clock import ManualClock
+from kneadback.coach.coach import Coach
 from kneadback.model import Marker, Rating, SpotChanged
-from kneadback.session import Session
+from kneadback.session import Rewind, Session
 from kneadback.sources.replay import ReplaySource
 from kneadback.store.db import Store
 from kneadback.store.reader import open_session
@@ -81,14 +83,17 @@ def test_store_session_row_holds_counts_and_summary():
 
 def test_store_replay_from_a_time_skips_earlier_samples_but_keeps_the_spot():
     sid, live = record_live()
-    out = replay(sid, math.inf, start=12.0)
-    assert out.blocks[0].t_end >= 12.0 and out.blocks[0].t[0] <= 12.0 + 0.2
-    spots = [e for e in out.events if e.type == "spot"]
-    assert spots and spots[0].spot == "right trapezius"  # spot chosen before 12 s still applies
-    assert not any(e.type == "error" and e.t < 12.0 for e in out.events)
+    clock = ManualClock(5.0)
+    out = Collect()
+    coach = Coach(spot="left calf")
+    source = ReplaySource(open_session(sid), clock, speed=math.inf, start=12.0)
+    Session(source, clock, analyzer=FakeEngine(), coach=coach, sinks=[out]).run()
+    assert out.blocks[0].t[0] > 12.0 and out.blocks[0].t[0] <= 12.0 + 0.2
+    assert coach.spot == "right trapezius"  # the spot chosen before 12 s still applies
+    assert not any(getattr(e, "t", 12.0) < 12.0 for e in out.events)  # nothing stamped before 12 s
 
 
-def test_store_seek_restarts_delivery_with_a_reset():
+def test_store_seek_hands_over_what_came_before_then_restarts_delivery():
     sid, _live = record_live(10.0)
     clock = ManualClock()
     src = ReplaySource(open_session(sid), clock, speed=1.0)
@@ -98,11 +103,17 @@ def test_store_seek_restarts_delivery_with_a_reset():
         got = src.read()
     src.seek(7.0)
     items = src.read()
-    assert items[0] == src.info and items[1].kind == "reset"
+    assert len(items) == 1 and isinstance(items[0], Rewind) and items[0].t == 7.0 and items[0].announce
+    before = list(items[0].before)
+    blocks = [i for i in before if hasattr(i, "adc")]
+    assert blocks[0].t[0] < 0.1 and blocks[-1].t_end <= 7.0  # from the start, up to 7 s
+    items = []
     while not any(hasattr(i, "adc") for i in items):
+        clock.advance(0.05)
         items += src.read()
     first_block = next(i for i in items if hasattr(i, "adc"))
-    assert first_block.t_end >= 7.0 and first_block.t[0] <= 7.2
+    assert first_block.t[0] > 7.0 and first_block.t[0] <= 7.2
+    assert first_block.t[0] - blocks[-1].t_end < 0.02  # not a sample left out
     src.close()
 
 

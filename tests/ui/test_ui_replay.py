@@ -68,7 +68,7 @@ def _replay_window(qtbot, recording: str):
     play = PlaybackClock(base)
     source = ReplaySource(open_recording(recording), clock=play)
     starts = [e.data["start"] for e in source.recording.events if e.type == "bout-start"]
-    controller = ReplayController(source, play, starts, coach_factory=lambda: Coach(spot="left calf"))
+    controller = ReplayController(source, play, starts)
     session = Session(source, base, analyzer=Engine(), coach=Coach(spot="left calf"))
     window = DashboardWindow(session, base, replay=controller)
     qtbot.addWidget(window)

@@ -10,6 +10,7 @@ session time; the coach never reads a clock.
 from __future__ import annotations
 
 import collections
+import copy
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -109,6 +110,22 @@ class Coach:
         self.policy = policy or Policy()
         self.metronome = metronome
         self.mute = mute
+        self._first_spot = spot
+        self._history_before: SpotHistory | None = None  # a copy from before this coach first added to it
+        self._start(spot)
+
+    def reset(self) -> None:
+        """Back to the state the coach was built in: its first spot, nothing seen, and the spot
+        history as it was before this coach added to it (a replay that goes back in time rebuilds
+        from the start, see `Session.restart_at`). The sound settings are the user's and stay."""
+        if self._history_before is not None:
+            self.history = copy.deepcopy(self._history_before)
+        self._start(self._first_spot)
+
+    def _start(self, spot: str) -> None:
+        """Every piece of session state, as at the start."""
+        self.spot = spot
+        self._day = day_of(self._wall(0.0))
         self._gate = Gate(self.policy)
         self._t = 0.0
         self._rate = StreakRule("faster", "slower")
@@ -396,6 +413,7 @@ class Coach:
         if not b.counted and counts_toward_today(b.acc, self.targets.bout_s):
             b.counted = True
             bout_score = score(self._bout_tally, self.targets.bout_s)
+            self._keep_history()
             self.history.add_bout(self.spot, self._wall(ev.end), b.acc, b.strokes, bout_score.value)
             self._bouts_today += 1
             self._limit_reached(b, self._bouts_today, ev.t, out)
@@ -427,6 +445,7 @@ class Coach:
     def _on_rating(self, r: Rating) -> None:
         r = self.prepare_input(r)  # type: ignore[assignment]
         spot = r.spot or self.spot
+        self._keep_history()
         self.history.add_rating(spot, self._wall(r.t), int(r.value), r.force_n)
         self._rated_this_session[spot] = self._rated_this_session.get(spot, 0) + 1
         if spot == self.spot:
@@ -506,6 +525,11 @@ class Coach:
         self._gate.given(kind, t)
         self._latest = cue
         out.append(cue)
+
+    def _keep_history(self) -> None:
+        """Before the first addition of the session: keep a copy of the history, for `reset`."""
+        if self._history_before is None:
+            self._history_before = copy.deepcopy(self.history)
 
     def _wall(self, t: float) -> float:
         return self.wall_start + t

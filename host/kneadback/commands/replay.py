@@ -4,6 +4,10 @@ The engine and the coach run exactly as they did live (same targets, spot, spot 
 the session's start), so the strokes and cues are the ones the user got then. The dashboard
 shows it when there is a display (with play/pause, seek and speed), else the terminal view;
 `--jsonl` prints one JSON object a line, as `kneadback live --jsonl` does.
+
+`--from S` (like a seek in the dashboard) starts with the session exactly as it was at S: the
+engine, the coach, the bouts, the day's counts and the score are rebuilt from the recording up to
+S (`Session.restart_at`), so from S on the strokes and cues are those of the whole replay.
 """
 
 from __future__ import annotations
@@ -129,7 +133,6 @@ def _run_gui(args: argparse.Namespace, rec: Recording, coach: Coach, speed: floa
     sinks.append(ReplayEnding(rec, source, sys.stdout, jsonl=args.jsonl))
     session = replay_session(rec, source, clock, sinks, coach)
     bout_starts = [e.data["start"] for e in rec.events if e.type == "bout"]
-    controller = ReplayController(source, clock, bout_starts, coach_factory=lambda: coach_for_replay(rec),
-                                  keep_open=args.screenshot is None)
+    controller = ReplayController(source, clock, bout_starts, keep_open=args.screenshot is None)
     screenshot = Path(args.screenshot) if args.screenshot else None
     return dashboard.run_dashboard(session, clock, screenshot=screenshot, replay=controller)

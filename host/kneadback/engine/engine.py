@@ -98,6 +98,17 @@ class Engine:
         self._configured_key: tuple[Any, ...] | None = None
 
     # --- set-up ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything, as if just built: the next `configure` sets up afresh (a replay that
+        goes back in time rebuilds its state from the start, see `Session.restart_at`)."""
+        self.force_model = self._user_model
+        self.info = None
+        self._n_strokes = 0
+        self._bout_index = 0
+        self._last_stroke = None
+        self._lost = 0
+        self._configured_key = None
+
     def configure(self, info: DeviceInfo) -> None:
         """Set up for a device; a repeated identical INFO (a reconnect) keeps all state."""
         key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits)
@@ -211,7 +222,7 @@ class Engine:
         ready = self.info is not None and self._t_last is not None
         b = self.bouts if ready else None
         return EngineState(
-            t=self._t_last if ready else 0.0,
+            t=(self._t_last or 0.0) if ready else 0.0,  # ready: never None
             force_n=self._f_last if ready else 0.0,
             rate_spm=b.rate_spm if b else None,
             in_contact=self.contact.on if ready else False,

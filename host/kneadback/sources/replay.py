@@ -6,10 +6,9 @@ controls (manual start/stop), each at its recorded place in the stream, so the e
 the same strokes and cues. Delivery is paced by the injected clock at `speed` (session seconds
 per clock second; `math.inf` = as fast as the pipeline goes).
 
-`seek(t)` restarts delivery at session time `t`: the next read re-sends the device info (the
-engine starts afresh, as after a board reset) and a `reset` link event that says so; the user
-input recorded before `t` (spot changes, ratings, bout controls) is handed over first so the coach knows the
-spot.
+Starting at `start` or seeking to `t` restarts delivery there, and the next read hands over a
+`Rewind` first: everything recorded before that point (the block that holds it split at it), for
+the session to rebuild its state at that point (`Session.restart_at`).
 """
 
 from __future__ import annotations
@@ -18,8 +17,11 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from kneadback.clock import Clock, MonotonicClock
-from kneadback.model import LinkEvent, SampleBlock
+from kneadback.model import SampleBlock
+from kneadback.session import Rewind
 from kneadback.sources.base import Source, SourceOptions
 from kneadback.store.events import from_dict
 from kneadback.store.reader import Recording, open_recording
@@ -42,6 +44,8 @@ class ReplaySource(Source):
         self.position = self.start  # session time delivered so far
         self._items: Iterator[tuple[float, object]] = iter(())
         self._next: tuple[float, object] | None = None
+        self._before: Iterator[object] | None = None  # the items before the restart, not yet taken
+        self._pending: Rewind | None = None  # handed over by the next read
         self._t_origin = 0.0
         self._clock_origin = 0.0
 
@@ -50,42 +54,56 @@ class ReplaySource(Source):
         return self.recording.duration_s
 
     def _open(self) -> None:
-        self._restart(self.start, announce=False)
+        rewind = self.rewind(self.start, announce=False)
+        self._pending = rewind if self.start > 0 else None
 
     def _close(self) -> None:
         self.recording.close()
 
     def seek(self, t: float) -> None:
-        """Continue from session time `t` (clamped to the recording)."""
-        self._restart(min(max(0.0, float(t)), self.duration), announce=True)
+        """Continue from session time `t` (clamped to the recording); the next read hands over
+        the `Rewind` first."""
+        self._pending = self.rewind(t, announce=True)
 
-    def _restart(self, t: float, announce: bool) -> None:
+    def rewind(self, t: float, announce: bool = True) -> Rewind:
+        """Restart delivery at session time `t` (clamped to the recording) and give what was
+        recorded before it, which the caller takes before the next read."""
+        t = min(max(0.0, float(t)), self.duration)
         self.finished = False
         self.position = t
-        self._items = self._stream(t, announce)
-        self._next = next(self._items, None)
+        self._pending = None
+        self._items = self._stream()
+        self._next = None
+        self._before = self._split(t)
         self._t_origin = t
         self._clock_origin = self.clock.now()
+        return Rewind(t, self._before, announce)
 
-    def _stream(self, start: float, announce: bool) -> Iterator[tuple[float, object]]:
-        """(due session time, item) in recorded order, from `start`."""
+    def _split(self, t: float) -> Iterator[object]:
+        """The items before `t`: all up to the block that holds `t`, and that block's samples up
+        to `t`; delivery goes on with the rest of that block. From 0: nothing, all is delivered."""
+        for due, item in self._items if t > 0 else ():
+            if isinstance(item, SampleBlock) and item.t_end > t:
+                head, tail = _split_block(item, t)
+                if head is not None:
+                    yield head
+                self._next = (due, tail)
+                break
+            yield item
+        self._before = None
+
+    def _stream(self) -> Iterator[tuple[float, object]]:
+        """(due session time, item) in recorded order, from the start."""
         events = [e for e in self.recording.events if e.origin in _REPLAYED]
         first_info = next((i for i, e in enumerate(events) if e.type == "info"), None)
-        if announce:
-            if self.info is not None:
-                yield start, self.info
-            yield start, LinkEvent(t=start, kind="reset", detail=f"replay continues at {start:.1f} s")
         k = 0  # index into events
-        started = start <= 0.0
-        t_prev = start
-        for n, block in self.recording.blocks(None if started else start):
+        t_prev = 0.0
+        for n, block in self.recording.blocks():
             # everything recorded before this block
             while k < len(events) and events[k].after_block <= n:
-                e = events[k]
-                if k != first_info and (started or e.origin == "user"):
-                    yield t_prev, from_dict(e.data)
+                if k != first_info:
+                    yield t_prev, from_dict(events[k].data)
                 k += 1
-            started = True
             t_prev = block.t_end
             yield t_prev, block
         for j in range(k, len(events)):
@@ -95,6 +113,12 @@ class ReplaySource(Source):
     def read(self, timeout: float = 0.05) -> list[object]:  # type: ignore[override]
         if self.finished:
             return []
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            return [pending]
+        if self._before is not None:  # a rewind nobody took: skip what it held
+            for _ in self._before:
+                pass
         out = self._due()
         if not out and self._next is not None and math.isfinite(self.speed):
             wait = (self._next[0] - self._target()) / self.speed
@@ -112,6 +136,8 @@ class ReplaySource(Source):
     def _due(self) -> list[object]:
         target = self._target() + _EPSILON_S
         out: list[object] = []
+        if self._next is None:
+            self._next = next(self._items, None)
         blocks = 0
         while self._next is not None and self._next[0] <= target and blocks < MAX_BLOCKS_PER_READ:
             t, item = self._next
@@ -131,3 +157,16 @@ def from_spec(spec: str, options: SourceOptions) -> Source:
         return csvfile.from_spec(spec, options)
     return ReplaySource(open_recording(spec), options.clock, options.speed)
 
+
+
+def _split_block(block: SampleBlock, t: float) -> tuple[SampleBlock | None, SampleBlock]:
+    """`block` cut after its last sample at or before `t`: (the samples up to `t` or None, the rest)."""
+    k = int(np.searchsorted(np.asarray(block.t), t, side="right"))
+    if k == 0:
+        return None, block
+    dev = block.t_device_us
+    head = SampleBlock(block.t[:k], block.adc[:k], block.first_index, block.lost,
+                       None if dev is None else dev[:k], block.t_arrival)
+    tail = SampleBlock(block.t[k:], block.adc[k:], block.first_index + k, 0,
+                       None if dev is None else dev[k:], block.t_arrival)
+    return head, tail

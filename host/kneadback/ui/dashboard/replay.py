@@ -2,19 +2,19 @@
 
 Playback runs on a `PlaybackClock`, a clock of its own that the controls pause and speed up; the
 replay source is paced by it like any source by its clock, so the session, the engine and the
-coach run exactly as live. Seeking calls the source's `seek(t)`, which restarts the engine; the
-coach is rebuilt (when a factory is given) and the dashboard's picture starts afresh.
+coach run exactly as live. Seeking (the slider, ← / →, the bout jumps) goes through the
+session's `restart_at(t)`: the engine, the coach and the bouts are rebuilt as they were at `t`,
+and the dashboard's picture starts afresh there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from pyqtgraph.Qt import QtCore, QtWidgets
 
 from kneadback.clock import Clock
-from kneadback.session import Coach
 
 if TYPE_CHECKING:
     from kneadback.ui.dashboard.window import DashboardWindow
@@ -90,13 +90,11 @@ class ReplayController:
         source: Seekable,
         clock: PlaybackClock,
         bout_starts: Sequence[float] = (),
-        coach_factory: Callable[[], Coach] | None = None,
         keep_open: bool = True,
     ) -> None:
         self.source = source
         self.clock = clock
         self.bout_starts = sorted(float(t) for t in bout_starts)
-        self.coach_factory = coach_factory
         self.keep_open = keep_open  # at the end of the recording: stay open, paused
         self.window: DashboardWindow | None = None
         self._slider_held = False
@@ -126,10 +124,11 @@ class ReplayController:
         self.set_speed(SPEEDS[min(max(i + (1 if up else -1), 0), len(SPEEDS) - 1)])
 
     def seek(self, t: float) -> None:
-        """Continue from session time `t`: the engine restarts there, the picture is cleared."""
-        self.source.seek(t)
+        """Continue from session time `t`, with everything as it was at `t`; the picture is cleared."""
         if self.window is not None:
-            self.window.restart_at(self.source.position, self.coach_factory() if self.coach_factory else None)
+            self.window.restart_at(t)  # the session's restart_at(t)
+        else:
+            self.source.seek(t)
 
     def skip(self, seconds: float) -> None:
         self.seek(self.source.position + seconds)

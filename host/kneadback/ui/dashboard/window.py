@@ -22,7 +22,7 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.setup import METRONOME_MODES, audible
 from kneadback.coach.targets import Targets
 from kneadback.fsr import ForceModel
-from kneadback.model import BoutControl, Marker, Rating, SpotChanged
+from kneadback.model import BoutControl, Event, Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.ui.dashboard import keys
 from kneadback.ui.dashboard.feed import DashboardFeed
@@ -81,7 +81,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.feed = DashboardFeed(
             clock,
             force_model_of=lambda: getattr(analyzer, "force_model", None),
-            engine_state=(lambda: analyzer.state) if hasattr(analyzer, "state") else None,
+            engine_state=(lambda: analyzer.state) if analyzer is not None and hasattr(analyzer, "state") else None,
         )
         session.sinks.append(self.feed)
 
@@ -168,14 +168,11 @@ class DashboardWindow(QtWidgets.QMainWindow):
         if self.session.done:
             self.finish()
 
-    def restart_at(self, t: float, coach: Coach | None) -> None:
-        """After a replay seek: a fresh picture from session time `t` (and a fresh coach)."""
+    def restart_at(self, t: float) -> None:
+        """A replay seek: the session goes on from session time `t` as it was then, and the
+        picture starts afresh there."""
         self.feed.clear()
-        self.session.status.t = t
-        self.session.bouts = BoutSwitch()  # the bout controls recorded before `t` come again
-        if coach is not None:
-            self.session.coach = coach
-            self.coach = coach if isinstance(coach, Coach) else None
+        self.session.restart_at(t)
         self.redraw()
 
     def finish(self) -> None:
@@ -302,11 +299,12 @@ class DashboardWindow(QtWidgets.QMainWindow):
     def rate(self, value: int) -> None:
         now = self.session.now
         rating = Rating(t=now, value=value, spot=self.spot)
+        event: Event
         if self.coach is not None:
-            rating = self.coach.prepare_input(rating)  # the coach pairs it with the recent strokes
+            event = self.coach.prepare_input(rating)  # the coach pairs it with the recent strokes
         else:
-            rating = dataclasses.replace(rating, force_n=self.feed.recent_peak_n(now))
-        self.session.submit(rating)
+            event = dataclasses.replace(rating, force_n=self.feed.recent_peak_n(now))
+        self.session.submit(event)
         self._note(f"rated {value}/10")
 
     def mark(self) -> None:
