@@ -325,7 +325,7 @@ def fit_calibration(
     result = least_squares(residuals, start, bounds=(lower, upper), x_scale=sigma, method="trf")
     ln_r1n, k, ln_floor = (float(v) for v in result.x)
     curve = FsrCurve(r_1n=math.exp(ln_r1n), exponent=k, r_floor=math.exp(ln_floor))
-    stamp = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if now else ""
+    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds") if now else ""
     return Calibration(curve, divider, tuple(ordered), float(unloaded_adc), stamp, source)
 
 

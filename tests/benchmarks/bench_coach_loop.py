@@ -18,9 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coach.closed_loop import UserModel, run_loop  # noqa: E402
-
-from kneadback.coach.targets import Targets  # noqa: E402
+from coach.closed_loop import UserModel, run_loop
+from kneadback.coach.targets import Targets
 
 SEEDS = range(1, 11)
 USERS = {

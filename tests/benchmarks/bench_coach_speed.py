@@ -12,12 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coach.helpers import StrokeMaker, bout  # noqa: E402
-
-from kneadback.coach.audio import Mixer, render_tone  # noqa: E402
-from kneadback.coach.coach import Coach  # noqa: E402
-from kneadback.coach.spots import MemorySpotHistory  # noqa: E402
-from kneadback.coach.targets import Targets  # noqa: E402
+from coach.helpers import StrokeMaker, bout
+from kneadback.coach.audio import Mixer, render_tone
+from kneadback.coach.coach import Coach
+from kneadback.coach.spots import MemorySpotHistory
+from kneadback.coach.targets import Targets
 
 
 def events_for(hours: float) -> list:
@@ -80,7 +79,7 @@ def main() -> None:
     reps = 2000
     t0 = time.perf_counter()
     for _ in range(reps):
-        coach.state
+        _ = coach.state
     print(f"coach.state (status line / dashboard read): {(time.perf_counter() - t0) / reps * 1e6:.1f} µs")
 
     mix = Mixer()

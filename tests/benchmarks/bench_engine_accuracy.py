@@ -16,6 +16,8 @@ import dataclasses
 import time
 
 import numpy as np
+from scipy import signal
+
 from kneadback.engine.engine import Engine
 from kneadback.engine.scoring import (
     Score,
@@ -27,7 +29,6 @@ from kneadback.fsr import Divider
 from kneadback.model import Stroke
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import list_scenarios, load_scenario
-from scipy import signal
 
 TARGET_F1 = 0.98
 TARGET_RATE_SPM = 1.0
@@ -102,7 +103,10 @@ def main() -> None:
     delay = float(np.median(np.concatenate([s.delays for _, s in rows])))
     bound = float(np.median(np.concatenate([s.earliest for _, s in rows])))
     holds_ok = all(s.holds_flagged == s.holds_true and s.false_holds == 0 for _, s in rows)
-    ok = lambda b: "met" if b else "NOT met"
+
+    def ok(b: bool) -> str:
+        return "met" if b else "NOT met"
+
     print(f"lowest F1 {f1_min:.3f} (target ≥ {TARGET_F1}: {ok(f1_min >= TARGET_F1)})")
     print(f"median live rate error {rate:.2f} strokes/min over all strokes (target ≤ {TARGET_RATE_SPM}: {ok(rate <= TARGET_RATE_SPM)})")
     print(f"every hold flagged within 1 s of the 2 s limit, none false: {ok(holds_ok)}")

@@ -16,6 +16,7 @@ import time
 import tracemalloc
 
 import numpy as np
+
 from kneadback.engine.engine import Engine
 from kneadback.model import SampleBlock
 from kneadback.simulate.render import render

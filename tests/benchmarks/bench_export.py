@@ -87,7 +87,8 @@ def main() -> None:
         "export edf": ["export", "last", "--out", str(work / "s.edf")],
         "report": ["report", "last", "--out", str(work / "r.html")],
     }
-    terminal = NullTerminal(open(os.devnull, "wb"))
+    # the file is closed with terminal.close() at the end
+    terminal = NullTerminal(open(os.devnull, "wb"))  # noqa: SIM115
     quiet = io.StringIO()
     print(f"{'':12} {'no bar':>8} {'with bar':>9} {'samples/s':>10} {'peak memory':>12} {'file':>9}")
     for name, argv in jobs.items():

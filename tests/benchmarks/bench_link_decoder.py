@@ -12,6 +12,7 @@ import random
 import time
 
 import numpy as np
+
 from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.protocol.decoder import FrameDecoder
 from kneadback.protocol.messages import frame_data, frame_hello
@@ -51,14 +52,14 @@ def main() -> None:
         wire, n = make_stream(noisy)
         chunks = [wire[i : i + CHUNK] for i in range(0, len(wire), CHUNK)]
 
-        def frames_only():
+        def frames_only(chunks: list[bytes] = chunks) -> None:
             dec = FrameDecoder()
             for c in chunks:
                 dec.feed(c)
 
         got = [0]
 
-        def whole_stream():
+        def whole_stream(chunks: list[bytes] = chunks, got: list[int] = got) -> None:
             s = DeviceStream("bench")
             got[0] = 0
             for i, c in enumerate(chunks):

@@ -4,11 +4,12 @@ kept; under --jsonl a `summary` record. Its numbers are the ones `kneadback sess
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import re
 
 import pytest
+
 from kneadback import cli
 from kneadback.clock import ManualClock
 from kneadback.commands import live

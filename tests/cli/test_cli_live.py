@@ -10,6 +10,7 @@ import sys
 import threading
 
 import pytest
+
 from kneadback import cli, ports
 from kneadback.clock import ManualClock
 from kneadback.model import DeviceInfo, LinkEvent

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from kneadback import cli, paths
 from kneadback.clock import ManualClock
 from kneadback.commands import live

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.model import Bout, Rating

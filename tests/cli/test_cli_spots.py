@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from kneadback import cli
 from kneadback.clock import ManualClock
 from kneadback.commands import live

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from kneadback.cli import main
 
 HEAVY = ("numpy", "scipy", "PySide6", "pyqtgraph", "serial", "edfio", "tqdm",

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from kneadback.cli import main
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario

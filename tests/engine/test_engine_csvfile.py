@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, SampleBlock

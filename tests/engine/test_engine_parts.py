@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from kneadback.engine.filters import BoxMean, Despike, LowPass, median5
 from kneadback.engine.history import History
 from kneadback.engine.linearise import Linearizer

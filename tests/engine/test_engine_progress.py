@@ -7,6 +7,7 @@ import io
 import sys
 
 import pytest
+
 from kneadback.cli import main
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario

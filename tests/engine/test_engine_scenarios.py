@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from kneadback.engine.engine import Engine
 from kneadback.engine.scoring import Score, score_rendering
 from kneadback.model import Bout, HoldStarted

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kneadback.engine.engine import Engine
 from kneadback.engine.scoring import (
     Score,

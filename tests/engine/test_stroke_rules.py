@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 from scipy import signal
+
 from kneadback.engine.filters import BoxMean, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.strokes import StrokeDetector, StrokeParams

@@ -16,7 +16,7 @@ from kneadback.fsr import DatasheetForceModel, Divider, FsrCurve
 
 DIV = Divider(1000.0)
 GRID = np.geomspace(5.0, 120.0, 40)
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 def _points(part: FsrCurve, rng: np.random.Generator, n: int = 5, top: float = 115.0) -> list[CalPoint]:
@@ -136,7 +136,7 @@ def test_malformed_csv(tmp_path, text, message):
 def test_csv_not_utf8(tmp_path):
     f = tmp_path / "bin.csv"
     f.write_bytes(b"\xff\xfe\x00\x01")
-    with pytest.raises(InputError, match="bin.csv: cannot read"):
+    with pytest.raises(InputError, match=r"bin.csv: cannot read"):
         cm.read_points_csv(f)
 
 

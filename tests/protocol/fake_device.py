@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from kneadback.model import DeviceInfo
 from kneadback.protocol.messages import frame_data, frame_hello, frame_status
 

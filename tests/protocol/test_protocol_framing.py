@@ -6,6 +6,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kneadback.protocol import cobs
 from kneadback.protocol.crc import crc16
 from kneadback.protocol.decoder import MAX_ENCODED, BadFrame, Frame, FrameDecoder

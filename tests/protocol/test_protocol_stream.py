@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
 from kneadback.protocol.stream import DETECT_LIMIT, DeviceStream, detect_mode
 
@@ -119,7 +120,7 @@ def test_rate_is_estimated_and_info_requested_without_hello():
     assert not s.needs_info and s.info.rate_source == "device"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _noisy_wire(seed: int):
     """A line with garbage, cut frames, lost frames, a status and a reset. Returns the bytes
     and the samples a receiver can get: those of whole frames right after a delimiter."""

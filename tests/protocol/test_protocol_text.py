@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kneadback.protocol.text import MAX_LINE, TextParser, TextProblem, parse_line
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True)

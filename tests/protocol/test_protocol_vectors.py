@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from kneadback.model import DeviceInfo
 from kneadback.protocol import cobs, messages
 from kneadback.protocol.crc import crc16

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.model import Bout, Rating

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from kneadback.fsr import DatasheetForceModel, Divider, FsrCurve
 from kneadback.simulate.physics import adc_counts, creep_factor, hysteresis_force, lag, preload
 from kneadback.simulate.scenario import load_scenario
@@ -75,7 +76,10 @@ def test_hysteresis_lowers_resistance_on_the_release_only():
 def test_creep_lowers_resistance_per_decade_of_load():
     t = np.arange(0, 100.0, 0.01)
     f = creep_factor(np.ones(len(t), bool), t, 0.03)
-    at = lambda s: f[int(s * 100)]
+
+    def at(s: float) -> float:
+        return f[int(s * 100)]
+
     assert at(0) == 1.0
     assert (at(1.0) - at(10.0)) == pytest.approx(0.03, abs=0.005)
     loaded = t < 50

@@ -3,6 +3,7 @@
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import parse_scenario
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from kneadback.errors import InputError
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import SIGNALS_DIR, list_scenarios, load_scenario
@@ -132,7 +133,7 @@ def test_bad_scenario_files_get_one_line_errors(tmp_path, text, key, problem):
 
 
 def test_unknown_names_and_missing_files():
-    with pytest.raises(InputError, match="unknown scenario 'nope'.*steady"):
+    with pytest.raises(InputError, match=r"unknown scenario 'nope'.*steady"):
         load_scenario("nope")
     with pytest.raises(InputError, match="no such scenario file"):
         load_scenario("/nonexistent/x.toml")

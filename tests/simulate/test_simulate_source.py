@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError

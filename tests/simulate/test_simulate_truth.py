@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import list_scenarios, load_scenario
 

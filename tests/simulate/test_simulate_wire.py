@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
 from kneadback.protocol.stream import DeviceStream
 from kneadback.simulate.render import render
@@ -18,7 +19,10 @@ def decode(rendering, chunks=None, faults=True):
         items += stream.feed(data, t)
     items += stream.flush(rendering.t[-1])
     blocks = [i for i in items if isinstance(i, SampleBlock)]
-    cat = lambda key: np.concatenate([getattr(b, key) for b in blocks])
+
+    def cat(key: str) -> np.ndarray:
+        return np.concatenate([getattr(b, key) for b in blocks])
+
     return stream, items, cat("t"), cat("adc"), cat("t_device_us")
 
 

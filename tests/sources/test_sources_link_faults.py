@@ -6,6 +6,7 @@ import io
 import random
 
 import numpy as np
+
 from kneadback.clock import ManualClock
 from kneadback.model import LinkEvent, SampleBlock
 from kneadback.protocol.stream import DeviceStream
@@ -131,7 +132,7 @@ def test_garbage_bursts_and_half_frames_never_crash_and_lose_nothing_clean():
     b = FakeBoard()
     good = bytearray(b.hello())
     delivered = []
-    for i in range(2000):
+    for _ in range(2000):
         r = rng.random()
         if r < 0.05:
             good += bytes(rng.randrange(256) for _ in range(rng.randrange(1, 600))) + b"\x00"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from kneadback.clock import ManualClock
 from kneadback.session import Session
 from kneadback.sources import open_source
@@ -36,7 +37,7 @@ def test_twenty_replugs_in_a_recorded_session_lose_nothing_received(tmp_path):
         for _cycle in range(20):
             port.write(b.frames(10))
             received += b.sent[-40:]
-            _step_until(session, lambda: session.status.samples == len(received))
+            _step_until(session, lambda received=received: session.status.samples == len(received))
             port.unplug()
             for _ in range(3):
                 b.skip_frame()

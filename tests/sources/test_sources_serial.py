@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 import serial
+
 from kneadback import ports
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError, SourceError
@@ -131,7 +132,7 @@ def test_unplug_and_replug_twenty_times_loses_nothing_received(port):
     items: list = []
     with src:
         port.write(b.hello())
-        for cycle in range(20):
+        for _cycle in range(20):
             port.write(b.frames(5))
             received_ok += b.sent[-20:]
             items = read_until(src, len(received_ok), items)

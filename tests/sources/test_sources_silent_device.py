@@ -8,6 +8,7 @@ import itertools
 import json
 
 import pytest
+
 from kneadback.clock import ManualClock
 from kneadback.session import SILENT_AFTER_S, LinkStatus, Notice, Session, Sink
 from kneadback.sources import open_source

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from kneadback.clock import Clock
 from kneadback.model import Cue, DeviceInfo, Event, LinkEvent, Rating, SampleBlock, Stroke
 from kneadback.session import Sink

@@ -8,6 +8,7 @@ import os
 import stat
 
 import pytest
+
 from kneadback.errors import InputError
 from kneadback.outfile import check_out, is_stdout, open_out, write_out
 
@@ -144,7 +145,7 @@ def test_permission_denied_is_one_line(tmp_path, monkeypatch):
 
 
 def test_check_out_makes_no_folders(tmp_path):
-    with pytest.raises(InputError, match="the directory .*docs/shots does not exist"):
+    with pytest.raises(InputError, match=r"the directory .*docs/shots does not exist"):
         check_out(tmp_path / "docs" / "shots" / "a.png")
     (tmp_path / "file").write_text("")
     with pytest.raises(InputError, match="file is not a directory"):

@@ -12,6 +12,7 @@ import sys
 import edfio
 import numpy as np
 import pytest
+
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.errors import RecordingError

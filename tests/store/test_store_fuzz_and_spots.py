@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kneadback.cli import main
 from kneadback.clock import ManualClock
 from kneadback.coach.spots import day_of

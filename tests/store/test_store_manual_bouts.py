@@ -8,6 +8,7 @@ import json
 import math
 
 import pytest
+
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
@@ -69,5 +70,5 @@ def test_store_json_export_with_a_broken_device_info_is_refused_in_one_line(tmp_
            "events": [{"after_block": 0, "origin": "engine", "t": 0.0, "type": "info", "data": {}}], "blocks": []}
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(InputError, match="broken.json: not a valid session export .*bad info event"):
+    with pytest.raises(InputError, match=r"broken.json: not a valid session export .*bad info event"):
         load_json(path)

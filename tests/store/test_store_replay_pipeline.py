@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets

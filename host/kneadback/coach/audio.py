@@ -19,7 +19,7 @@ import sys
 import wave
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Protocol
+from typing import IO, ClassVar, Protocol
 
 import numpy as np
 
@@ -122,6 +122,8 @@ class Speech:
         return self._cache[text]
 
     def _speak(self, text: str) -> np.ndarray | None:
+        if self.program is None:
+            return None
         try:
             done = subprocess.run([self.program, "--stdout", "-s", "165", text], capture_output=True, timeout=10, check=True)
             with wave.open(io.BytesIO(done.stdout)) as w:
@@ -217,7 +219,7 @@ class PipeOutput:
     the sound) rather than stalling the session.
     """
 
-    COMMANDS = {
+    COMMANDS: ClassVar[dict[str, list[str]]] = {
         "pw-play": ["pw-play", "--format", "s16", "--rate", "{sr}", "--channels", "1", "-"],
         "paplay": ["paplay", "--raw", "--format=s16le", "--rate={sr}", "--channels=1"],
         "aplay": ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", "{sr}", "-c", "1"],

@@ -63,7 +63,7 @@ class BoutSwitch:
 
     def _control(self, ev: BoutControl) -> list[Event]:
         if ev.action == "auto":
-            out = [self._end(self.running, ev.t)] if self.running is not None else []
+            out: list[Event] = [self._end(self.running, ev.t)] if self.running is not None else []
             self.auto = True
             return out
         self.auto = False

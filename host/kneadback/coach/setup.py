@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from kneadback.coach import targets
 from kneadback.clock import Clock
+from kneadback.coach import targets
 from kneadback.config import load_config, load_table
 from kneadback.errors import InputError
 

@@ -21,7 +21,7 @@ from kneadback.errors import InputError, KneadbackError, SourceError
 if TYPE_CHECKING:  # numpy, the FSR model and the fit load where used: registering the flags stays light
     import numpy as np
 
-    from kneadback.calibration import CalPoint, Calibration
+    from kneadback.calibration import Calibration, CalPoint
     from kneadback.fsr import DatasheetForceModel, Divider
     from kneadback.model import DeviceInfo, SampleBlock
     from kneadback.sources.base import Source
@@ -178,7 +178,7 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
     prompt("Lift the tool off everything, then press Enter: ")
     reader.drain()
     unloaded, _ = cal_mod.mean_reading(reader.capture(seconds))
-    say(f"  unloaded: {unloaded:.1f} counts" + (f" (the cap preloads the sensor; it is tared)" if unloaded >= 1 else ""))
+    say(f"  unloaded: {unloaded:.1f} counts" + (" (the cap preloads the sensor; it is tared)" if unloaded >= 1 else ""))
     points: list[CalPoint] = []
     while True:
         n = len(points) + 1
@@ -325,7 +325,7 @@ def run_reset(args: argparse.Namespace) -> int:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _stored() -> Calibration:

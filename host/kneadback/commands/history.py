@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from kneadback.coach.targets import Targets
     from kneadback.outfile import is_stdout, open_out
     from kneadback.progress import progress, wanted
-    from kneadback.report.history import build_history, load_settings, render_html, text_table
+    from kneadback.report.history import SpotHistoryReport, build_history, load_settings, render_html, text_table
 
     settings = load_settings()
     if args.days is not None:
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"history: --json and --out {args.out} both write to standard output: give --out a file")
     # the file is opened before the work, so a wrong --out shows at once; it is replaced only at the end
     with open_out(args.out) if args.out else contextlib.nullcontext() as page:
+        reports: list[SpotHistoryReport]
         if not default_path().exists():
             reports, targets = [], None
         else:

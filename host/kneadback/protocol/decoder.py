@@ -128,9 +128,9 @@ class FrameDecoder:
             pos = end + 1
         return out
 
-    def reset(self) -> list[Decoded]:
+    def reset(self) -> list[BadFrame]:
         """Forget an unfinished frame (after a reconnect); it is reported as truncated."""
-        out: list[Decoded] = []
+        out: list[BadFrame] = []
         if self._buf:
             out.append(BadFrame("truncated", self._start, len(self._buf), "frame cut off by a disconnect"))
         self._buf.clear()

@@ -166,11 +166,10 @@ def parse_payload(payload: bytes) -> Message:
         return Data(seq, rec["t_us"], rec["adc"])  # read-only views into the payload
     if kind == HELLO:
         _need(body, _HELLO_HEAD.size, "HELLO")
-        f = _HELLO_HEAD.unpack_from(body)
-        board_len = f[-1]
+        version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board_len = _HELLO_HEAD.unpack_from(body)
         _need(body, _HELLO_HEAD.size + board_len, "HELLO with its board name")
         board = body[_HELLO_HEAD.size : _HELLO_HEAD.size + board_len].decode("ascii", "replace")
-        return Hello(*f[:-1], board=board)
+        return Hello(version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board)
     if kind == STATUS:
         _need(body, _STATUS.size, "STATUS")
         return Status(*_STATUS.unpack_from(body))
@@ -250,7 +249,7 @@ def frame_status(t_us: int, dropped: int, overruns: int, streaming: bool, rate_h
         int(dropped) & 0xFFFFFFFF,
         int(overruns) & 0xFFFFFFFF,
         1 if streaming else 0,
-        int(round(rate_hz)) & 0xFFFF,
+        int(rate_hz) & 0xFFFF,
     )
     return frame(bytes([STATUS]) + body)
 

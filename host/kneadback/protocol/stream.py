@@ -49,7 +49,7 @@ def _texty(b: int) -> bool:
     return 32 <= b < 127 or b == 9
 
 
-def detect_mode(head: bytes) -> str | None:
+def detect_mode(head: bytes | bytearray) -> str | None:
     """"binary", "text", or None when `head` (the first bytes of a stream) cannot tell yet.
 
     A 0x00 that ends a chunk of at least 3 bytes means binary (every frame is one). A zero
@@ -261,7 +261,7 @@ class DeviceStream:
 
     def _release_held(self, final: bool) -> None:
         if self._period_us is None:
-            diffs = [np.diff(d.t_us.astype(np.int64)) % (1 << 32) for d in self._held if len(d) > 1]
+            diffs = [np.mod(np.diff(d.t_us.astype(np.int64)), 1 << 32) for d in self._held if len(d) > 1]
             if len(self._held) >= 2 and not diffs:
                 a, b = self._held[-2], self._held[-1]
                 diffs = [np.array([(int(b.t_us[0]) - int(a.t_us[-1])) % (1 << 32)])]

@@ -63,7 +63,7 @@ class DeviceTimebase:
         self._d_last = int(d[-1])
         return d, self.session_time(d)
 
-    def session_time(self, d_us: np.ndarray | int) -> np.ndarray:
+    def session_time(self, d_us: np.ndarray | float) -> np.ndarray:
         return self._t_anchor + (np.asarray(d_us, dtype=np.float64) - self._d_anchor) * (1e-6 * self.scale)
 
     @property

@@ -163,7 +163,7 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
     reports = sorted(by_spot.values(), key=lambda r: r.spot)
     for rep in reports:
         pts = [(d.day, d.force_at_target_n) for d in rep.days if d.force_at_target_n is not None]
-        rep.stalled_days = stalled_days(pts, settings.no_progress_days, settings.min_gain)  # type: ignore[arg-type]
+        rep.stalled_days = stalled_days(pts, settings.no_progress_days, settings.min_gain)
     return reports, targets
 
 
@@ -218,9 +218,9 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         c.empty = "no data yet: rate the discomfort (0–10) during a bout"
         fx = [xi for xi, d in zip(x, rep.days) if d.force_at_target_n is not None]
         fy = [d.force_at_target_n for d in rep.days if d.force_at_target_n is not None]
-        c.y_range = (0.0, max([5.0, *(v * 1.2 for v in fy)]))  # type: ignore[misc]
+        c.y_range = (0.0, max([5.0, *(v * 1.2 for v in fy)]))
         c.line(np.array(fx, float), np.array(fy, float), PURPLE, f"{targets.discomfort:g}/10 force", width=2)
-        c.points(fx, fy, PURPLE, r=4, titles=[f"{v:.1f} N" for v in fy])  # type: ignore[arg-type]
+        c.points(fx, fy, PURPLE, r=4, titles=[f"{v:.1f} N" for v in fy])
         out.append(c.svg(date_ticks(*c.x_range)))
         b, x = _day_chart("Bouts per day", rep, "bouts", f"bouts-{k}")
         b.y_range = (0.0, float(max([targets.bouts_max + 2, *(d.bouts for d in rep.days)])))

@@ -8,6 +8,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
@@ -73,10 +74,18 @@ class Chart:
     # plot area
     left, right, top, bottom = 56, 16, 28, 40
 
+    @overload
+    def x(self, v: float) -> float: ...
+    @overload
+    def x(self, v: np.ndarray) -> np.ndarray: ...
     def x(self, v: float | np.ndarray) -> np.ndarray | float:
         x0, x1 = self.x_range
         return self.left + (np.asarray(v, dtype=float) - x0) / ((x1 - x0) or 1.0) * (self.width - self.left - self.right)
 
+    @overload
+    def y(self, v: float) -> float: ...
+    @overload
+    def y(self, v: np.ndarray) -> np.ndarray: ...
     def y(self, v: float | np.ndarray) -> np.ndarray | float:
         y0, y1 = self.y_range
         h = self.height - self.top - self.bottom
@@ -141,7 +150,7 @@ class Chart:
         if label:
             self.legend(color, label)
 
-    def points(self, xs: Sequence[float], ys: Sequence[float], color: str, label: str = "", r: float = 2.5,
+    def points(self, xs: Sequence[float] | np.ndarray, ys: Sequence[float] | np.ndarray, color: str, label: str = "", r: float = 2.5,
                titles: Sequence[str] | None = None) -> None:
         for k, (a, b) in enumerate(zip(xs, ys)):
             if not (math.isfinite(a) and math.isfinite(b)):

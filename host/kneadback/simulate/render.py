@@ -80,7 +80,10 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     motion = simulate_user(scenario, t, rngs[0])
     truth = measure_truth(scenario, t, motion, rngs[1])
     part = FsrCurve().sample_part(rngs[2], scenario.sensor.part_spread)
-    at = lambda when: int(np.searchsorted(t, when))
+
+    def at(when: float) -> int:
+        return int(np.searchsorted(t, when))
+
     releases = [(at(s.t_peak), at(s.t_end)) for s in truth.strokes]
     adc = adc_counts(scenario, part, t, motion.force_n, releases, rngs[3])
     plan = plan_wire(scenario, t, rngs[4])

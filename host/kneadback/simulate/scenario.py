@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,7 +208,7 @@ class _Reader:
     def fail(self, where: str, problem: str) -> InputError:
         return InputError(f"{self.path}: {where}: {problem}")
 
-    def table(self, raw: Any, where: str, keys: dict[str, tuple[Any, float | None, float | None]]) -> dict[str, Any]:
+    def table(self, raw: Any, where: str, keys: Mapping[str, tuple[Any, float | None, float | None]]) -> dict[str, Any]:
         if not isinstance(raw, dict):
             raise self.fail(where, "must be a table")
         out: dict[str, Any] = {}

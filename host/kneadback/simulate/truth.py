@@ -127,7 +127,9 @@ def measure_truth(scenario: Scenario, t: np.ndarray, motion: Motion, rng: np.ran
     truth = Truth()
     if n == 0:
         return truth
-    idx = lambda when: np.searchsorted(t, when, side="left")
+
+    def idx(when):
+        return np.searchsorted(t, when, side="left")
 
     # strokes: peaks inside cycles, troughs between neighbouring peaks
     c_lo = idx(motion.cycle_start)

@@ -108,8 +108,8 @@ def plan_wire(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> Wi
         lengths = rng.geometric(1.0 / mean_burst, len(starts))
         corrupt = rng.random(len(starts)) < 0.5
         for s, length, c in zip(starts, lengths, corrupt):
-            s = max(1, int(s))  # HELLO's first DATA frame gets through
-            for g in range(s, min(n_frames, s + int(length))):
+            first = max(1, int(s))  # HELLO's first DATA frame gets through
+            for g in range(first, min(n_frames, first + int(length))):
                 plan.frame_lost[g] = LOST_CORRUPTED if c else LOST_DROPPED
                 if c:
                     plan.corruption[g] = (float(rng.random()), int(rng.integers(1, 256)))

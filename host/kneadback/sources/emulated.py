@@ -132,6 +132,7 @@ class Harness:
             text=True,
         )
         self._lines = selectors.DefaultSelector()
+        assert self.proc.stdout is not None  # stdout=PIPE
         self._lines.register(self.proc.stdout, selectors.EVENT_READ)
         self._partial = b""
         self.ended_at: float | None = None  # emulated time the counts file ended, once it has
@@ -261,6 +262,7 @@ class EmulatedSource(Source):
         self.finished = self._past_end(items)
         if self.finished:
             items += self.serial.stream.flush(self.options.clock.now())
+        assert self.rendering is not None  # set by open()
         end = self._t_end + 0.5 / self.rendering.rate_hz
         out: list[SourceItem] = []
         for item in items:

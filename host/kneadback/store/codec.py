@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from kneadback.model import SampleBlock
 
@@ -55,7 +56,7 @@ def _pack(a: np.ndarray) -> bytes:
     return zlib.compress(_shuffle(np.ascontiguousarray(a)), 6)
 
 
-def _unpack(blob: bytes, dtype: np.dtype | str, n: int) -> np.ndarray:
+def _unpack(blob: bytes, dtype: npt.DTypeLike, n: int) -> np.ndarray:
     dt = np.dtype(dtype)
     data = zlib.decompress(blob)
     if len(data) != n * dt.itemsize:

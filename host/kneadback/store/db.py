@@ -399,6 +399,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (started_at, wall_start, kind, source, spot, _dump(calibration), _dump(targets), __version__),
         )
+        assert cur.lastrowid is not None  # set by every INSERT
         return int(cur.lastrowid)
 
     def update_session(self, session_id: int, **fields: Any) -> None:

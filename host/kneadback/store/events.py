@@ -64,9 +64,10 @@ def from_dict(d: dict[str, Any]) -> Event | DeviceInfo:
     if kind == "hold":
         cls: type = HoldEnded if d.get("phase") == "end" else HoldStarted
     else:
-        cls = _BY_TYPE.get(kind)  # type: ignore[arg-type]
-        if cls is None:
+        found = _BY_TYPE.get(kind) if isinstance(kind, str) else None
+        if found is None:
             raise ValueError(f"unknown event type {kind!r}")
+        cls = found
     names = [f.name for f in dataclasses.fields(cls)]
     try:
         return cls(**{n: d[n] for n in names if n in d})

@@ -55,7 +55,7 @@ def export_json(rec: Recording, out: OutPath, progress: Progress | None = None) 
         "blocks": m.blocks, "ended_at": m.ended_at, "summary": m.summary,
     }
     with open_out(out) as f:
-        f.write('{"format": "%s", "version": %d,\n"session": ' % (JSON_FORMAT, JSON_VERSION))
+        f.write(f'{{"format": "{JSON_FORMAT}", "version": {JSON_VERSION:d},\n"session": ')
         json.dump(clean(session), f, sort_keys=True)
         f.write(',\n"events": [')
         for k, e in enumerate(rec.events):

@@ -85,7 +85,8 @@ class Recording:
                 progress.update(len(b))
         if not ts:
             return np.zeros(0), np.zeros(0, np.int32), None
-        dev = None if any(d is None for d in devs) else np.concatenate(devs).astype(np.uint32)
+        known = [d for d in devs if d is not None]
+        dev = None if len(known) < len(devs) else np.concatenate(known).astype(np.uint32)
         return np.concatenate(ts), np.concatenate(adcs).astype(np.int32), dev
 
     def close(self) -> None:
@@ -188,11 +189,11 @@ def load_json(path: Path) -> Recording:
             raise TypeError("\"blocks\" must be a list")
         if meta.device:
             device_info_from_dict(meta.device)
-        for e in events:
-            if e.type == "info":  # the device info is read whatever its origin
-                device_info_from_dict(e.data)
-            elif e.origin in ("source", "user"):  # replayed: each must be a known event
-                from_dict(e.data)
+        for ev in events:
+            if ev.type == "info":  # the device info is read whatever its origin
+                device_info_from_dict(ev.data)
+            elif ev.origin in ("source", "user"):  # replayed: each must be a known event
+                from_dict(ev.data)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(f"{path}: not a valid session export ({type(e).__name__}: {e})") from None
     return Recording(meta, events, None, blocks, label=str(path))

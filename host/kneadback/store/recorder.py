@@ -61,7 +61,7 @@ class Recorder(Sink):
         self.flush_interval = flush_interval
         self.atomic = atomic
         self.wall_start = time.time() if wall_start is None else float(wall_start)
-        self._row = {
+        self._row: dict[str, Any] = {
             "started_at": dt.datetime.fromtimestamp(self.wall_start).astimezone().isoformat(timespec="seconds"),
             "wall_start": self.wall_start,
             "kind": kind,
@@ -102,13 +102,13 @@ class Recorder(Sink):
         return self.session_id
 
     def on_info(self, info: DeviceInfo) -> None:
-        self._ensure_session()
+        session_id = self._ensure_session()
         if not self._info_seen:
             self._info_seen = True
             self._device = info
             model = self.force_model_of() if self.force_model_of is not None else None
             if model is not None:
-                self.store.update_session(self.session_id, calibration=force_model_to_dict(model))
+                self.store.update_session(session_id, calibration=force_model_to_dict(model))
         self._events.append((self._blocks_seen, "source", self._t_end, info.type, self._spot, to_json(info)))
         self._maybe_flush(force=True)
 
@@ -185,6 +185,7 @@ class Recorder(Sink):
 
     def _write_chunk(self) -> None:
         if self._chunk and self._chunk_dirty:
+            assert self.session_id is not None  # a chunk is only buffered once the session exists
             self.store.put_chunk(self.session_id, self._chunk_seq, self._chunk_first_block, codec.encode(self._chunk))
             self._chunk_dirty = False
 

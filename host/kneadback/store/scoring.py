@@ -6,6 +6,7 @@ from typing import Any
 
 from kneadback.coach.coach import score_events
 from kneadback.coach.targets import Targets
+from kneadback.model import DeviceInfo
 from kneadback.store.db import EventRow, SessionRow
 from kneadback.store.events import from_dict
 
@@ -22,6 +23,6 @@ def targets_of(row: SessionRow) -> Targets:
 
 def session_scores(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
     """{"bouts": [score dict, ...], "session": score dict}."""
-    evs = [from_dict(e.data) for e in events if e.type in _SCORED]
+    evs = [ev for ev in (from_dict(e.data) for e in events if e.type in _SCORED) if not isinstance(ev, DeviceInfo)]
     bouts, session = score_events(evs, targets_of(row), row.spot or "")
     return {"bouts": [b.to_dict() for b in bouts], "session": session.to_dict()}

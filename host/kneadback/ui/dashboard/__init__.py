@@ -11,13 +11,16 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kneadback.clock import Clock
 from kneadback.errors import InputError
 from kneadback.outfile import check_out
 from kneadback.session import Session
 from kneadback.stopping import STOP_SIGNALS
+
+if TYPE_CHECKING:  # the window and its Qt parts are imported only when a window opens
+    from kneadback.ui.dashboard.replay import ReplayController
 
 WINDOW_SIZE = (1600, 1000)
 
@@ -38,7 +41,7 @@ def run_dashboard(
     clock: Clock,
     *,
     screenshot: Path | None = None,
-    replay: object | None = None,
+    replay: ReplayController | None = None,
     size: tuple[int, int] = WINDOW_SIZE,
 ) -> int:
     """Show the dashboard until the session ends (or the window closes, or Ctrl-C); 0 on success.

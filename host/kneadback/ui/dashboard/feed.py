@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -159,9 +159,8 @@ class DashboardFeed(Sink):
             self.spot = ev.spot
         elif isinstance(ev, SignalQuality):
             self.quality = ev
-        elif isinstance(ev, LinkEvent):
-            if ev.kind in ("disconnected", "reconnected"):
-                self.connected = ev.kind == "reconnected"
+        elif isinstance(ev, LinkEvent) and ev.kind in ("disconnected", "reconnected"):
+            self.connected = ev.kind == "reconnected"
 
     def recent_peak_n(self, now: float, window_s: float = 10.0, count: int = 5) -> float | None:
         """Mean peak force of the last few strokes within `window_s` (what a rating pairs with)."""

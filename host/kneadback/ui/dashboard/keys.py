@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from pyqtgraph.Qt import QtCore
 
-Key = QtCore.Qt.Key
+Key: TypeAlias = QtCore.Qt.Key
 
 
 @dataclass(frozen=True)
