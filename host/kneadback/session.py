@@ -314,7 +314,6 @@ class Session:
         self.bouts = BoutSwitch()
         old = self.status
         self.status = LinkStatus(state=old.state, quiet_s=old.quiet_s)
-        self._rate = _RateMeter()
         self._noise = NoiseMeter()
         info = getattr(self.source, "info", None)
         sinks, self.sinks = self.sinks, []

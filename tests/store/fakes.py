@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.model import Cue, DeviceInfo, Event, LinkEvent, Rating, SampleBlock, Stroke
-from kneadback.session import Sink
+from kneadback.model import BoutControl, Cue, DeviceInfo, Event, LinkEvent, Rating, SampleBlock, Stroke
+from kneadback.session import Session, Sink
 from kneadback.sources.base import Source
 
 RATE_HZ = 200.0
@@ -139,3 +139,18 @@ class Collect(Sink):
 
     def close(self) -> None:
         self.closed = True
+
+
+def run_pressing(session: Session, presses: dict[float, str]) -> dict[float, str]:
+    """Run `session` to its end, pressing the bout keys (`start`, `stop`, `auto`) at their session
+    times, as a person at the live window would; returns the presses the run never reached."""
+    pending = sorted(presses.items())
+    session.open()
+    try:
+        while not session.done:
+            session.step()
+            while pending and session.now >= pending[0][0]:
+                session.submit(BoutControl(t=session.now, action=pending.pop(0)[1]))
+    finally:
+        session.close()
+    return dict(pending)

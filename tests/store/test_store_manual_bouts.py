@@ -15,7 +15,6 @@ from kneadback.coach.targets import Targets
 from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
-from kneadback.model import BoutControl
 from kneadback.session import Session
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
@@ -25,7 +24,7 @@ from kneadback.store.reader import load_json, open_session
 from kneadback.store.recorder import Recorder
 from kneadback.store.spots import SqliteSpotHistory
 
-from .fakes import Collect
+from .fakes import Collect, run_pressing
 
 WALL = 1_750_000_000.0
 PRESSES = {4.0: "start", 16.0: "stop", 21.0: "start", 38.0: "auto"}  # session time → action
@@ -39,16 +38,7 @@ def test_store_manual_bouts_record_and_replay_exactly(tmp_path):
     live = Collect()
     session = Session(source, clock, analyzer=Engine(), coach=coach, sinks=[recorder, live], duration=50.0)
     recorder.force_model_of = lambda: session.analyzer.force_model
-    pending = sorted(PRESSES.items())
-    session.open()
-    try:
-        while not session.done:
-            session.step()
-            while pending and session.now >= pending[0][0]:
-                session.submit(BoutControl(t=session.now, action=pending.pop(0)[1]))
-    finally:
-        session.close()
-    assert not pending
+    assert run_pressing(session, PRESSES) == {}
     made = [e for e in live.events if e.type == "bout"]
     controls = [e for e in live.events if e.type == "bout-control"]
     assert [(b.start, b.end) for b in made] == [(controls[0].t, controls[1].t), (controls[2].t, controls[3].t)]

@@ -21,7 +21,7 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
 from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
-from kneadback.model import BoutControl, HoldEnded
+from kneadback.model import HoldEnded
 from kneadback.session import Session
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
@@ -30,7 +30,7 @@ from kneadback.store.reader import open_session
 from kneadback.store.recorder import Recorder
 from kneadback.store.spots import SqliteSpotHistory
 
-from .fakes import Collect
+from .fakes import Collect, run_pressing
 
 WALL = 1_750_000_000.0
 SEEDS = {"demo": 11, "manual": 23, "cable": 37}  # random seek points, the same every run
@@ -44,15 +44,7 @@ def _record(scenario: str, seconds: float | None, wall: float, presses: dict[flo
     recorder = Recorder(clock=clock, source=source.spec, spot=coach.spot, targets=coach.targets, wall_start=wall)
     session = Session(source, clock, analyzer=Engine(), coach=coach, sinks=[recorder], duration=seconds)
     recorder.force_model_of = lambda: session.analyzer.force_model
-    pending = sorted((presses or {}).items())
-    session.open()
-    try:
-        while not session.done:
-            session.step()
-            while pending and session.now >= pending[0][0]:
-                session.submit(BoutControl(t=session.now, action=pending.pop(0)[1]))
-    finally:
-        session.close()
+    run_pressing(session, presses or {})
     assert recorder.session_id is not None
     return recorder.session_id
 

@@ -10,12 +10,57 @@ import pytest
 
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
+from kneadback.engine.engine import Engine
 from kneadback.session import Session
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
+from kneadback.store.db import Store
+from kneadback.store.recorder import Recorder
 from kneadback.ui.dashboard.window import DashboardWindow
 
 STEP_S = 0.02  # clock seconds per pump in the tests
+
+#: two 30 s bouts of strokes 20 s apart: the session the replay tests record
+RECORDED_SCENARIO = """description = "two bouts"
+[device]
+rate_hz = 200
+[user]
+rate_hz = 1.0
+force_n = 20.0
+[[spots]]
+name = "left calf"
+force_at_7 = 20.0
+[[phase]]
+kind = "rest"
+duration_s = 3
+[[phase]]
+kind = "strokes"
+duration_s = 30
+[[phase]]
+kind = "rest"
+duration_s = 20
+[[phase]]
+kind = "strokes"
+duration_s = 30
+[[phase]]
+kind = "rest"
+duration_s = 4
+"""
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> str:
+    """A database holding one session of the scenario above, recorded through the live pipeline."""
+    tmp = tmp_path_factory.mktemp("recorded")
+    path = tmp / "two-bouts.toml"
+    path.write_text(RECORDED_SCENARIO)
+    clock = ManualClock()
+    source = open_source(f"sim:{path}", SourceOptions(clock=clock, speed=50.0))
+    store = Store.open(tmp / "sessions.sqlite3")
+    recorder = Recorder(store, clock=clock, source=source.spec, spot="left calf")
+    Session(source, clock, analyzer=Engine(), coach=Coach(spot="left calf"), sinks=[recorder]).run()
+    store.close()
+    return str(tmp / "sessions.sqlite3")
 
 
 def write_scenario(path: Path, *, rate_hz: float = 1.0, force_n: float = 20.0, seconds: float = 40.0,

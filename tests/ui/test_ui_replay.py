@@ -9,58 +9,14 @@ from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.engine.engine import Engine
 from kneadback.session import Session
-from kneadback.sources import open_source
-from kneadback.sources.base import SourceOptions
 from kneadback.sources.replay import ReplaySource
-from kneadback.store.db import Store
 from kneadback.store.reader import open_recording
-from kneadback.store.recorder import Recorder
 from kneadback.ui.dashboard.replay import PlaybackClock, ReplayController
 from kneadback.ui.dashboard.window import DashboardWindow
 
 from .conftest import STEP_S
 
 K = QtCore.Qt.Key
-SCENARIO = """description = "two bouts"
-[device]
-rate_hz = 200
-[user]
-rate_hz = 1.0
-force_n = 20.0
-[[spots]]
-name = "left calf"
-force_at_7 = 20.0
-[[phase]]
-kind = "rest"
-duration_s = 3
-[[phase]]
-kind = "strokes"
-duration_s = 30
-[[phase]]
-kind = "rest"
-duration_s = 20
-[[phase]]
-kind = "strokes"
-duration_s = 30
-[[phase]]
-kind = "rest"
-duration_s = 4
-"""
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> str:
-    """A database holding one session of the scenario above, recorded through the live pipeline."""
-    tmp = tmp_path_factory.mktemp("replay")
-    path = tmp / "two-bouts.toml"
-    path.write_text(SCENARIO)
-    clock = ManualClock()
-    source = open_source(f"sim:{path}", SourceOptions(clock=clock, speed=50.0))
-    store = Store.open(tmp / "sessions.sqlite3")
-    recorder = Recorder(store, clock=clock, source=source.spec, spot="left calf")
-    Session(source, clock, analyzer=Engine(), coach=Coach(spot="left calf"), sinks=[recorder]).run()
-    store.close()
-    return str(tmp / "sessions.sqlite3")
 
 
 def _replay_window(qtbot, recording: str):

@@ -12,17 +12,12 @@ from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.engine.engine import Engine
 from kneadback.session import Session, Sink
-from kneadback.sources import open_source
-from kneadback.sources.base import SourceOptions
 from kneadback.sources.replay import ReplaySource
-from kneadback.store.db import Store
 from kneadback.store.reader import open_recording
-from kneadback.store.recorder import Recorder
 from kneadback.ui.dashboard.replay import SKIP_S, PlaybackClock, ReplayController
 from kneadback.ui.dashboard.window import DashboardWindow
 
 from .conftest import STEP_S
-from .test_ui_replay import SCENARIO
 
 K = QtCore.Qt.Key
 
@@ -33,20 +28,6 @@ class _Heard(Sink):
 
     def on_events(self, events) -> None:
         self.events.extend(events)
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> str:
-    tmp = tmp_path_factory.mktemp("replay-seek")
-    path = tmp / "two-bouts.toml"
-    path.write_text(SCENARIO)
-    clock = ManualClock()
-    source = open_source(f"sim:{path}", SourceOptions(clock=clock, speed=50.0))
-    store = Store.open(tmp / "sessions.sqlite3")
-    recorder = Recorder(store, clock=clock, source=source.spec, spot="left calf")
-    Session(source, clock, analyzer=Engine(), coach=Coach(spot="left calf"), sinks=[recorder]).run()
-    store.close()
-    return str(tmp / "sessions.sqlite3")
 
 
 def _straight(recording: str) -> list:
