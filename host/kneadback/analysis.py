@@ -7,7 +7,7 @@ gives the result as a JSON object or a table (`kneadback analyze` prints one of 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +15,7 @@ from typing import Any
 
 from kneadback.clock import ManualClock
 from kneadback.engine.engine import Engine
-from kneadback.errors import InputError
-from kneadback.fsr import ForceModel
+from kneadback.engine.rate import rate_spm
 from kneadback.model import (
     Bout,
     ContactChanged,
@@ -25,11 +24,13 @@ from kneadback.model import (
     HoldEnded,
     SampleBlock,
     SignalQuality,
+    SourceItem,
     Stroke,
 )
 from kneadback.progress import Progress, progress
-from kneadback.session import Session, Sink
-from kneadback.sources.base import Source, SourceItem, SourceOptions
+from kneadback.session import Session
+from kneadback.sink import Sink
+from kneadback.sources.base import Source, SourceOptions
 from kneadback.sources.csvfile import CsvSource
 
 ANALYSIS_BLOCK_SAMPLES = 65536  # samples a CSV file hands the engine at a time
@@ -160,40 +161,6 @@ def _looks_like_csv(path: Path) -> bool:
     return b"time_s" in head and b"adc" in head and b"\0" not in head
 
 
-def analyze(
-    spec: str,
-    *,
-    chunk: int | None = None,
-    rate_hz: float | None = None,
-    divider_ohms: float | None = None,
-    model_for: Callable[[DeviceInfo], ForceModel] | None = None,
-    show_progress: bool = False,
-) -> Analysis:
-    """Run `spec` through the session pipeline with the engine; everything it found.
-
-    `show_progress` draws bars on stderr: reading a CSV file, then the session time analysed.
-    """
-    source = csv = open_input(spec, rate_hz, divider_ohms)
-    open_with_progress(csv, enabled=show_progress)
-    if chunk is not None:
-        source = Rechunked(source, chunk)
-    engine = Engine(model_for_device=model_for)
-    collector = Collector()
-    session = Session(source, ManualClock(), analyzer=engine, sinks=[collector])
-    name = csv.path.name if isinstance(csv, CsvSource) else csv.spec
-    with session_progress(session, f"analysing {name}", getattr(csv, "duration", None), enabled=show_progress):
-        session.run()
-    if collector.info is None or collector.samples == 0:
-        raise InputError(f"{spec}: no samples to analyse")
-    result = Analysis(spec, collector, engine)
-    if getattr(csv, "divider_known", True) is False:
-        result.notes.append(
-            f"{spec}: the file does not name its divider resistor; assumed {collector.info.divider_ohms} Ω "
-            "(forces are wrong if it differs: give --divider)"
-        )
-    return result
-
-
 # --- reporting -------------------------------------------------------------------------------
 
 
@@ -235,7 +202,7 @@ class Analysis:
     def summary(self) -> dict[str, Any]:
         s = self.strokes
         duration = self.t_last - self.t_first if self.samples > 1 else 0.0
-        rates = [b.rate_spm for b in self.bouts if b.rate_spm is not None]
+        rate = rate_spm(x.interval_s for x in s if x.interval_s is not None)  # over all the intervals
         sat = [q.saturated_fraction for q in self.quality]
         noise = sorted(q.noise_n for q in self.quality)
         return {
@@ -250,7 +217,7 @@ class Analysis:
             "holds": len(self.holds),
             "hold_s": _r(sum(h.end - h.start for h in self.holds), 3),
             "contact_s": _r(sum(b - a for a, b in self.contact), 3),
-            "mean_rate_spm": _r(sum(rates) / len(rates), 2) if rates else None,
+            "mean_rate_spm": _r(rate, 2),
             "mean_peak_n": _r(sum(x.peak_n for x in s) / len(s), 3) if s else None,
             "max_peak_n": _r(max(x.peak_n for x in s), 3) if s else None,
             "saturated_fraction": _r(sum(sat) / len(sat), 5) if sat else 0.0,
@@ -272,6 +239,7 @@ class Analysis:
                     "peak_adc": s.peak_adc,
                     "impulse_ns": _r(s.impulse_ns, 3),
                     "release": _r(s.release, 3),
+                    "rate_spm": _r(s.rate_spm, 2),
                 }
                 for s in self.strokes
             ],
@@ -285,6 +253,9 @@ class Analysis:
                     "strokes": b.strokes,
                     "rate_spm": _r(b.rate_spm, 2),
                     "mean_peak_n": _r(b.mean_peak_n, 3),
+                    "active_s": _r(b.active_s, 3),
+                    "overtime_s": _r(b.overtime_s, 3),
+                    "counted": b.counted,
                 }
                 for b in self.bouts
             ],
@@ -312,10 +283,11 @@ class Analysis:
             for k, h in enumerate(self.holds, 1):
                 lines.append(f"{k:>4}  {h.start:8.2f}  {h.end:8.2f}  {h.end - h.start:8.1f}  {h.mean_n:8.1f}")
         if strokes:
-            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak N':>7}  {'mean N':>7}  {'adc':>5}  {'release':>7}"]
+            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak N':>7}  {'mean N':>7}  {'adc':>5}  {'release':>7}  {'rate/min':>8}"]
             for s in self.strokes:
+                rate = f"{s.rate_spm:8.1f}" if s.rate_spm is not None else f"{'-':>8}"
                 lines.append(
-                    f"{s.index + 1:>5}  {s.t_start:8.2f}  {s.t_peak:8.2f}  {s.t_end:8.2f}  {s.peak_n:7.1f}  {s.mean_n:7.1f}  {s.peak_adc:>5}  {s.release:7.2f}"
+                    f"{s.index + 1:>5}  {s.t_start:8.2f}  {s.t_peak:8.2f}  {s.t_end:8.2f}  {s.peak_n:7.1f}  {s.mean_n:7.1f}  {s.peak_adc:>5}  {s.release:7.2f}  {rate}"
                 )
         rate = f"{sm['mean_rate_spm']:.1f}/min" if sm["mean_rate_spm"] is not None else "-"
         peak = f"{sm['mean_peak_n']:.1f} N" if sm["mean_peak_n"] is not None else "-"

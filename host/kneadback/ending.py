@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kneadback.coach.score import Score
-from kneadback.commands.sessions import mmss
 from kneadback.errors import InputError
 from kneadback.model import Event, Rating, SpotChanged
-from kneadback.report.words import plural
-from kneadback.session import Sink
+from kneadback.sink import Sink
 from kneadback.store.db import EventRow, SessionRow, Store
 from kneadback.store.events import origin_of, time_of, to_json
 from kneadback.store.summary import summarize, summary_of
+from kneadback.words import mmss, plural
 
 if TYPE_CHECKING:
     from kneadback.session import Session

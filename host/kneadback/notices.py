@@ -8,12 +8,11 @@ after a notice that did not matter in the end.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import IO
 
-from kneadback.model import DeviceInfo, SampleBlock
-from kneadback.session import LinkStatus, Sink
+from kneadback.model import DeviceInfo, LinkStatus, SampleBlock
+from kneadback.sink import Sink
 
 
 class HeldNotices(Sink):
@@ -49,10 +48,3 @@ class HeldNotices(Sink):
     def on_status(self, status: LinkStatus) -> None:
         self.release()
 
-
-def held_notices(args: argparse.Namespace) -> HeldNotices:
-    """The command's one `HeldNotices`, kept on `args` as its coach is."""
-    notices = getattr(args, "held_notices", None)
-    if notices is None:
-        notices = args.held_notices = HeldNotices()
-    return notices

@@ -2,8 +2,9 @@
 
 Live, replay and offline analysis all run this path; only the source and the sinks differ.
 A recorder, the terminal view, the JSON-lines printer and the dashboard are all sinks.
-Between the engine and the rest, `BoutSwitch` keeps the engine's bouts or, when the user starts
-and stops bouts by hand (`BoutControl` input), makes those instead.
+Between the engine and the rest, one bout machine (`kneadback.coach.bouts.BoutMachine`, on the
+coach's bout rules) makes the session's bouts of the engine's stretches of stroking and of the
+user's `BoutControl` input: the bouts the coach counts are the bouts the sinks record.
 
 The session also says how the link is, on its injected clock: a port that is open is not yet a
 device that talks. `LinkStatus.state` is "waiting" (open, nothing valid heard yet), "streaming"
@@ -23,36 +24,39 @@ from __future__ import annotations
 
 import collections
 import queue
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from typing import Protocol
 
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.coach.bouts import BoutSwitch
+from kneadback.coach.bouts import BoutMachine
 from kneadback.model import (
     BoutControl,
+    Command,
     DeviceInfo,
     DeviceStatus,
     Event,
     LinkEvent,
+    LinkState,
+    LinkStatus,
     Marker,
+    Notice,
     Rating,
+    Rewind,
     SampleBlock,
     SpotChanged,
 )
 from kneadback.protocol.health import NOT_ERRORS, NoiseMeter
-from kneadback.sources.base import Command, Source
+from kneadback.sink import Sink
+from kneadback.sources.base import Source
 
 REBUILD_BLOCK = 1 << 16  # samples a block at most when the state is rebuilt (see `_coalesced`)
 REBUILD_GAP_S = 0.1  # blocks further apart than this are not joined in a rebuild
 STATUS_INTERVAL_S = 0.5  # session-time seconds between status reports to sinks
 STATUS_MAX_GAP_S = 1.0  # clock seconds between status reports when session time stands still
 SILENT_AFTER_S = 3.0  # clock seconds without valid data before a device counts as silent
-
-LinkState = Literal["waiting", "streaming", "silent", "lost"]
-
 
 class Analyzer(Protocol):
     """The engine, as the session sees it."""
@@ -68,92 +72,6 @@ class Coach(Protocol):
     """The coach, as the session sees it: events (and user input) in, cues out."""
 
     def on_events(self, events: Sequence[Event], now: float) -> list[Event]: ...
-
-
-class Sink:
-    """A listener. Override what you need; every method defaults to doing nothing."""
-
-    def on_info(self, info: DeviceInfo) -> None:
-        pass
-
-    def on_block(self, block: SampleBlock) -> None:
-        pass
-
-    def on_events(self, events: Sequence[Event]) -> None:
-        pass
-
-    def on_status(self, status: LinkStatus) -> None:
-        pass
-
-    def on_notice(self, notice: Notice) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class Rewind:
-    """From a seekable source: delivery goes on from session time `t`; `before` is everything
-    recorded before it, in order, to rebuild the session's state at `t` from. `announce`: tell the
-    sinks (a `reset` link event), as after a seek."""
-
-    t: float
-    before: Iterable[object]
-    announce: bool = True
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What the session itself has to tell the user (not an event of the device, so not recorded):
-    e.g. kind "silent", with the likely causes of a device that sends nothing valid."""
-
-    t: float
-    kind: str
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "notice", "t": round(self.t, 6), "kind": self.kind, "text": self.text}
-
-
-@dataclass
-class LinkStatus:
-    """Counts so far and the state of the link, reported to sinks every `STATUS_INTERVAL_S` of
-    session time and at least every `STATUS_MAX_GAP_S` of the clock."""
-
-    t: float = 0.0
-    samples: int = 0
-    lost: int = 0
-    errors: int = 0
-    errors_by_kind: dict[str, int] = field(default_factory=dict)
-    rate_hz: float | None = None
-    last_adc: int | None = None
-    state: LinkState = "waiting"
-    quiet_s: float = 0.0  # clock seconds since valid data last came (or the port opened)
-    device_dropped: int = 0
-    noisy: bool = False  # many link errors lately: "noisy connection"
-
-    @property
-    def connected(self) -> bool:
-        """True only while valid data flows: an open port with nothing valid on it is not."""
-        return self.state == "streaming"
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "type": "status",
-            "t": round(self.t, 6),
-            "samples": self.samples,
-            "lost": self.lost,
-            "errors": self.errors,
-            "errors_by_kind": dict(self.errors_by_kind),
-            "rate_hz": None if self.rate_hz is None else round(self.rate_hz, 3),
-            "last_adc": self.last_adc,
-            "connected": self.connected,
-            "state": self.state,
-            "quiet_s": round(self.quiet_s, 3),
-            "device_dropped": self.device_dropped,
-            "noisy": self.noisy,
-        }
 
 
 class _RateMeter:
@@ -200,7 +118,8 @@ class Session:
         self.sinks: list[Sink] = list(sinks)
         self.duration = duration
         self.status = LinkStatus()
-        self.bouts = BoutSwitch()  # automatic or manual bouts, as the user's BoutControl says
+        make = getattr(coach, "bout_machine", None)  # the machine on the coach's bout length, else the defaults
+        self.bouts: BoutMachine = make() if make is not None else BoutMachine()
         self._rate = _RateMeter()
         self._noise = NoiseMeter()
         self._inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
@@ -311,7 +230,7 @@ class Session:
             reset = getattr(part, "reset", None)
             if reset is not None:
                 reset()
-        self.bouts = BoutSwitch()
+        self.bouts.reset()
         old = self.status
         self.status = LinkStatus(state=old.state, quiet_s=old.quiet_s)
         self._noise = NoiseMeter()
@@ -323,7 +242,7 @@ class Session:
             for item in _coalesced(rewind.before):
                 self._take(item, live=False)
             self.status.t = max(self.status.t, rewind.t)
-            self._deliver([], tick=True)  # the coach's timers up to `t`: what is due by then is past
+            self._emit([], tick=True)  # the bouts' and the coach's timers up to `t`: what is due by then is past
         finally:
             self.sinks = sinks
         self._rate = _RateMeter()  # measured on what is delivered from `t` on
@@ -373,14 +292,29 @@ class Session:
         self._next_status_clock = 0.0  # sinks hear of the change at once
 
     def close(self) -> None:
-        if self.analyzer is not None:
-            self._emit(self.analyzer.finish())
-        self._deliver(self.bouts.finish(self.status.t))  # a manual bout under way ends with the session
+        """The engine's last events, the end of a bout under way and a last status; then the source
+        and every sink close. Each step runs even when one before it failed (a sink that fails
+        must not leave the recorder open and the session unsaved); the first failure is raised
+        once all have run."""
+        failures: list[BaseException] = []
+
+        def attempt(step: Callable[[], object]) -> None:
+            try:
+                step()
+            except BaseException as e:  # raised again below, once everything is closed
+                failures.append(e)
+
+        analyzer = self.analyzer
+        if analyzer is not None:
+            attempt(lambda: self._emit(analyzer.finish()))
+        attempt(lambda: self._deliver(self.bouts.finish(self.status.t)))  # the bout under way ends here
         for sink in self.sinks:
-            sink.on_status(self.status)
-        self.source.close()
+            attempt(partial(sink.on_status, self.status))
+        attempt(self.source.close)
         for sink in self.sinks:
-            sink.close()
+            attempt(sink.close)
+        if failures:
+            raise failures[0]
 
     # --- internals ---------------------------------------------------------------------
     def _on_info(self, info: DeviceInfo) -> None:
@@ -431,7 +365,7 @@ class Session:
             self._emit([prepare(e) for e in user] if prepare else user)
 
     def _emit(self, events: Sequence[Event], tick: bool = False) -> None:
-        self._deliver(self.bouts.apply(events) if events else [], tick)
+        self._deliver(self.bouts.apply(events, self.status.t), tick)
 
     def _deliver(self, events: Sequence[Event], tick: bool = False) -> None:
         if not events and not tick:

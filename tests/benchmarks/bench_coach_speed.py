@@ -1,4 +1,5 @@
-"""What coaching costs per live step: the coach on events and ticks, its state, and the audio.
+"""What coaching costs per live step: the bout machine and the coach on events and ticks, the
+coach's state, and the audio.
 
     python tests/benchmarks/bench_coach_speed.py
 """
@@ -13,10 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.helpers import StrokeMaker, bout
-from kneadback.coach.audio import Mixer, render_tone
 from kneadback.coach.coach import Coach
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
+from kneadback.ui.audio import Mixer, render_tone
 
 
 def events_for(hours: float) -> list:
@@ -34,7 +35,9 @@ def events_for(hours: float) -> list:
 
 
 def drive(coach: Coach, evs: list, block: float = 0.02, probe=None) -> tuple[int, int]:
-    """Call the coach every `block` of session time, as the session does; (steps, cues)."""
+    """Call the bout machine and the coach every `block` of session time, as the session does;
+    (steps, cues)."""
+    bouts = coach.bout_machine()
     i = steps = cues = 0
     now = 0.0
     end = evs[-1].t + 1.0
@@ -44,7 +47,7 @@ def drive(coach: Coach, evs: list, block: float = 0.02, probe=None) -> tuple[int
         while i < len(evs) and evs[i].t <= now:
             batch.append(evs[i])
             i += 1
-        cues += len(coach.on_events(batch, now))
+        cues += len(coach.on_events(bouts.apply(batch, now), now))
         steps += 1
         if probe is not None:
             probe(now, end)
@@ -58,7 +61,7 @@ def main() -> None:
     t0 = time.perf_counter()
     steps, cues = drive(coach, evs)
     dt = time.perf_counter() - t0
-    print(f"coach, {hours:g} h of session in 20 ms steps: {steps} steps, {len(evs)} events, {cues} cues in {dt:.2f} s"
+    print(f"bouts and coach, {hours:g} h of session in 20 ms steps: {steps} steps, {len(evs)} events, {cues} cues in {dt:.2f} s"
           f" = {dt / steps * 1e6:.1f} µs per step ({hours * 3600 / dt:.0f}× real time)")
 
     marks: dict[str, int] = {}

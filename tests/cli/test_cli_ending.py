@@ -11,10 +11,9 @@ import re
 import pytest
 
 from kneadback import cli
+from kneadback.app import replay_session
 from kneadback.clock import ManualClock
 from kneadback.commands import live
-from kneadback.commands.replay import replay_session
-from kneadback.commands.sessions import mmss
 from kneadback.ending import LiveEnding, ReplayEnding
 from kneadback.session import Session
 from kneadback.sources import open_source
@@ -23,6 +22,7 @@ from kneadback.sources.replay import ReplaySource
 from kneadback.store.db import default_path
 from kneadback.store.reader import open_recording
 from kneadback.store.recorder import Recorder
+from kneadback.words import mmss
 
 SIM = ["--source", "sim", "--speed", "40", "--duration", "40"]
 

@@ -13,8 +13,7 @@ import pytest
 
 from kneadback import cli, ports
 from kneadback.clock import ManualClock
-from kneadback.model import DeviceInfo, LinkEvent
-from kneadback.session import LinkStatus
+from kneadback.model import DeviceInfo, LinkEvent, LinkStatus
 from kneadback.ui.terminal import JsonLinesSink, TerminalView
 from protocol.fake_device import FakeBoard
 from sources.ptys import FakePort

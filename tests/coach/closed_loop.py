@@ -17,7 +17,7 @@ import numpy as np
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
 from kneadback.fsr import default_force_model
-from kneadback.model import Cue, DeviceInfo, Rating, SampleBlock, Stroke
+from kneadback.model import Bout, Cue, DeviceInfo, Rating, SampleBlock, Stroke
 
 RATE_HZ = 200.0
 BLOCK_S = 0.05  # a live loop hands the engine about this much at a time
@@ -52,6 +52,7 @@ class LoopResult:
     strokes: list[Stroke] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
+    bouts: list[Bout] = field(default_factory=list)  # as the session records them
     converged_at: int | None = None  # strokes done when rate and force were in band for good
 
 
@@ -132,6 +133,7 @@ def run_loop(model: UserModel | None = None, targets: Targets | None = None, sec
     engine = Engine(fm)
     engine.configure(DeviceInfo(protocol_version=1, firmware_version="sim", board="sim", sample_rate_hz=RATE_HZ))
     coach = Coach(targets, "left calf", None, 1_772_000_000.0)
+    bouts = coach.bout_machine()
     user = SimulatedUser(model, targets)
     rng = np.random.default_rng(model.seed + 100)
     res = LoopResult()
@@ -148,10 +150,15 @@ def run_loop(model: UserModel | None = None, targets: Targets | None = None, sec
             res.ratings.append(r)  # type: ignore[arg-type]
             events.append(r)
         res.strokes += [e for e in events if isinstance(e, Stroke)]
+        events = bouts.apply(events, float(t[-1]))
+        res.bouts += [e for e in events if isinstance(e, Bout)]
         for cue in coach.on_events(events, float(t[-1])):
             assert isinstance(cue, Cue)
             res.cues.append(cue)
             user.hear(cue)
+    for ev in bouts.finish(seconds):  # the session ends
+        if isinstance(ev, Bout):
+            res.bouts.append(ev)
     res.converged_at = converged(res.strokes, targets, model)
     return res
 

@@ -1,4 +1,4 @@
-"""Run a `signals/` scenario through the real engine and coach, block by block, as live."""
+"""Run a `signals/` scenario through the real engine, bout machine and coach, block by block, as live."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def run_scenario(name: str, *, seed: int = 0, block: int = 4, ratings: bool = Tr
     engine = Engine()
     engine.configure(r.info)
     coach = Coach(targets or Targets(), first_spot, MemorySpotHistory(), WALL)
+    bouts = coach.bout_machine()
     events: list[Event] = []
     cues: list[Cue] = []
     n = len(r.adc)
@@ -48,11 +49,13 @@ def run_scenario(name: str, *, seed: int = 0, block: int = 4, ratings: bool = Tr
         now = float(b.t[-1])
         while user and user[0].t <= now:
             evs.append(coach.prepare_input(user.pop(0)))
+        evs = bouts.apply(evs, now)
         events += evs
         cues += [c for c in coach.on_events(evs, now) if isinstance(c, Cue)]
-    tail = engine.finish()
+    end = float(r.t[-1])
+    tail = bouts.apply(engine.finish(), end) + bouts.finish(end)
     events += tail
-    cues += [c for c in coach.on_events(tail, float(r.t[-1])) if isinstance(c, Cue)]
+    cues += [c for c in coach.on_events(tail, end) if isinstance(c, Cue)]
     return ScenarioRun(r, events, cues, coach)
 
 

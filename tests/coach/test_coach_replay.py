@@ -8,15 +8,16 @@ import math
 
 import pytest
 
+from kneadback.app import recorded_coach, replay_session
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
-from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
 from kneadback.model import Cue, Rating, SpotChanged
-from kneadback.session import Session, Sink
+from kneadback.session import Session
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
+from kneadback.sink import Sink
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.replay import ReplaySource
@@ -62,5 +63,5 @@ def test_replayed_demo_session_fires_the_live_cues():
     rec = open_session(recorder.session_id)
     replayed = Cues()
     rclock = ManualClock()
-    replay_session(rec, ReplaySource(rec, rclock, speed=math.inf), rclock, [replayed], coach_for_replay(rec)).run()
+    replay_session(rec, ReplaySource(rec, rclock, speed=math.inf), rclock, [replayed], recorded_coach(rec)).run()
     assert [c.to_dict() for c in replayed.cues] == [c.to_dict() for c in live.cues]

@@ -10,7 +10,8 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.rules import Policy
 from kneadback.coach.spots import MemorySpotHistory, day_bounds
 from kneadback.coach.targets import Targets
-from kneadback.model import CUE_KINDS, Bout, BoutStarted, ContactChanged, Cue, HoldEnded, HoldStarted, Rating, Stroke
+from kneadback.cues import CUES
+from kneadback.model import Bout, BoutStarted, ContactChanged, Cue, HoldEnded, HoldStarted, Rating, Stroke
 
 from .helpers import StrokeMaker, bout, kinds, run
 
@@ -34,7 +35,7 @@ def test_every_cue_uses_a_known_kind_and_plain_text():
     cues = run(c, bout(1.0, 40, 40, peak_n=[20, 20, 95]))
     assert cues
     for cue in cues:
-        assert cue.kind in CUE_KINDS
+        assert cue.kind in CUES
         assert cue.text and cue.text[0].isupper() and cue.text.endswith((".", "?"))
         for word in ("treat", "cure", "heal", "diagnos", "therap", "injur"):
             assert word not in cue.text.lower()

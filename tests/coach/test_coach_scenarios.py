@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kneadback.model import CUE_KINDS
+from kneadback.coach.rules import Policy
+from kneadback.cues import CUES
 
 from .scenario_run import run_scenario, times
 
 BLOCK = 40  # 0.2 s of samples at 200 Hz: what a busy live loop hands over
-TIMERS = {"bout-count", "ten-seconds-left", "bout-done", "rate-discomfort"}
+TIMERS = {"bout-count", "ten-seconds-left", "bout-done", "overtime", "rate-discomfort"}
 
 
 def kinds_of(run) -> set[str]:
@@ -19,13 +20,17 @@ def kinds_of(run) -> set[str]:
 
 
 def assert_bout_timers(run) -> None:
-    """ten-seconds-left and bout-done at 20 s and 30 s of every bout that lasted that long."""
+    """ten-seconds-left and bout-done at 20 s and 30 s of every bout that lasted that long, and a
+    reminder to rest every 15 s after that while the stroking goes on."""
     ten, done = times(run.cues, "ten-seconds-left"), times(run.cues, "bout-done")
     bouts = [b for b in run.rendering.truth.bouts if b.end - b.start >= 29.0]
     assert len(ten) == len(done) == len(bouts)
+    remind = Policy().overtime_remind_s
     for b, t10, t30 in zip(bouts, ten, done):
         assert abs(t10 - (b.start + 20.0)) <= 0.5
         assert abs(t30 - (b.start + 30.0)) <= 0.5
+        reminders = [t for t in times(run.cues, "overtime") if b.start < t <= b.end + 5.0]
+        assert reminders == pytest.approx([t30 + remind * k for k in range(1, int((b.end - t30) // remind) + 1)])
 
 
 def test_too_slow_gets_faster_and_nothing_else():
@@ -102,5 +107,5 @@ def test_cues_do_not_depend_on_the_chunking(name):
 
 def test_all_cues_are_known_kinds():
     run = run_scenario("bouts", block=BLOCK)
-    assert {c.kind for c in run.cues} <= set(CUE_KINDS)
+    assert {c.kind for c in run.cues} <= set(CUES)
     assert all(c.severity in ("info", "correction", "praise", "safety") for c in run.cues)

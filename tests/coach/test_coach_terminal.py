@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -12,17 +11,16 @@ import re
 import pytest
 
 from kneadback import cli, paths
+from kneadback.app import Run, Settings
 from kneadback.clock import ManualClock
-from kneadback.coach import setup as coach_setup
-from kneadback.coach.audio import AudioSink
 from kneadback.coach.coach import Coach
-from kneadback.coach.keys import KeyPress, KeyReader, decode
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
-from kneadback.coach.terminal import CoachTerminalView, coach_fields
-from kneadback.model import Cue, HoldStarted
-from kneadback.session import LinkStatus
+from kneadback.model import Cue, HoldStarted, LinkStatus
+from kneadback.ui.audio import AudioSink
+from kneadback.ui.coach_view import CoachTerminalView, coach_fields
 from kneadback.ui.statusline import ANSI, ANSI_RESET
+from kneadback.ui.terminal_keys import KeyPress, KeyReader, decode
 
 from .helpers import bout, run
 from .test_coach_audio import FakeOutput
@@ -130,7 +128,7 @@ def test_colour_on_a_terminal_by_zone_never_with_no_color_nor_in_a_pipe(monkeypa
 def test_the_line_says_no_sound_unless_an_output_plays():
     c = _coached()
     view = CoachTerminalView(ManualClock(), io.StringIO(), c, tty=False)
-    at_speed_2 = coach_setup.sound_sinks(argparse.Namespace(speed=2.0), ManualClock())
+    at_speed_2 = Run(Settings(speed=2.0), ManualClock()).sound_sinks()
     no_device = AudioSink(lambda: False, 60.0, output=None, notice_to=io.StringIO())
     device = AudioSink(lambda: False, 60.0, output=FakeOutput(), notice_to=io.StringIO())
     for sinks, heard in ((at_speed_2, False), ([no_device], False), ([device], True)):

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from kneadback.engine.engine import Engine
-from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, Stroke
+from kneadback.model import Command, DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, Stroke
 from kneadback.protocol.messages import frame
 from kneadback.sources import open_source
-from kneadback.sources.base import Command, SourceOptions
+from kneadback.sources.base import SourceOptions
 from kneadback.sources.emulated import EmulatedSource, Harness, missing_tools
 
 pytestmark = pytest.mark.skipif(

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, SampleBlock
-from kneadback.session import Session, Sink
+from kneadback.session import Session
+from kneadback.sink import Sink
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.csvfile import CsvSource, from_spec

@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kneadback.model import DeviceInfo
+from kneadback.model import Command, DeviceInfo
 from kneadback.protocol import cobs, messages
 from kneadback.protocol.crc import crc16
 from kneadback.protocol.decoder import BadFrame, Frame, FrameDecoder
-from kneadback.sources.base import Command
 
 VECTORS = json.loads((Path(__file__).parents[2] / "firmware" / "test" / "vectors.json").read_text())
 

@@ -33,7 +33,7 @@ def make_db(path: Path, sessions: int = 2, seconds: float = 20.0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     for k in range(sessions):
         with Store.open(path) as store:
-            rec = Recorder(store, clock=ManualClock(), source="test:wave", spot="left calf", wall_start=1_750_000_000.0 + k)
+            rec = Recorder(store, clock=ManualClock(wall_start=1_750_000_000.0 + k), source="test:wave", spot="left calf")
             rec.on_info(INFO)
             for b in blocks(seconds, seed=k):
                 rec.on_block(b)

@@ -20,14 +20,14 @@ import numpy as np
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.engine.engine import Engine
-from kneadback.model import DeviceInfo
+from kneadback.model import DeviceInfo, SourceItem
 from kneadback.protocol.messages import frame_data, frame_hello, frame_status
 from kneadback.protocol.stream import DeviceStream
 from kneadback.session import Session
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
 from kneadback.simulate.wire import samples_per_frame
-from kneadback.sources.base import Source, SourceItem
+from kneadback.sources.base import Source
 from kneadback.store.recorder import Recorder
 
 US_WRAP = 1 << 32

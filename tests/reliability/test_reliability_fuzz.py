@@ -241,6 +241,20 @@ def test_recording_reader_on_corrupted_database_bytes(data: st.DataObject, good_
         _one_line(e)
 
 
+def test_a_schema_with_bytes_that_are_not_text_is_a_damaged_database(good_db: bytes, scratch: Path) -> None:
+    """SQLite's message then quotes the damaged name, which is not UTF-8: still one line, no traceback."""
+    raw = bytearray(good_db)
+    name = b"CREATE INDEX events_by_spot ON events"
+    at = raw.find(name)
+    assert at > 0
+    raw[at + len(name) - 4] = 0x80  # "ev\x80nts"
+    path = scratch / "not-text.sqlite3"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RecordingError, match="damaged database") as e:
+        _replay_all(str(path))
+    _one_line(e.value)
+
+
 _JSON_VALUE = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-5, 2**40), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=5)),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),

@@ -15,10 +15,11 @@ import pytest
 
 import kneadback
 from kneadback import paths
+from kneadback.app import Run
 from kneadback.clock import ManualClock
-from kneadback.commands import live
 from kneadback.model import Marker, Rating, SpotChanged
-from kneadback.session import Session, Sink
+from kneadback.session import Session
+from kneadback.sink import Sink
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.store.db import Store
@@ -87,8 +88,8 @@ def test_a_live_session_opens_no_network_port(monkeypatch: pytest.MonkeyPatch, c
 
         monkeypatch.setattr(socket.socket, name, spy)
     watch = _PortWatch()
-    make_sinks = live.make_sinks
-    monkeypatch.setattr(live, "make_sinks", lambda args, clock: [*make_sinks(args, clock), watch])
+    terminal_sinks = Run.terminal_sinks
+    monkeypatch.setattr(Run, "terminal_sinks", lambda run, out: [*terminal_sinks(run, out), watch])
     before = _socket_inodes()
     # the default source (no board here: the simulated tool), recording on, coaching on
     code, _out, err = run_cli(capsys, ["live", "--no-gui", "--speed", "500", "--duration", "20"])

@@ -8,10 +8,11 @@ import random
 import numpy as np
 
 from kneadback.clock import ManualClock
-from kneadback.model import LinkEvent, SampleBlock
+from kneadback.model import LinkEvent, LinkStatus, SampleBlock, SourceItem
 from kneadback.protocol.stream import DeviceStream
-from kneadback.session import LinkStatus, Session, Sink
-from kneadback.sources.base import Source, SourceItem
+from kneadback.session import Session
+from kneadback.sink import Sink
+from kneadback.sources.base import Source
 from kneadback.ui.terminal import TerminalView
 from protocol.fake_device import FakeBoard, flatten
 

@@ -13,12 +13,12 @@ import serial
 from kneadback import ports
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError, SourceError
-from kneadback.model import DeviceInfo, LinkEvent, SampleBlock
+from kneadback.model import Command, DeviceInfo, LinkEvent, SampleBlock
 from kneadback.protocol.decoder import FrameDecoder
 from kneadback.protocol.messages import frame_data
 from kneadback.sources import open_source
 from kneadback.sources import serial as serial_source
-from kneadback.sources.base import Command, SourceOptions
+from kneadback.sources.base import SourceOptions
 from protocol.fake_device import FakeBoard, flatten
 
 from .ptys import FakePort

@@ -10,7 +10,9 @@ import json
 import pytest
 
 from kneadback.clock import ManualClock
-from kneadback.session import SILENT_AFTER_S, LinkStatus, Notice, Session, Sink
+from kneadback.model import LinkStatus, Notice
+from kneadback.session import SILENT_AFTER_S, Session
+from kneadback.sink import Sink
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.ui.terminal import JsonLinesSink, TerminalView

@@ -8,7 +8,8 @@ import numpy as np
 
 from kneadback.clock import Clock
 from kneadback.model import BoutControl, Cue, DeviceInfo, Event, LinkEvent, Rating, SampleBlock, Stroke
-from kneadback.session import Session, Sink
+from kneadback.session import Session
+from kneadback.sink import Sink
 from kneadback.sources.base import Source
 
 RATE_HZ = 200.0

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
+from kneadback.app import recorded_coach, replay_session
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
-from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
 from kneadback.errors import InputError
 from kneadback.session import Session
@@ -41,7 +41,9 @@ def test_store_manual_bouts_record_and_replay_exactly(tmp_path):
     assert run_pressing(session, PRESSES) == {}
     made = [e for e in live.events if e.type == "bout"]
     controls = [e for e in live.events if e.type == "bout-control"]
-    assert [(b.start, b.end) for b in made] == [(controls[0].t, controls[1].t), (controls[2].t, controls[3].t)]
+    # the automatic bout under way gives way to the first start: it ends there, a short try
+    assert [(b.end, b.counted) for b in made[:1]] == [(controls[0].t, False)]
+    assert [(b.start, b.end) for b in made[1:]] == [(controls[0].t, controls[1].t), (controls[2].t, controls[3].t)]
 
     rec = open_session(recorder.session_id)
     export_json(rec, tmp_path / "s.json")
@@ -51,7 +53,7 @@ def test_store_manual_bouts_record_and_replay_exactly(tmp_path):
         rclock = ManualClock()
         out = Collect()
         replay_session(recording, ReplaySource(recording, rclock, speed=math.inf), rclock, [out],
-                       coach_for_replay(recording)).run()
+                       recorded_coach(recording)).run()
         assert [e.to_dict() for e in out.events] == [e.to_dict() for e in live.events]
 
 

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
+from kneadback.app import recorded_coach, replay_session
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
-from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
 from kneadback.model import Marker, Rating
 from kneadback.session import Session
@@ -58,7 +58,7 @@ def test_store_replay_gives_the_live_strokes_and_cues_exactly(scenario, seconds)
     rec = open_session(sid)
     clock = ManualClock(123.0)
     out = Collect()
-    coach = coach_for_replay(rec)
+    coach = recorded_coach(rec)
     replay_session(rec, ReplaySource(rec, clock, speed=3.0), clock, [out], coach).run()
     assert [e.to_dict() for e in out.events] == [e.to_dict() for e in live.events]
     strokes = [e for e in out.events if e.type == "stroke"]

@@ -9,8 +9,8 @@ import pytest
 
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
-from kneadback.model import Marker, Rating, SpotChanged
-from kneadback.session import Rewind, Session
+from kneadback.model import Marker, Rating, Rewind, SpotChanged
+from kneadback.session import Session
 from kneadback.sources.replay import ReplaySource
 from kneadback.store.db import Store
 from kneadback.store.reader import open_session

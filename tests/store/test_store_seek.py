@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from kneadback.app import recorded_coach, replay_session
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
-from kneadback.commands.replay import coach_for_replay, replay_session
 from kneadback.engine.engine import Engine
 from kneadback.model import HoldEnded
 from kneadback.session import Session
@@ -81,7 +81,7 @@ def _replay(sid: int, *, start: float = 0.0, play_to: float | None = None, seek_
     rec = open_session(sid)
     clock = ManualClock()
     out = Collect()
-    coach = coach_for_replay(rec)
+    coach = recorded_coach(rec)
     session = replay_session(rec, ReplaySource(rec, clock, speed=math.inf, start=start), clock, [out], coach)
     at_restart: dict = {}
     session.open()

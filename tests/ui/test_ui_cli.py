@@ -23,14 +23,14 @@ def test_no_gui_forces_the_terminal(tmp_path, monkeypatch, capsys):
     def no_window(*args, **kwargs):
         raise AssertionError("the dashboard must not open with --no-gui")
 
-    monkeypatch.setattr(dashboard, "run_live", no_window)
+    monkeypatch.setattr(dashboard, "run_dashboard", no_window)
     spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
     assert cli.main(["live", "--no-gui", "--source", spec, "--duration", "1", "--speed", "50"]) == 0
 
 
 def test_the_dashboard_opens_when_a_display_exists(tmp_path, monkeypatch):
     opened = []
-    monkeypatch.setattr(dashboard, "run_live", lambda args, clock: opened.append(args.source) or 0)
+    monkeypatch.setattr(dashboard, "run_dashboard", lambda session, clock, **kw: opened.append(session.source.spec) or 0)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     spec = "sim:" + str(write_scenario(tmp_path / "s.toml", seconds=3.0))
     assert cli.main(["live", "--source", spec, "--duration", "1"]) == 0

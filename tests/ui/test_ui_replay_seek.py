@@ -11,7 +11,8 @@ from pyqtgraph.Qt import QtCore
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.engine.engine import Engine
-from kneadback.session import Session, Sink
+from kneadback.session import Session
+from kneadback.sink import Sink
 from kneadback.sources.replay import ReplaySource
 from kneadback.store.reader import open_recording
 from kneadback.ui.dashboard.replay import SKIP_S, PlaybackClock, ReplayController

@@ -3,15 +3,14 @@ and it says "no sound" whenever nothing plays."""
 
 from __future__ import annotations
 
-import argparse
 import io
 
 import pytest
 from pyqtgraph.Qt import QtCore
 
+from kneadback.app import Run, Settings
 from kneadback.clock import ManualClock
-from kneadback.coach import setup as coach_setup
-from kneadback.coach.audio import AudioSink
+from kneadback.ui.audio import AudioSink
 
 LONG_SPOTS = ("upper trapezius (left), just above the shoulder blade, near the spine",
               "Musculus gastrocnemius caput mediale links, unterhalb der Kniekehle")
@@ -59,7 +58,7 @@ def test_the_status_line_says_no_sound_unless_an_output_plays(rig):
         w.redraw()
         return w.status_label.text()
 
-    sinks += coach_setup.sound_sinks(argparse.Namespace(speed=2.0), ManualClock())  # none at --speed 2
+    sinks += Run(Settings(speed=2.0), ManualClock()).sound_sinks()  # none at --speed 2
     assert "no sound" in status()
     no_device = AudioSink(lambda: False, 60.0, output=None, notice_to=io.StringIO())
     sinks.append(no_device)

@@ -10,8 +10,7 @@ from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
 from kneadback.engine.engine import EngineState
-from kneadback.model import Cue, SampleBlock, Stroke
-from kneadback.session import LinkStatus, Notice
+from kneadback.model import Cue, LinkStatus, Notice, SampleBlock, Stroke
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
 

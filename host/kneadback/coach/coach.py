@@ -1,10 +1,21 @@
-"""The coach: engine events in, cues out, for one spot at a time.
+"""The coach: the session's events in, cues out, for one spot at a time.
 
-Every cue is stamped with the session time it is due at, and time-based cues (bout timer, hold
-limit) fire at their exact due time as soon as the session has moved past it, so the cues do not
-depend on how the stream was chunked, and a replay gives the same cues as the live session.
-Wall-clock dates ("bouts today") come from `wall_start` (Unix seconds at session time 0) plus
-session time; the coach never reads a clock.
+The coach judges the rhythm, the pressure and static holds stroke by stroke, asks for discomfort
+ratings and keeps the scores; the bout life cycle it follows is the bout machine's
+(`kneadback.coach.bouts`), which runs ahead of it in the session and hands it each bout's start,
+phases and record. Every number it decides by is a named field of `Policy`.
+
+Every cue is stamped with the session time it is due at, and time-based cues (bout timer, rest
+reminders, hold limit) fire at their exact due time as soon as the session has moved past it, so
+the cues do not depend on how the stream was chunked, and a replay gives the same cues as the
+live session. Wall-clock dates ("bouts today") come from `wall_start` (Unix seconds at session time
+0) plus session time; the coach never reads a clock.
+
+In overtime (a bout past its length, still stroking) the coach reminds the user every
+`Policy.overtime_remind_s` that the bout is done, and asks for no more work: "firmer", "faster"
+and praise (`HELD_IN_OVERTIME`) wait for the next bout, so nothing sounds like encouragement to go
+on. What lowers the load goes on as in the bout: safety, holds, "ease off", "slower"; and so do
+the requests for a rating, which ask for no more work and keep the pressure band honest.
 """
 
 from __future__ import annotations
@@ -15,14 +26,19 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from kneadback.coach import discomfort, rules
-from kneadback.coach.rules import Gate, Policy, StreakRule
-from kneadback.coach.score import Score, Tally, score
+from kneadback.coach import discomfort
+from kneadback.coach.bouts import BoutMachine, started_phase
+from kneadback.coach.judges import Pressure, Rhythm
+from kneadback.coach.rules import Gate, Policy
+from kneadback.coach.score import Score, ScoreKeeper
 from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_today, day_of
 from kneadback.coach.targets import Targets
+from kneadback.cues import CUES
+from kneadback.engine.bouts import BoutParams
 from kneadback.model import (
     Bout,
-    BoutControl,
+    BoutPhase,
+    BoutPhaseName,
     BoutStarted,
     ContactChanged,
     Cue,
@@ -34,31 +50,40 @@ from kneadback.model import (
     Stroke,
 )
 
-RATE_WINDOW = 3  # stroke intervals in the smoothed rate
-MAX_INTERVAL_S = 4.0  # a longer gap between strokes is a pause, not a slow stroke
-PRESSURE_WINDOW = 8  # strokes in the consistency reference
-PAIR_WINDOW_S = 6.0  # a rating pairs with the strokes of the last few seconds
-LIFT_OFF_S = 2.0  # off the skin this long in an unfinished bout: "bout paused"
-RESUME_S = 10.0  # a bout paused (lift-off) for less than this resumes instead of restarting
-ASK_PER_SESSION = 4  # ask once a bout until this many ratings on the spot this session
-MOVED = 0.2  # ... and whenever the pressure moved this share away from the last rated force
-ASK_EVERY_BOUTS = 2  # ... and at least every this many bouts
+_RECENT = 8  # strokes kept for pairing a rating and for a bout confirmed after its first strokes
+_STRETCH = BoutParams()  # the engine's pause rule: the rate shown lapses when the engine's does
+HELD_IN_OVERTIME = frozenset({"faster", "press-harder", "good-rhythm"})  # they ask for more work
 
 
 @dataclass
 class _Bout:
-    seg_start: float
-    acc: float = 0.0  # seconds done before the current segment
-    active: bool = True
-    paused_at: float = 0.0
-    counted: bool = False
+    """The bout under way, as the bout machine last reported it, and what was said in it."""
+
+    phase: BoutPhase
     strokes: int = 0
     fired: set[str] = field(default_factory=set)  # timer cues given
+    reminders: int = 0  # rest reminders due so far in overtime
     asked: bool = False
     clean_praised: bool = False
 
+    @property
+    def running(self) -> bool:
+        return self.phase.phase != "paused"
+
+    @property
+    def overtime(self) -> bool:
+        return self.phase.phase == "overtime"
+
     def elapsed(self, t: float) -> float:
-        return self.acc + (t - self.seg_start if self.active else 0.0)
+        return self.phase.active_at(t)
+
+
+@dataclass
+class _Hold:
+    since: float  # when the static pressure began
+    known: float  # when the engine confirmed it
+    hard: bool  # above the force ceiling
+    cued: float | None = None  # the last "dont-hold"
 
 
 @dataclass(frozen=True)
@@ -66,13 +91,13 @@ class CoachState:
     t: float
     targets: Targets
     spot: str
-    rate_spm: float | None
+    rate_spm: float | None  # the stroke rate (`kneadback.engine.rate`): the one the report shows
     last_peak_n: float | None
     pressure_band_n: tuple[float, float] | None  # the 7/10 band; None until enough ratings
     consistency_band_n: tuple[float, float] | None  # around the recent median (before ratings)
     ratings: int
     cue: Cue | None  # the latest cue
-    bout_active: bool
+    bout_active: bool  # a bout runs (active or in overtime)
     bout_elapsed_s: float | None  # None with no bout; a paused one keeps its time while it may resume
     bout_left_s: float | None
     bouts_today: int
@@ -82,6 +107,8 @@ class CoachState:
     session_score: Score
     metronome: str  # "auto" (only while the rhythm is off), "on", "off"
     muted: bool
+    bout_phase: BoutPhaseName | None = None  # None with no bout
+    overtime_s: float | None = None  # how far past its length the bout under way is, once it is
 
     @property
     def pressure_mode(self) -> str:
@@ -114,6 +141,11 @@ class Coach:
         self._history_before: SpotHistory | None = None  # a copy from before this coach first added to it
         self._start(spot)
 
+    def bout_machine(self) -> BoutMachine:
+        """The bout machine the session runs ahead of this coach: its bout length and resume time,
+        and its first spot."""
+        return BoutMachine(self.targets, self.policy, self._first_spot)
+
     def reset(self) -> None:
         """Back to the state the coach was built in: its first spot, nothing seen, and the spot
         history as it was before this coach added to it (a replay that goes back in time rebuilds
@@ -124,38 +156,26 @@ class Coach:
 
     def _start(self, spot: str) -> None:
         """Every piece of session state, as at the start."""
+        p = self.policy
         self.spot = spot
         self._day = day_of(self._wall(0.0))
-        self._gate = Gate(self.policy)
+        self._gate = Gate(p)
         self._t = 0.0
-        self._rate = StreakRule("faster", "slower")
-        self._pressure = StreakRule("press-harder", "ease-off")
-        self._intervals: collections.deque[float] = collections.deque(maxlen=RATE_WINDOW)
-        self._peaks: collections.deque[float] = collections.deque(maxlen=PRESSURE_WINDOW)
-        self._recent: collections.deque[tuple[Stroke, int | None, int | None]] = collections.deque(maxlen=8)
+        self._rhythm = Rhythm(p)
+        self._pressure = Pressure(p)
+        self._recent: collections.deque[tuple[Stroke, int | None, int | None]] = collections.deque(maxlen=_RECENT)
         self._prev: Stroke | None = None
-        self._rate_spm: float | None = None
-        self._rate_verdict: int | None = None
-        self._rate_corrected = False
+        self._rate_spm: float | None = None  # the last stroke's rate, until the stroking pauses
         self._bout: _Bout | None = None
-        self._bout_tally = Tally()
-        self._session = Tally()
-        self._bout_lengths: list[float] = []
-        self._last_bout_score = Score(None, "unavailable", 0)
-        self._bout_scores: list[Score] = []
-        self._holding_since: float | None = None
-        self._hold_known: float = 0.0
-        self._hold_hard = False  # the hold under way presses above the force ceiling
-        self._hold_cued: float | None = None
+        self._scores = ScoreKeeper(self.targets.bout_s)
+        self._hold: _Hold | None = None
         self._last_rating_t = float("-inf")
         self._last_rated_force: float | None = None
         self._bouts_unrated = 0  # bouts begun on this spot since its last rating
         self._rated_this_session: dict[str, int] = {}  # spot → ratings given this session
         self._latest: Cue | None = None
-        self._aim: int | None = None  # -1 / +1 while a pressure correction is being followed
         self._off_since: float | None = None  # the tool is off the skin since
         self._lift_cued = False
-        self._by_hand = False  # bouts are started and stopped by the user (manual bouts)
         self._set_spot(spot)
 
     # --- the Session's protocol -------------------------------------------------------
@@ -181,47 +201,44 @@ class Coach:
         return self.metronome == "on" or self._rhythm_off()
 
     def _rhythm_off(self) -> bool:
-        return self._holding_since is not None or self._rate_verdict in (-1, 1)
+        return self._hold is not None or self._rhythm.verdict in (-1, 1)
 
     @property
     def state(self) -> CoachState:
         b = self._bout
-        elapsed = b.elapsed(self._t) if b is not None and (b.active or b.paused_at >= self._t - RESUME_S) else None
+        elapsed = b.elapsed(self._t) if b is not None else None
+        bout_s = self.targets.bout_s
         return CoachState(
             t=self._t,
             targets=self.targets,
             spot=self.spot,
             rate_spm=self._rate_spm,
             last_peak_n=self._prev.peak_n if self._prev is not None else None,
-            pressure_band_n=self._band,
-            consistency_band_n=self._consistency_band(),
+            pressure_band_n=self._pressure.band,
+            consistency_band_n=self._pressure.consistency_band(),
             ratings=self._rating_count,
             cue=self._latest,
-            bout_active=bool(b is not None and b.active),
+            bout_active=b is not None and b.running,
             bout_elapsed_s=elapsed,
-            bout_left_s=None if elapsed is None else max(0.0, self.targets.bout_s - elapsed),
+            bout_left_s=None if elapsed is None else max(0.0, bout_s - elapsed),
             bouts_today=self._bouts_today,
-            holding=self._holding_since is not None,
+            holding=self._hold is not None,
             rhythm_off=self._rhythm_off(),
-            bout_score=self._running_bout_score() if b is not None else self._last_bout_score,
-            session_score=self._session_score(),
+            bout_score=self._scores.running(elapsed) if elapsed is not None else self._scores.last,
+            session_score=self._scores.session_score(elapsed),
             metronome=self.metronome,
             muted=self.mute,
+            bout_phase=b.phase.phase if b is not None else None,
+            overtime_s=max(0.0, elapsed - bout_s) if b is not None and b.overtime and elapsed is not None else None,
         )
 
     def scores(self) -> tuple[list[Score], Score]:
         """Every bout's score so far (the running one last) and the session score."""
-        bouts = list(self._bout_scores)
-        if self._bout is not None:
-            bouts.append(self._running_bout_score())
-        return bouts, self._session_score()
-
-    def _running_bout_score(self) -> Score:
-        assert self._bout is not None
-        live = Tally()
-        live.add(self._bout_tally)
-        live.active_s = self._bout.elapsed(self._t)
-        return score(live, self.targets.bout_s)
+        elapsed = self._bout.elapsed(self._t) if self._bout is not None else None
+        bouts = list(self._scores.bouts)
+        if elapsed is not None:
+            bouts.append(self._scores.running(elapsed))
+        return bouts, self._scores.session_score(elapsed)
 
     # --- events ------------------------------------------------------------------------
     def _handle(self, ev: Event, out: list[Cue]) -> None:
@@ -229,14 +246,13 @@ class Coach:
             self._on_stroke(ev, out)
         elif isinstance(ev, BoutStarted):
             self._on_bout_started(ev, out)
+        elif isinstance(ev, BoutPhase):
+            self._on_bout_phase(ev, out)
         elif isinstance(ev, Bout):
-            self._on_bout(ev, out)
+            self._on_bout_end(ev, out)
         elif isinstance(ev, HoldStarted):
-            self._holding_since = ev.start
-            self._hold_known = ev.t
-            self._hold_cued = None
-            self._hold_hard = ev.mean_n > self.targets.force_ceiling_n
-            if self._hold_hard and self._gate.allows("too-hard", ev.t):
+            self._hold = _Hold(ev.start, ev.t, ev.mean_n > self.targets.force_ceiling_n)
+            if self._hold.hard and self._gate.allows("too-hard", ev.t):
                 self._cue("too-hard", ev.t, out)  # pressing still, and too hard: safety first
             self._advance(ev.t, out)
         elif isinstance(ev, HoldEnded):
@@ -245,101 +261,65 @@ class Coach:
             self._on_contact(ev)
         elif isinstance(ev, Rating):
             self._on_rating(ev)
-        elif isinstance(ev, SpotChanged):
-            if ev.spot and ev.spot != self.spot:
-                self._set_spot(ev.spot)
-        elif isinstance(ev, BoutControl):
-            self._by_hand = ev.action != "auto"
+        elif isinstance(ev, SpotChanged) and ev.spot and ev.spot != self.spot:
+            self._set_spot(ev.spot)
 
     def _on_stroke(self, s: Stroke, out: list[Cue]) -> None:
         t = s.t
-        p = self.policy
-        if self._holding_since is not None:
+        b = self._bout
+        if self._hold is not None:
             self._end_hold(s.t_start)
         # safety first: at once, then every `safety_repeat_s` while strokes stay too hard
         if s.peak_n > self.targets.force_ceiling_n and self._gate.allows("too-hard", t):
             self._cue("too-hard", t, out)
-        # rhythm
-        prev = self._prev
-        if prev is not None and 0 < s.t_peak - prev.t_peak <= MAX_INTERVAL_S:
-            self._intervals.append(s.t_peak - prev.t_peak)
-        else:  # a pause: a fresh start for the rhythm
-            self._intervals.clear()
-            self._rate.reset()
-            self._rate_corrected = False
-        self._rate_spm = 60.0 / statistics.median(self._intervals) if self._intervals else None
-        lo, hi = self.targets.rate_band
-        rv = None if self._rate_spm is None else (-1 if self._rate_spm < lo else 1 if self._rate_spm > hi else 0)
-        self._rate_verdict = rv
-        self._rate.update(rv)
-        # pressure
-        pv = self._pressure_verdict(s.peak_n)
-        self._pressure.update(self._aimed_verdict(s.peak_n, pv))
-        self._peaks.append(s.peak_n)
+        self._rate_spm = s.rate_spm
+        rv = self._rhythm.stroke(self._prev, s, self.targets.rate_band)
+        pv = self._pressure.stroke(s.peak_n)
         self._recent.append((s, rv, pv))
         self._prev = s
-        self._session.add_stroke(None if rv is None else rv == 0, None if pv is None else pv == 0)
-        if self._bout is not None and self._bout.active:
-            self._bout_tally.add_stroke(None if rv is None else rv == 0, None if pv is None else pv == 0)
-            self._bout.strokes += 1
-        # one correction at most per stroke: rhythm before pressure
-        far = {
-            self._rate: self._far(self._rate_spm, self.targets.rate_band),
-            self._pressure: self._band is not None and self._far(s.peak_n, self._band),
-        }
-        for rule in (self._rate, self._pressure):
-            kind = rule.due(p.streak)
-            if kind is not None and self._gate.allows(kind, t):
-                self._cue(kind, t, out, far=far[rule])
-                rule.reset()
-                if rule is self._pressure and self._band is not None:
-                    self._aim = -1 if kind == "press-harder" else 1
-                if rule is self._rate:
-                    self._rate_corrected = True
-                break
+        in_bout = b is not None and b.running
+        self._scores.stroke(rv, pv, bout=in_bout)
+        if b is not None and in_bout:
+            b.strokes += 1
+        # one correction at most per stroke: rhythm before pressure; in overtime, none that asks for more
+        band = self._pressure.band
+        for rule, far in ((self._rhythm.rule, self._far(self._rhythm.spm, self.targets.rate_band)),
+                          (self._pressure.rule, band is not None and self._far(s.peak_n, band))):
+            kind = rule.due(self.policy.streak)
+            if kind is None or self._held(kind) or not self._gate.allows(kind, t):
+                continue
+            self._cue(kind, t, out, far=far)
+            rule.reset()
+            if rule is self._rhythm.rule:
+                self._rhythm.corrected = True
+            else:
+                self._pressure.corrected(kind)
+            break
         else:
             self._maybe_praise(t, out)
             self._maybe_ask(t, out)
+
+    def _held(self, kind: str) -> bool:
+        """Whether a cue waits for the next bout: one that asks for more work, in overtime."""
+        return self._bout is not None and self._bout.overtime and kind in HELD_IN_OVERTIME
 
     def _far(self, value: float | None, band: tuple[float, float]) -> bool:
         f = self.policy.far
         return value is not None and (value < band[0] * (1 - f) or value > band[1] * (1 + f))
 
-    def _aimed_verdict(self, peak: float, verdict: int | None) -> int | None:
-        """After a pressure correction, the user is on the way until they reach well into the band
-        (a quarter of its width), not just its edge: hysteresis aims them at the middle."""
-        if self._band is None or self._aim is None or verdict != 0:
-            return verdict
-        lo, hi = self._band
-        inner = (hi - lo) / 4
-        recent = statistics.median(list(self._peaks)[-2:] + [peak])
-        if (self._aim < 0 and recent >= lo + inner) or (self._aim > 0 and recent <= hi - inner):
-            self._aim = None
-            return 0
-        return self._aim
-
-    def _pressure_verdict(self, peak: float) -> int | None:
-        band = self._band or self._consistency_band()
-        if band is None:
-            return None
-        return -1 if peak < band[0] else 1 if peak > band[1] else 0
-
-    def _consistency_band(self) -> tuple[float, float] | None:
-        if self._band is not None or len(self._peaks) < 4:
-            return None
-        ref = statistics.median(self._peaks)
-        return ref * self.policy.consistency_low, ref * self.policy.consistency_high
-
     def _maybe_praise(self, t: float, out: list[Cue]) -> None:
         p = self.policy
-        if self._rate_corrected and self._rate.ok >= p.praise_after_correction:
+        rhythm = self._rhythm
+        if self._held("good-rhythm"):
+            return
+        if rhythm.corrected and rhythm.rule.ok >= p.praise_after_correction:
             if self._gate.allows("good-rhythm", t):
                 self._cue("good-rhythm", t, out)
-            self._rate_corrected = False
+            rhythm.corrected = False
         elif (
             self._bout is not None
             and not self._bout.clean_praised
-            and self._rate.ok >= p.praise_clean_run
+            and rhythm.rule.ok >= p.praise_clean_run
             and t - self._gate.last_correction >= p.praise_clean_run * self.targets.stroke_period_s
             and self._gate.allows("good-rhythm", t)
         ):
@@ -347,99 +327,104 @@ class Coach:
             self._cue("good-rhythm", t, out)
 
     def _maybe_ask(self, t: float, out: list[Cue]) -> None:
+        p = self.policy
         b = self._bout
-        if b is None or not b.active or b.strokes < 4 or t - self._last_rating_t < 20.0:
+        if b is None or not b.running or b.strokes < p.ask_after_strokes or t - self._last_rating_t < p.ask_after_rating_s:
             return
-        if t - self._gate.last.get("rate-discomfort", float("-inf")) < self.policy.ask_gap_s:
+        if t - self._gate.last.get("rate-discomfort", float("-inf")) < p.ask_gap_s:
             return
         curve = self._curve
         if not discomfort.usable(curve):
             # once a bout; again only if the last request was answered
             due = not b.asked or self._last_rating_t >= self._gate.last.get("rate-discomfort", float("inf"))
         elif (
-            self._rated_this_session.get(self.spot, 0) < ASK_PER_SESSION  # a few fresh ones every session
-            or self._bouts_unrated >= ASK_EVERY_BOUTS  # tenderness changes as a knot releases
+            self._rated_this_session.get(self.spot, 0) < p.ask_per_session  # a few fresh ones every session
+            or self._bouts_unrated >= p.ask_every_bouts  # tenderness changes as a knot releases
             or self._pressure_moved()  # the last rating was at another pressure: how is this one?
         ):
             due = not b.asked
         else:
             # the band is extrapolated and the user has reached it: ask to check it
-            due = curve is not None and not curve.covers(self.targets.discomfort) and self._pressure.ok >= 3
+            due = curve is not None and not curve.covers(self.targets.discomfort) and self._pressure.rule.ok >= p.ask_band_ok
         if due and self._gate.allows("rate-discomfort", t):
             b.asked = True
             self._cue("rate-discomfort", t, out)
 
     def _pressure_moved(self) -> bool:
-        """The recent strokes press more than `MOVED` apart from the last rated force."""
-        if self._last_rated_force is None or len(self._peaks) < 3:
-            return False
-        recent = statistics.median(list(self._peaks)[-3:])
-        return abs(recent / self._last_rated_force - 1.0) > MOVED
+        """The recent strokes press more than `ask_moved` apart from the last rated force."""
+        return self._last_rated_force is not None and self._pressure.moved_from(self._last_rated_force)
 
+    # --- the bout machine's news --------------------------------------------------------
     def _on_bout_started(self, ev: BoutStarted, out: list[Cue]) -> None:
-        b = self._bout
-        # a short pause resumes an automatic bout; a bout started by hand is always a new one
-        if (b is not None and not b.active and "bout-done" not in b.fired and not self._by_hand
-                and ev.start - b.paused_at <= RESUME_S):
-            b.active = True
-            b.seg_start = ev.start
-            return
         self._finish_bout()
-        self._bout = _Bout(seg_start=ev.start)
+        self._bout = _Bout(started_phase(ev))
         self._bouts_unrated += 1
-        self._bout_tally = Tally()
-        self._rate.ok = 0  # praise is earned within the bout
-        self._peaks.clear()  # consistency is kept within a bout
-        self._pressure.reset()
-        for s, rv, pv in self._recent:  # the engine confirms a bout after its first strokes
-            if s.t_start >= ev.start:
-                self._bout_tally.add_stroke(None if rv is None else rv == 0, None if pv is None else pv == 0)
-                self._bout.strokes += 1
-        self._intervals.clear()
+        self._rhythm.rule.ok = 0  # praise is earned within the bout
+        self._rhythm.intervals.clear()
+        self._pressure.restart()  # consistency is kept within a bout
+        self._count_recent(ev.start)
         n = self._bouts_today + 1
         if n > self.targets.bouts_max:  # a bout over the limit: said once as it starts
             self._cue("daily-limit", ev.t, out, n=self._bouts_today, spot=self.spot)
         else:
             self._cue("bout-count", ev.t, out, n=n, spot=self.spot)
 
-    def _on_bout(self, ev: Bout, out: list[Cue]) -> None:
+    def _count_recent(self, since: float) -> None:
+        """The bout's strokes from `since` that came before the machine said so (the engine
+        confirms a stretch of stroking after its first strokes)."""
+        assert self._bout is not None
+        for s, rv, pv in self._recent:
+            if s.t_start >= since:
+                self._scores.stroke(rv, pv, session=False)  # (the session counted it as it came)
+                self._bout.strokes += 1
+
+    def _on_bout_phase(self, ev: BoutPhase, out: list[Cue]) -> None:
         b = self._bout
-        if b is None or not b.active:
+        if b is None or ev.index != b.phase.index:
             return
-        b.acc += max(0.0, ev.end - b.seg_start)
-        b.active = False
-        b.paused_at = ev.end
-        self._bout_tally.active_s = b.acc
-        if not b.counted and counts_toward_today(b.acc, self.targets.bout_s):
-            b.counted = True
-            bout_score = score(self._bout_tally, self.targets.bout_s)
+        b.phase = ev
+        if ev.phase == "active":  # resumed: its strokes so far
+            self._count_recent(ev.at)
+        elif ev.phase == "overtime":
+            b.fired.add("bout-done")
+            self._cue("bout-done", max(ev.at, self._t), out)
+            self._limit_reached(b, self._bouts_today + 1, max(ev.at, self._t), out)
+        elif counts_toward_today(ev.active_s, self.targets.bout_s):  # paused, and it counts whatever comes
+            self._limit_reached(b, self._bouts_today + 1, ev.t, out)
+
+    def _on_bout_end(self, ev: Bout, out: list[Cue]) -> None:
+        b = self._bout
+        if b is None or ev.index != b.phase.index:
+            return
+        active = ev.active_s if ev.active_s is not None else ev.duration  # (recorded before bouts had it)
+        counted = ev.counted if ev.counted is not None else counts_toward_today(active, self.targets.bout_s)
+        bout_score = self._finish_bout(active)
+        if counted:
             self._keep_history()
-            self.history.add_bout(self.spot, self._wall(ev.end), b.acc, b.strokes, bout_score.value)
+            self.history.add_bout(self.spot, self._wall(ev.end), active, ev.strokes, bout_score.value)
             self._bouts_today += 1
             self._limit_reached(b, self._bouts_today, ev.t, out)
 
     def _limit_reached(self, b: _Bout, done: int, t: float, out: list[Cue]) -> None:
         """Say `daily-limit` once, as the bout that brings the day's count to the limit is done:
-        at its `bout-done`, or as it ends if it counts without reaching that."""
+        at its `bout-done`, or as it pauses or ends if it counts without reaching that."""
         if done == self.targets.bouts_max and "daily-limit" not in b.fired:
             b.fired.add("daily-limit")
             self._cue("daily-limit", t, out, n=done, spot=self.spot)
 
-    def _finish_bout(self) -> None:
+    def _finish_bout(self, active_s: float | None = None) -> Score:
+        """The bout under way is over (`active_s`: its active time, by its record)."""
         b = self._bout
         if b is None:
-            return
-        self._bout_tally.active_s = b.acc
-        self._last_bout_score = score(self._bout_tally, self.targets.bout_s)
-        self._bout_scores.append(self._last_bout_score)
-        self._session.active_s += b.acc
-        self._bout_lengths.append(min(b.acc, self.targets.bout_s) / self.targets.bout_s)
+            return self._scores.last
         self._bout = None
+        return self._scores.finish(b.elapsed(self._t) if active_s is None else active_s)
 
+    # --- other input ----------------------------------------------------------------------
     def _on_contact(self, ev: ContactChanged) -> None:
         self._off_since = None if ev.on else ev.at
         self._lift_cued = False
-        if not ev.on and self._holding_since is not None:
+        if not ev.on and self._hold is not None:
             self._end_hold(ev.at)
 
     def _on_rating(self, r: Rating) -> None:
@@ -456,13 +441,10 @@ class Coach:
             self._refit(r.t)
 
     def _end_hold(self, end: float) -> None:
-        if self._holding_since is None:
+        if self._hold is None:
             return
-        held = max(0.0, end - self._holding_since)
-        self._hold_hard = False
-        self._bout_tally.hold_s += held
-        self._session.hold_s += held
-        self._holding_since = None
+        self._scores.hold(max(0.0, end - self._hold.since))
+        self._hold = None
 
     # --- time ---------------------------------------------------------------------------
     def _advance(self, t: float, out: list[Cue]) -> None:
@@ -472,56 +454,57 @@ class Coach:
         if day_of(self._wall(t)) != self._day:  # past midnight: a new day's count
             self._day = day_of(self._wall(t))
             self._bouts_today = self.history.bouts_on(self.spot, self._day)
+        p = self.policy
         due: list[tuple[float, str]] = []
         b = self._bout
-        if b is not None and b.active:
-            for kind, at in (("ten-seconds-left", self.targets.bout_s - 10.0), ("bout-done", self.targets.bout_s)):
-                if kind not in b.fired and at > 0 and b.elapsed(t) >= at:
-                    due.append((b.seg_start + at - b.acc, kind))
-        if self._off_since is not None and not self._lift_cued and b is not None and "bout-done" not in b.fired:
-            at = self._off_since + LIFT_OFF_S
+        if b is not None and b.phase.phase == "active" and "ten-seconds-left" not in b.fired:
+            at = self.targets.bout_s - p.warn_before_end_s
+            if at > 0 and b.elapsed(t) >= at:
+                due.append((b.phase.at + at - b.phase.active_s, "ten-seconds-left"))
+        if b is not None and b.overtime:  # remind while the stroking goes on
+            at = b.phase.at + (b.reminders + 1) * p.overtime_remind_s
+            while at <= t:
+                b.reminders += 1
+                if self._prev is not None and at - self._prev.t_confirmed <= p.rhythm_break_s:
+                    due.append((at, "overtime"))
+                at += p.overtime_remind_s
+        if self._off_since is not None and not self._lift_cued and b is not None and not b.overtime:
+            at = self._off_since + p.lift_off_s
             # this lift-off interrupts the bout (not a rest after a bout that ended before)
-            interrupts = b.active or b.paused_at >= self._off_since - 1.0
-            if at <= t and interrupts and b.elapsed(at) >= 3.0:
+            interrupts = b.running or b.phase.at >= self._off_since - p.lift_off_pause_s
+            if at <= t and interrupts and b.elapsed(at) >= p.lift_off_min_bout_s:
                 due.append((at, "lift-off"))
-        if self._holding_since is not None:
-            if self._hold_cued is None:
-                at = max(self._holding_since + self.targets.hold_max_s, self._hold_known)
-            else:
-                at = self._hold_cued + self.policy.hold_repeat_s
+        hold = self._hold
+        if hold is not None:
+            at = max(hold.since + self.targets.hold_max_s, hold.known) if hold.cued is None else hold.cued + p.hold_repeat_s
             if at <= t:
                 due.append((at, "dont-hold"))
-        if self._hold_hard:  # a hold too hard: again every `safety_repeat_s` while it lasts
-            at = self._gate.last["too-hard"] + self.policy.safety_repeat_s  # given or gated as it began
+        if hold is not None and hold.hard:  # a hold too hard: again every `safety_repeat_s` while it lasts
+            at = self._gate.last["too-hard"] + p.safety_repeat_s  # given or gated as it began
             while at <= t:
                 due.append((at, "too-hard"))
-                at += self.policy.safety_repeat_s
+                at += p.safety_repeat_s
         for at, kind in sorted(due):
             at = max(at, self._t)
-            if kind in ("dont-hold", "too-hard"):
-                if kind == "dont-hold":
-                    self._hold_cued = at
-                self._cue(kind, at, out)
-                continue
-            if kind == "lift-off":  # off the skin, mid-bout: the bout is paused
+            if kind == "dont-hold":
+                assert hold is not None
+                hold.cued = at
+            elif kind == "lift-off":  # off the skin, mid-bout: the bout is paused
                 self._lift_cued = True
-                self._cue(kind, at, out)
-                continue
-            assert b is not None
-            b.fired.add(kind)
+            elif kind == "ten-seconds-left":
+                assert b is not None
+                b.fired.add(kind)
             self._cue(kind, at, out)
-            if kind == "bout-done":
-                self._limit_reached(b, self._bouts_today + (0 if b.counted else 1), at, out)
         self._t = t
-        if self._rate_spm is not None and self._prev is not None and t - self._prev.t_peak > MAX_INTERVAL_S:
-            self._rate_spm = None
-            self._rate_verdict = None
+        if self._prev is not None:
+            self._rhythm.lapse(t, self._prev.t_peak)
+            if self._rate_spm is not None and t - self._prev.t_peak > _STRETCH.pause_after_s(60.0 / self._rate_spm):
+                self._rate_spm = None
 
     # --- helpers ----------------------------------------------------------------------
     def _cue(self, kind: str, t: float, out: list[Cue], far: bool = False, **fields: object) -> None:
-        consistency = kind in ("press-harder", "ease-off") and self._band is None
-        text = rules.text_for(kind, consistency=consistency, far=far, **fields)
-        cue = Cue(t=t, kind=kind, severity=rules.SEVERITY[kind], text=text)
+        entry = CUES[kind]  # its consistency wording while the spot has no rated band
+        cue = Cue(t=t, kind=kind, severity=entry.severity, text=entry.text_for(consistency=self._pressure.band is None, far=far, **fields))
         self._gate.given(kind, t)
         self._latest = cue
         out.append(cue)
@@ -535,16 +518,16 @@ class Coach:
         return self.wall_start + t
 
     def _paired_force(self, t: float) -> float | None:
-        peaks = [s.peak_n for s, _rv, _pv in self._recent if t - PAIR_WINDOW_S <= s.t_peak <= t + 0.5]
-        return float(statistics.median(peaks[-5:])) if peaks else None
+        p = self.policy
+        peaks = [s.peak_n for s, _rv, _pv in self._recent if t - p.pair_window_s <= s.t_peak <= t + p.pair_after_s]
+        return float(statistics.median(peaks[-p.pair_strokes:])) if peaks else None
 
     def _set_spot(self, spot: str) -> None:
         self._finish_bout()
         self.spot = spot
         self._day = day_of(self._wall(self._t))
         self._bouts_today = self.history.bouts_on(spot, self._day)
-        self._pressure.reset()
-        self._peaks.clear()
+        self._pressure.restart()
         self._bouts_unrated = 0
         self._refit(self._t)
         rated = [r.force_n for r in self.history.ratings(spot) if r.force_n is not None]
@@ -554,29 +537,18 @@ class Coach:
         ratings = self.history.ratings(self.spot)
         self._rating_count = sum(1 for r in ratings if r.force_n is not None)
         self._curve = discomfort.fit_curve(ratings, self._wall(t))
-        self._band: tuple[float, float] | None = None
+        band = None
         if discomfort.usable(self._curve):
             assert self._curve is not None
             lo, hi = discomfort.target_band(self._curve, self.targets.discomfort, self.targets.discomfort_tolerance)
             ceiling = self.targets.force_ceiling_n
-            self._band = (min(lo, ceiling * 0.8), min(hi, ceiling))
-        self._aim = None
-        self._pressure.reset()
-
-    def _session_score(self) -> Score:
-        tally = Tally()
-        tally.add(self._session)
-        lengths = list(self._bout_lengths)
-        if self._bout is not None:
-            tally.active_s += self._bout.elapsed(self._t)
-            lengths.append(min(self._bout.elapsed(self._t), self.targets.bout_s) / self.targets.bout_s)
-        tally.bouts = len(lengths)
-        tally.length_sum = sum(lengths)
-        return score(tally, self.targets.bout_s, session=True)
+            band = (min(lo, ceiling * self.policy.band_low_cap), min(hi, ceiling))
+        self._pressure.set_band(band)
 
 
 def score_events(events: Sequence[Event], targets: Targets | None = None, spot: str = "") -> tuple[list[Score], Score]:
-    """Bout and session scores of a recorded session's engine events (ratings included)."""
+    """Bout and session scores of a recorded session's events (its bouts as recorded, ratings
+    included)."""
     coach = Coach(targets, spot or "default", MemorySpotHistory(), 0.0)
     evs = sorted((e for e in events if not isinstance(e, Cue)), key=lambda e: getattr(e, "t", 0.0))
     coach.on_events(evs, max((getattr(e, "t", 0.0) for e in evs), default=0.0))

@@ -1,4 +1,4 @@
-"""The cue rules: what each cue says, which family it belongs to, and the anti-nag gate.
+"""The cue rules: when a cue may go (what each cue says and how urgent it is: `kneadback.cues`).
 
 Anti-nag rules (after CPR feedback devices):
 - a correction only after `streak` consecutive off-target strokes (`StreakRule`);
@@ -16,74 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEVERITY = {
-    "faster": "correction",
-    "slower": "correction",
-    "good-rhythm": "praise",
-    "dont-hold": "correction",
-    "press-harder": "correction",
-    "ease-off": "correction",
-    "too-hard": "safety",
-    "ten-seconds-left": "info",
-    "bout-done": "info",
-    "lift-off": "info",
-    "bout-count": "info",
-    "daily-limit": "info",
-    "rate-discomfort": "info",
-}
-
-# Cue families share a tone (kneadback.coach.audio).
-FAMILY = {
-    "faster": "rhythm",
-    "slower": "rhythm",
-    "good-rhythm": "praise",
-    "dont-hold": "hold",
-    "press-harder": "pressure",
-    "ease-off": "pressure",
-    "too-hard": "safety",
-    "ten-seconds-left": "timer",
-    "bout-done": "timer",
-    "lift-off": "bout",
-    "bout-count": "bout",
-    "daily-limit": "bout",
-    "rate-discomfort": "rating",
-}
-
-OPPOSITE = {"faster": "slower", "slower": "faster", "press-harder": "ease-off", "ease-off": "press-harder"}
-
-TEXT = {
-    "faster": "A little faster: about one stroke a second.",
-    "slower": "A little slower: about one stroke a second.",
-    "good-rhythm": "Good rhythm.",
-    "dont-hold": "Keep moving: short strokes rather than holding still.",
-    "press-harder": "Press a little firmer.",
-    "ease-off": "Ease off a little.",
-    "too-hard": "Too hard. Ease off now.",
-    "ten-seconds-left": "Ten seconds left.",
-    "bout-done": "Bout done. Rest, or move to another spot.",
-    "lift-off": "Lifted off: bout paused.",
-    "bout-count": "Bout {n} of today on {spot}.",
-    "daily-limit": "{n} bouts today on {spot}: that is plenty for one day. Rest it or pick another spot.",
-    "rate-discomfort": "How uncomfortable is this, 0 to 10? Press a number key.",
-}
-
-# Far off target, the correction drops the "a little".
-TEXT_FAR = {
-    "faster": "Faster: aim for one stroke a second.",
-    "slower": "Slower: aim for one stroke a second.",
-    "press-harder": "Press firmer.",
-    "ease-off": "Ease off.",
-}
-
-# Consistency coaching (before the spot has enough ratings) words it differently.
-TEXT_CONSISTENT = {
-    "press-harder": "Keep the pressure even: a little firmer, as before.",
-    "ease-off": "Keep the pressure even: a little lighter, as before.",
-}
+from kneadback.cues import CUES
 
 
 @dataclass(frozen=True)
 class Policy:
+    """Every number the coach decides by, besides the user's targets (`Targets`)."""
+
+    # the anti-nag gate
     streak: int = 3  # consecutive off-target strokes before a correction
     correction_gap_s: float = 4.0
     repeat_gap_s: float = 8.0
@@ -94,10 +34,38 @@ class Policy:
     safety_repeat_s: float = 3.0
     hold_repeat_s: float = 8.0
     info_gap_s: float = 1.5  # between any two non-urgent cues
-    ask_gap_s: float = 12.0  # between two requests for a rating
+    # rhythm: the coach judges the rhythm by the median of the last few peak-to-peak intervals, a
+    # quicker and steadier figure for its corrections than the rate shown (`kneadback.engine.rate`):
+    # it follows a change within `rhythm_strokes` strokes, and one odd stroke does not move it
+    rhythm_strokes: int = 3
+    rhythm_break_s: float = 4.0  # a longer gap between strokes is a pause, not a slow stroke
+    # pressure
+    pressure_strokes: int = 8  # strokes in the consistency reference (the median of a bout's last few)
+    consistency_min_strokes: int = 4  # ... coached only once a bout has this many
     consistency_low: float = 0.75  # consistency mode: off when below this × the recent median
     consistency_high: float = 1.33
     far: float = 0.3  # "far off": more than this share beyond the band's edge
+    recent_strokes: int = 3  # "the recent pressure": the median peak of this many strokes
+    aim_inner: float = 0.25  # a pressure correction is followed until the strokes are this share of the band inside it
+    band_low_cap: float = 0.8  # the 7/10 band starts at most at this share of the force ceiling
+    # discomfort ratings
+    pair_window_s: float = 6.0  # a rating pairs with the strokes of the last few seconds ...
+    pair_after_s: float = 0.5  # ... and with one that peaks just after it (pressed as the key was)
+    pair_strokes: int = 5  # ... the median peak of at most this many of them
+    ask_gap_s: float = 12.0  # between two requests for a rating
+    ask_after_strokes: int = 4  # strokes into a bout before asking
+    ask_after_rating_s: float = 20.0  # no request this soon after the last rating
+    ask_per_session: int = 4  # ask once a bout until this many ratings on the spot this session ...
+    ask_every_bouts: int = 2  # ... and at least every this many bouts (tenderness changes as a knot releases)
+    ask_moved: float = 0.2  # ... and when the pressure moved this share away from the last rated force
+    ask_band_ok: int = 3  # in-band strokes before checking a band the ratings do not cover
+    # bouts (the bout machine, `kneadback.coach.bouts`, and its cues)
+    resume_s: float = 10.0  # an automatic bout paused for at most this long resumes, not restarts
+    warn_before_end_s: float = 10.0  # "ten seconds left" this long before the bout length
+    overtime_remind_s: float = 15.0  # in overtime: "bout done N s ago" this often, until the stroking stops
+    lift_off_s: float = 2.0  # off the skin this long in an unfinished bout: "bout paused"
+    lift_off_min_bout_s: float = 3.0  # ... once the bout has run this long
+    lift_off_pause_s: float = 1.0  # a bout that paused at most this long before the lift-off paused for it
 
 
 class StreakRule:
@@ -141,13 +109,14 @@ class Gate:
     def allows(self, kind: str, now: float) -> bool:
         p = self.policy
         since = now - self.last.get(kind, float("-inf"))
-        sev = SEVERITY[kind]
+        cue = CUES[kind]
+        sev = cue.severity
         if sev == "safety":
             return since >= p.safety_repeat_s
         if kind == "dont-hold":
             return since >= p.hold_repeat_s
         if sev == "correction":
-            opposite = OPPOSITE.get(kind)
+            opposite = cue.opposite
             if opposite is not None and now - self.last.get(opposite, float("-inf")) < p.opposite_gap_s:
                 return False
             return now - self.last_correction >= p.correction_gap_s and since >= p.repeat_gap_s
@@ -158,13 +127,6 @@ class Gate:
     def given(self, kind: str, now: float) -> None:
         self.last[kind] = now
         self.last_any = now
-        if SEVERITY[kind] in ("correction", "safety"):
+        if CUES[kind].severity in ("correction", "safety"):
             self.last_correction = now
 
-
-def text_for(kind: str, *, consistency: bool = False, far: bool = False, **fields: object) -> str:
-    if consistency:
-        template = TEXT_CONSISTENT.get(kind, TEXT[kind])
-    else:
-        template = TEXT_FAR.get(kind, TEXT[kind]) if far else TEXT[kind]
-    return template.format(**fields)

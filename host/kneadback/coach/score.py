@@ -2,10 +2,10 @@
 
     score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H)) / (sum of the weights present)
 
-- R: share of strokes whose rate (from the interval to the stroke before) is in the rate band;
+- R: share of strokes whose rhythm (the coach's, `kneadback.coach.judges.Rhythm`) is in the rate band;
 - P: share of strokes whose peak force is in the pressure band (the 7/10 band once the spot has
   enough ratings, else within the consistency band around the recent median);
-- L: bout length against the target, min(duration, bout_s) / bout_s (a session uses the mean);
+- L: bout length against the target, min(active time, bout_s) / bout_s (a session uses the mean);
 - H: share of the time spent in static holds.
 
 A part with no evidence (no stroke with a rate yet, say) drops out and the weights of the others
@@ -91,3 +91,55 @@ def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
     value = 100.0 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight
     need = PROVISIONAL_STROKES * (2 if session else 1)
     return Score(value, "provisional" if t.strokes < need else "ok", t.strokes, parts)
+
+
+class ScoreKeeper:
+    """The evidence of the bout under way and of the session, and each finished bout's score."""
+
+    def __init__(self, bout_s: float) -> None:
+        self.bout_s = bout_s
+        self.bout = Tally()
+        self.session = Tally()
+        self.lengths: list[float] = []  # each finished bout's length factor
+        self.bouts: list[Score] = []
+        self.last = Score(None, "unavailable", 0)
+
+    def stroke(self, rhythm: int | None, pressure: int | None, *, session: bool = True, bout: bool = True) -> None:
+        """A stroke with its rhythm and pressure verdicts (-1, 0, +1, or None: not judged)."""
+        ok = (None if rhythm is None else rhythm == 0, None if pressure is None else pressure == 0)
+        if session:
+            self.session.add_stroke(*ok)
+        if bout:
+            self.bout.add_stroke(*ok)
+
+    def hold(self, seconds: float) -> None:
+        self.bout.hold_s += seconds
+        self.session.hold_s += seconds
+
+    def running(self, active_s: float) -> Score:
+        """The score of the bout under way, `active_s` into it."""
+        live = Tally()
+        live.add(self.bout)
+        live.active_s = active_s
+        return score(live, self.bout_s)
+
+    def finish(self, active_s: float) -> Score:
+        """The bout's score, kept; the next bout starts from nothing."""
+        self.last = self.running(active_s)
+        self.bouts.append(self.last)
+        self.session.active_s += active_s
+        self.lengths.append(min(active_s, self.bout_s) / self.bout_s)
+        self.bout = Tally()
+        return self.last
+
+    def session_score(self, running_s: float | None) -> Score:
+        """The session's score, with the bout under way `running_s` into it, if any."""
+        tally = Tally()
+        tally.add(self.session)
+        lengths = list(self.lengths)
+        if running_s is not None:
+            tally.active_s += running_s
+            lengths.append(min(running_s, self.bout_s) / self.bout_s)
+        tally.bouts = len(lengths)
+        tally.length_sum = sum(lengths)
+        return score(tally, self.bout_s, session=True)

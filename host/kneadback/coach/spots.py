@@ -49,6 +49,8 @@ class SpotHistory(Protocol):
     ) -> None: ...
 
 
+DEFAULT_SPOT = "this spot"  # the spot of a session that names none
+
 COUNT_SHARE = 0.5  # a bout counts toward the day's bouts once it lasted this share of the bout length
 
 

@@ -31,7 +31,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kneadback.analysis import analyze
+    from kneadback.app import analyze
     from kneadback.calibration import force_model_for_device
     from kneadback.progress import wanted
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kneadback.clock import Clock
+from kneadback.clock import Clock, MonotonicClock
 from kneadback.errors import InputError, KneadbackError, SourceError
+from kneadback.sources import DEFAULT_SPEC, SOURCE_USAGE
 
 if TYPE_CHECKING:  # numpy, the FSR model and the fit load where used: registering the flags stays light
     import numpy as np
@@ -46,7 +47,7 @@ class Cancelled(KneadbackError):
 def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     force = sub.add_parser("force", help="fit the FSR curve to scale readings (interactive, or --points FILE.csv)")
-    force.add_argument("--source", default="auto", metavar="SPEC", help="where to read the ADC (default: auto)")
+    force.add_argument("--source", default=DEFAULT_SPEC, metavar="SPEC", help=f"where to read the ADC (default: auto): {SOURCE_USAGE}")
     force.add_argument("--points", type=Path, metavar="FILE.csv", help="fit adc,newtons rows from a file instead")
     force.add_argument("--divider-ohms", type=float, metavar="OHMS",
                        help="the divider resistor (default: what the board reports, else 1000)")
@@ -59,7 +60,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="print the stored calibration")
     show.set_defaults(func=run_show)
     check = sub.add_parser("check", help="compare the unloaded reading with the one at calibration (exit 1 on drift)")
-    check.add_argument("--source", default="auto", metavar="SPEC", help="where to read the ADC (default: auto)")
+    check.add_argument("--source", default=DEFAULT_SPEC, metavar="SPEC", help=f"where to read the ADC (default: auto): {SOURCE_USAGE}")
     check.add_argument("--seconds", type=float, default=CAPTURE_S, help="seconds averaged (default 1)")
     check.set_defaults(func=run_check)
     reset = sub.add_parser("reset", help="delete the stored calibration; the data-sheet curve is used again")
@@ -233,6 +234,7 @@ def _level_problem(adc: float, spread: float, newtons: float, unloaded: float, p
 
 
 def _open(spec: str) -> tuple[Source, Clock]:
+    """The board, opened, and the clock it runs on (which also dates the calibration)."""
     from kneadback.sources import open_source
     from kneadback.sources.base import SourceOptions
 
@@ -251,7 +253,7 @@ def run_force(args: argparse.Namespace) -> int:
     if args.points:
         points, unloaded = cal_mod.read_points_csv(args.points)
         divider = _divider(args, None)
-        cal = cal_mod.fit_calibration(points, divider, unloaded, source=str(args.points), now=_now())
+        cal = cal_mod.fit_calibration(points, divider, unloaded, source=str(args.points), now=_now(MonotonicClock()))
     else:
         source, clock = _open(args.source)
         try:
@@ -261,7 +263,7 @@ def run_force(args: argparse.Namespace) -> int:
             points, unloaded = interactive_calibration(reader, divider, input, print, unit=args.unit, seconds=args.seconds)
         finally:
             source.close()
-        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, now=_now())
+        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, now=_now(clock))
     for line in cal_mod.error_report(cal):
         print(line)
     if args.no_save:
@@ -324,8 +326,8 @@ def run_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _now(clock: Clock) -> dt.datetime:
+    return dt.datetime.fromtimestamp(clock.wall(), dt.UTC)
 
 
 def _stored() -> Calibration:

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from kneadback.errors import InputError, RecordingError
-from kneadback.store.db import APPLICATION_ID, SCHEMA_VERSION, check_header, default_path
+from kneadback.store.db import APPLICATION_ID, SCHEMA_VERSION, UNREADABLE, check_header, default_path, why
 
 HELP = "check the session database for damage (read-only: never changes it)"
 ORDER = 60
@@ -77,8 +77,8 @@ def check(path: Path) -> tuple[list[str], list[str]]:
                     bad_json += 1
         if bad_json:
             problems.append(f"{bad_json} stored records are not valid JSON")
-    except sqlite3.DatabaseError as e:
-        problems.append(f"unreadable: {e}")
+    except UNREADABLE as e:
+        problems.append(f"unreadable: {why(e)}")
     finally:
         conn.close()
     return facts, problems

@@ -25,8 +25,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kneadback.app import import_csv
     from kneadback.progress import wanted
-    from kneadback.store.importer import import_csv
 
     started = None
     if args.start:

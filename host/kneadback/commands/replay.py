@@ -15,16 +15,16 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kneadback.clock import Clock, ManualClock, MonotonicClock
-from kneadback.coach.setup import DEFAULT_SPOT, sound_settings
+from kneadback.app import Run, Settings, check_screenshot
+from kneadback.clock import ManualClock, MonotonicClock
+from kneadback.coach.sound import sound_settings
 from kneadback.errors import InputError
+from kneadback.event_types import EventType
 
 if TYPE_CHECKING:
-    from kneadback.coach.coach import Coach
-    from kneadback.session import Session
-    from kneadback.sources.replay import ReplaySource
     from kneadback.store.reader import Recording
 
 HELP = "replay a recorded session (id, database or JSON export) through the same pipeline as live"
@@ -56,31 +56,9 @@ def parse_speed(text: str) -> float:
     return speed
 
 
-def coach_for_replay(rec: Recording) -> Coach:
-    """The coach as it was at the session's start: its targets, spot and spot history."""
-    from kneadback.coach.coach import Coach
-    from kneadback.store.scoring import targets_of
-    from kneadback.store.spots import SqliteSpotHistory
-
-    row = rec.meta
-    sound = sound_settings(argparse.Namespace())
-    goals = targets_of(row)
-    return Coach(goals, row.spot or DEFAULT_SPOT, SqliteSpotHistory(before=row.wall_start, bout_s=goals.bout_s),
-                 row.wall_start, metronome=sound.metronome, mute=sound.mute)
-
-
-def replay_session(rec: Recording, source: ReplaySource, clock: Clock, sinks: list, coach: Coach | None = None) -> Session:
-    from kneadback.engine.engine import Engine
-    from kneadback.session import Session
-
-    return Session(source, clock, analyzer=Engine(force_model=rec.force_model), coach=coach or coach_for_replay(rec),
-                   sinks=sinks)
-
-
 def run(args: argparse.Namespace) -> int:
     from kneadback.analysis import session_progress
     from kneadback.commands import live
-    from kneadback.notices import held_notices
     from kneadback.progress import wanted
     from kneadback.sources.replay import ReplaySource
     from kneadback.store.reader import open_recording
@@ -88,51 +66,38 @@ def run(args: argparse.Namespace) -> int:
     speed = parse_speed(args.speed)
     if not (math.isfinite(args.start) and args.start >= 0):
         raise InputError(f"replay: --from {args.start} must be a time in seconds, 0 or more")
-    live.check_screenshot("replay", args, "--speed max" if math.isinf(speed) else None)
+    screenshot = Path(args.screenshot) if args.screenshot else None
+    check_screenshot("replay", screenshot, jsonl=args.jsonl, no_gui=args.no_gui,
+                     off="--speed max" if math.isinf(speed) else None)
     rec = open_recording(args.session)
     if args.start > rec.duration_s:
         rec.close()
         raise InputError(f"replay: --from {args.start:g} s is past the end of the session ({rec.duration_s:.1f} s)")
-    coach = coach_for_replay(rec)
-    # what the live command's sinks expect to find on its arguments
-    args.coach_instance = coach
-    args.speed = speed
-    args.spot = coach.spot
-    gui = not (args.no_gui or args.jsonl) and (live.has_display() or args.screenshot)
+    settings = Settings(speed=speed, sound=sound_settings(), jsonl=args.jsonl, gui=not (args.no_gui or args.jsonl),
+                        screenshot=screenshot, record=False)
+    gui = settings.gui and (live.has_display() or screenshot is not None)
     if gui and math.isfinite(speed):
-        return _run_gui(args, rec, coach, speed)
-    clock: Clock = ManualClock() if math.isinf(speed) else MonotonicClock()
-    source = ReplaySource(rec, clock, speed=speed, start=args.start)
-    notices = held_notices(args)  # said once the session reports: all is checked then
-    if not (args.no_gui or args.jsonl) and not gui:
-        notices.say("no display; showing the terminal view")
-    from kneadback.ending import ReplayEnding
-
-    sinks = [notices, *live.make_sinks(args, clock), ReplayEnding(rec, source, sys.stdout, jsonl=args.jsonl)]
-    session = replay_session(rec, source, clock, sinks, coach)
+        return _run_gui(settings, rec, args.start)
+    run = Run(settings, ManualClock() if math.isinf(speed) else MonotonicClock(), recording=rec)
+    source = ReplaySource(rec, run.clock, speed=speed, start=args.start)
+    if settings.gui and not gui:
+        run.notices.say("no display; showing the terminal view")
+    session = run.session(run.terminal_sinks(sys.stdout), source)
     # as fast as it goes: a bar, unless the terminal view draws its status line on that terminal too
     bar = math.isinf(speed) and wanted(machine_output=args.jsonl) and not sys.stdout.isatty()
     with session_progress(session, f"replaying {source.spec}", rec.duration_s - args.start, enabled=bar):
         return live.run_terminal(session)
 
 
-def _run_gui(args: argparse.Namespace, rec: Recording, coach: Coach, speed: float) -> int:
-    from pathlib import Path
-
-    from kneadback.commands import live
+def _run_gui(settings: Settings, rec: Recording, start: float) -> int:
     from kneadback.sources.replay import ReplaySource
     from kneadback.ui import dashboard
     from kneadback.ui.dashboard.replay import PlaybackClock, ReplayController
-    from kneadback.ui.terminal import JsonLinesSink, TerminalView
 
-    clock = PlaybackClock(MonotonicClock(), rate=speed)
-    source = ReplaySource(rec, clock, speed=1.0, start=args.start)
-    from kneadback.ending import ReplayEnding
-
-    sinks = [s for s in live.make_sinks(args, clock) if not isinstance(s, (TerminalView, JsonLinesSink))]
-    sinks.append(ReplayEnding(rec, source, sys.stdout, jsonl=args.jsonl))
-    session = replay_session(rec, source, clock, sinks, coach)
-    bout_starts = [e.data["start"] for e in rec.events if e.type == "bout"]
-    controller = ReplayController(source, clock, bout_starts, keep_open=args.screenshot is None)
-    screenshot = Path(args.screenshot) if args.screenshot else None
-    return dashboard.run_dashboard(session, clock, screenshot=screenshot, replay=controller)
+    clock = PlaybackClock(MonotonicClock(), rate=settings.speed)
+    run = Run(settings, clock, recording=rec)
+    source = ReplaySource(rec, clock, speed=1.0, start=start)
+    session = run.session(run.sound_sinks(), source)
+    bout_starts = [e.data["start"] for e in rec.events if e.type == EventType.BOUT]
+    controller = ReplayController(source, clock, bout_starts, keep_open=settings.screenshot is None)
+    return dashboard.run_dashboard(session, clock, screenshot=settings.screenshot, replay=controller)

@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from kneadback.report.words import plural
 from kneadback.store.db import Store, default_path
 from kneadback.store.summary import summary_of
+from kneadback.words import mmss, plural
 
 HELP = "list recorded sessions: id, start, duration, spots, bouts and score"
 ORDER = 40
@@ -18,12 +18,6 @@ ORDER = 40
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON array instead of the table")
     parser.set_defaults(func=run)
-
-
-def mmss(seconds: float) -> str:
-    m, s = divmod(int(round(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def session_list() -> list[dict[str, Any]]:

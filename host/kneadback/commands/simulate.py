@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kneadback.errors import InputError
 from kneadback.outfile import open_out, write_out
-from kneadback.report.words import plural
+from kneadback.words import plural
 
 if TYPE_CHECKING:
     from kneadback.progress import Progress
@@ -77,7 +77,7 @@ def write_csv(rendering: Rendering, path: Path, progress: Progress | None = None
 
     Rows are formatted `ROWS_PER_WRITE` at a time by one `%` (C speed, no object per row kept);
     `progress` is advanced by the rows written."""
-    from kneadback.sources.csvfile import device_lines
+    from kneadback.csvformat import device_lines
 
     header = "\n".join(
         [f"# scenario: {rendering.scenario.name} (seed {rendering.seed})", *device_lines(rendering.info), "time_s,adc"]

@@ -196,9 +196,8 @@ class Engine:
         marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s, _ in strokes]
         holds = restarted + self.holds.process(t, first, marks)
         events += [ContactChanged(ch.at, ch.on, ch.t_confirmed) for ch in changes]
-        events += [s for _, s, _ in strokes]
         events += [self._hold_event(h) for h in holds]
-        events += self._bouts(t, first, strokes, holds)
+        events += self._bouts(t, first, strokes, holds)  # the strokes too, with their rate
         events += quality
         events.sort(key=lambda e: (e.t, _RANK[type(e)]))
         return events
@@ -315,6 +314,7 @@ class Engine:
         return HoldEnded(h.start, h.end, h.t_confirmed, self._hold_mean(h.index + 1))
 
     def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, Stroke, float]], holds: list[HoldChange]) -> list[Event]:
+        """The stretches of stroking, and each stroke with its interval and the rate as of it."""
         out: list[Event] = []
         marks: list[tuple[int, int, Stroke | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
         marks += [(h.index, 0, None, 0.0) for h in holds if h.end is None]
@@ -331,6 +331,9 @@ class Engine:
             if stroke is None:
                 out += self.bouts.close(float(t[stop]))
             else:
-                out += self.bouts.on_stroke(stroke, t_mid)
+                stamped, started = self.bouts.on_stroke(stroke, t_mid)
+                out += [stamped, *started]
+                if stroke is self._last_stroke:
+                    self._last_stroke = stamped
         self._bout_index = self.bouts.index
         return out

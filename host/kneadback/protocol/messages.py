@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneadback.errors import ProtocolError
-from kneadback.model import DeviceInfo
+from kneadback.model import Command, DeviceInfo
 from kneadback.protocol import cobs
 from kneadback.protocol.crc import crc16
-from kneadback.sources.base import Command
 
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 250

@@ -27,12 +27,11 @@ import collections
 
 import numpy as np
 
-from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
+from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, SourceItem
 from kneadback.protocol.decoder import BadFrame, FrameDecoder
 from kneadback.protocol.messages import Ack, Data, Hello, Pong, Status
 from kneadback.protocol.text import TextParser, TextProblem
 from kneadback.protocol.timebase import DeviceTimebase
-from kneadback.sources.base import SourceItem
 
 DETECT_LIMIT = 512  # bytes without a decision after which a stream is taken as binary
 TEXT_LINE_ENDS = 4  # clean line ends that make a stream text

@@ -1,5 +1,6 @@
-"""Each spot over the days: bouts against the 3–10 guideline, time worked, rate and pressure
-adherence, and the force that gives 7/10 discomfort (rising = the knot is releasing).
+"""Each spot over the days: bouts against the 3–10 guideline, time worked (and how much of it past
+the bouts' length), rate and pressure adherence, and the force that gives 7/10 discomfort (rising
+= the knot is releasing). The bouts are the ones the coach counted (`kneadback.store.summary`).
 
 The no-progress rule: when the 7/10 force of a spot has not risen by more than `min_gain`
 (5 %) above its value at least `no_progress_days` days before its latest value, say "no
@@ -24,13 +25,14 @@ from kneadback.coach.discomfort import fit_curve
 from kneadback.coach.spots import SpotRating, day_bounds, day_of
 from kneadback.coach.targets import Targets
 from kneadback.config import load_config, load_table
+from kneadback.event_types import EventType
 from kneadback.progress import Progress
-from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, mmss, pct
+from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, pct
 from kneadback.report.svg import Chart, date_ticks
-from kneadback.report.words import plural
 from kneadback.store.db import Store
 from kneadback.store.scoring import targets_of
-from kneadback.store.summary import is_counted, summary_of
+from kneadback.store.summary import active_s, is_counted, overtime_s, summary_of
+from kneadback.words import mmss, plural
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class SpotDay:
     day: dt.date
     bouts: int = 0
     time_s: float = 0.0
+    overtime_s: float = 0.0  # of that time, past the bouts' length
     strokes: int = 0
     sessions: int = 0
     mean_rate_spm: float | None = None
@@ -65,7 +68,7 @@ class SpotDay:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["day"] = self.day.isoformat()
-        for k in ("time_s", "mean_rate_spm", "rate_adherence", "pressure_adherence", "force_at_target_n"):
+        for k in ("time_s", "overtime_s", "mean_rate_spm", "rate_adherence", "pressure_adherence", "force_at_target_n"):
             if d[k] is not None:
                 d[k] = round(d[k], 3)
         return d
@@ -123,13 +126,14 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
         summary = summary_of(store, row)
         bout_scores = summary.get("bout_scores") or []
         k = 0
-        for e in store.events(row.id, ("bout", "rating")):
-            if e.type == "bout":
+        for e in store.events(row.id, (EventType.BOUT, EventType.RATING)):
+            if e.type == EventType.BOUT:
                 s = e.spot or ""
                 sc = bout_scores[k] if k < len(bout_scores) else None
                 k += 1
                 if (spot is None or s == spot) and is_counted(e.data, targets.bout_s):  # a short try is not a bout
-                    bouts[(s, day_of(row.wall_start + e.data["end"]))].append((e.data, sc, row.id))
+                    bout = {**e.data, "active_s": active_s(e.data), "overtime_s": overtime_s(e.data, targets.bout_s)}
+                    bouts[(s, day_of(row.wall_start + e.data["end"]))].append((bout, sc, row.id))
             else:
                 s = e.data.get("spot") or e.spot or ""
                 f = e.data.get("force_n")
@@ -145,7 +149,8 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
         sd = SpotDay(day)
         bl = bouts.get((s, day), [])
         sd.bouts = len(bl)
-        sd.time_s = sum(b["end"] - b["start"] for b, _sc, _sid in bl)
+        sd.time_s = sum(b["active_s"] for b, _sc, _sid in bl)
+        sd.overtime_s = sum(b["overtime_s"] for b, _sc, _sid in bl)
         sd.strokes = sum(int(b["strokes"]) for b, _sc, _sid in bl)
         sd.sessions = len({sid for _b, _sc, sid in bl})
         rated = [(b["rate_spm"], b["strokes"]) for b, _sc, _sid in bl if b.get("rate_spm") is not None]
@@ -179,9 +184,9 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
     lines: list[str] = []
     for rep in reports:
         lines.append(rep.spot or "(no spot named)")
-        rows = [("day", "bouts", "time", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force")]
+        rows = [("day", "bouts", "time", "overtime", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force")]
         for d in rep.days:
-            rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), mmss(d.time_s),
+            rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), mmss(d.time_s), overtime(d),
                          "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", pct(d.rate_adherence),
                          pct(d.pressure_adherence),
                          "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N"))
@@ -192,6 +197,11 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
             lines.append(f"  {rep.advice}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def overtime(d: SpotDay) -> str:
+    """A day's time past the bouts' length, or a dash for none to speak of."""
+    return mmss(d.overtime_s) if d.overtime_s >= 0.5 else "—"
 
 
 def _day_chart(title: str, rep: SpotHistoryReport, y_label: str, chart_id: str) -> tuple[Chart, list[int]]:
@@ -227,11 +237,11 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         b.hband(targets.bouts_min, targets.bouts_max, GREEN, f"{targets.bouts_min}–{targets.bouts_max} a day")
         b.bars(x, [d.bouts for d in rep.days], BLUE, 0.6, "bouts")
         out.append(b.svg(date_ticks(*b.x_range)))
-        out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">rate/min</th>'
+        out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">overtime</th><th class="n">rate/min</th>'
                    f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th></tr>')
         for d in rep.days:
             out.append(f"<tr><td>{d.day.isoformat()}</td><td>{esc(bouts_verdict(d.bouts, targets))}</td>"
-                       f"<td class=n>{mmss(d.time_s)}</td>"
+                       f"<td class=n>{mmss(d.time_s)}</td><td class=n>{overtime(d)}</td>"
                        f"<td class=n>{'—' if d.mean_rate_spm is None else f'{d.mean_rate_spm:.0f}'}</td>"
                        f"<td class=n>{pct(d.rate_adherence)}</td><td class=n>{pct(d.pressure_adherence)}</td>"
                        f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td></tr>")

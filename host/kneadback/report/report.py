@@ -1,6 +1,8 @@
 """One session as one self-contained HTML file: a plain-language summary, the force trace with
 strokes, holds and bouts marked, the rate against its target band, the pressure against the
-7/10 band, the cues, and the bout and session scores. Plots are inline SVG; nothing external."""
+7/10 band, the cues, and the bouts (with their overtime) and scores. Plots are inline SVG; nothing
+external. The rate is the one the screen showed (`kneadback.engine.rate`), the bouts the ones the
+coach counted (`kneadback.store.summary`)."""
 
 from __future__ import annotations
 
@@ -11,19 +13,21 @@ from typing import Any
 import numpy as np
 
 from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
+from kneadback.coach.rules import Policy
 from kneadback.coach.spots import SpotRating
 from kneadback.coach.targets import Targets
+from kneadback.engine.bouts import stroke_rates as rates_from_times
 from kneadback.errors import RecordingError
+from kneadback.event_types import EventType
 from kneadback.progress import Progress
 from kneadback.report.svg import Chart
-from kneadback.report.words import plural
 from kneadback.store.db import Store, default_path
 from kneadback.store.reader import Recording
 from kneadback.store.scoring import session_scores, targets_of
-from kneadback.store.summary import is_counted
+from kneadback.store.summary import active_s, is_counted, overtime_s
+from kneadback.words import mmss, plural
 
 GREEN, RED, BLUE, ORANGE, GREY, PURPLE = "#2e9d57", "#d64541", "#2f6db5", "#e08a1e", "#777", "#8e44ad"
-MAX_GAP_S = 5.0  # a stroke more than this after the one before starts a new rhythm (no rate)
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
@@ -56,7 +60,7 @@ def facts_of(rec: Recording) -> SessionFacts:
     holds: list[tuple[float, float]] = []
     open_hold: float | None = None
     for e in ev:
-        if e.type == "hold":
+        if e.type == EventType.HOLD:
             if e.data.get("phase") == "end":
                 holds.append((e.data["start"], e.data["end"]))
                 open_hold = None
@@ -66,36 +70,38 @@ def facts_of(rec: Recording) -> SessionFacts:
         holds.append((open_hold, rec.duration_s))
     spots = [rec.meta.spot] if rec.meta.spot else []
     for e in ev:
-        if e.type in ("spot", "rating") and e.spot and e.spot not in spots:
+        if e.type in (EventType.SPOT, EventType.RATING) and e.spot and e.spot not in spots:
             spots.append(e.spot)
     summary = rec.meta.summary or {}
     scores = {"session": summary.get("score"), "bouts": summary.get("bout_scores", [])} if summary else {}
     if not scores or scores.get("session") is None:
         scores = session_scores(rec.meta, ev)
-    bouts = [e for e in ev if e.type == "bout"]
+    bouts = [e for e in ev if e.type == EventType.BOUT]
     return SessionFacts(
-        strokes=[e.data for e in ev if e.type == "stroke"],
+        strokes=[e.data for e in ev if e.type == EventType.STROKE],
         bouts=[e.data for e in bouts],
         bout_spots=[e.spot or "" for e in bouts],
         holds=holds,
-        cues=[e.data for e in ev if e.type == "cue"],
-        ratings=[{**e.data, "spot": e.data.get("spot") or e.spot} for e in ev if e.type == "rating"],
-        markers=[e.data for e in ev if e.type == "marker"],
+        cues=[e.data for e in ev if e.type == EventType.CUE],
+        ratings=[{**e.data, "spot": e.data.get("spot") or e.spot} for e in ev if e.type == EventType.RATING],
+        markers=[e.data for e in ev if e.type == EventType.MARKER],
         spots=spots,
-        link_errors=sum(int(e.data.get("count", 1)) for e in ev if e.type == "error"),
+        link_errors=sum(int(e.data.get("count", 1)) for e in ev if e.type == EventType.ERROR),
         scores=scores,
         targets=targets_of(rec.meta),
     )
 
 
 def stroke_rates(strokes: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """(time, strokes/min) for each stroke that follows another within `MAX_GAP_S`."""
+    """(time, strokes/min) of each stroke with a rate: the rate the engine gave it, which the
+    screen showed; for a recording made before strokes carried it, worked out by the engine's rules."""
     t = np.array([s["t_peak"] for s in strokes], dtype=float)
-    if len(t) < 2:
-        return np.zeros(0), np.zeros(0)
-    gap = np.diff(t)
-    ok = (gap > 0) & (gap <= MAX_GAP_S)
-    return t[1:][ok], 60.0 / gap[ok]
+    if all("rate_spm" in s for s in strokes):
+        rates = [s["rate_spm"] for s in strokes]
+    else:
+        rates = rates_from_times(t.tolist())
+    known = np.array([r is not None for r in rates], dtype=bool)
+    return t[known], np.array([r for r in rates if r is not None], dtype=float)
 
 
 def spot_timeline(rec: Recording) -> list[tuple[float, float, str]]:
@@ -103,7 +109,7 @@ def spot_timeline(rec: Recording) -> list[tuple[float, float, str]]:
     out: list[tuple[float, float, str]] = []
     start, spot = 0.0, rec.meta.spot or ""
     for e in rec.events:
-        if e.type == "spot" and e.data.get("spot") and e.data["spot"] != spot:
+        if e.type == EventType.SPOT and e.data.get("spot") and e.data["spot"] != spot:
             if e.t > start:
                 out.append((start, e.t, spot))
             start, spot = e.t, e.data["spot"]
@@ -120,7 +126,7 @@ def pressure_curves(rec: Recording, facts: SessionFacts) -> dict[str, Discomfort
         try:
             with Store.open(rec.store.path if rec.store is not None else None, readonly=True) as store:
                 for spot in spots:
-                    for _sid, wall, e in store.spot_events(("rating",), spot):
+                    for _sid, wall, e in store.spot_events((EventType.RATING,), spot):
                         if wall < rec.meta.wall_start and e.data.get("force_n") is not None:
                             ratings[spot].append(SpotRating(wall + e.t, int(e.data["value"]), float(e.data["force_n"])))
         except RecordingError:
@@ -140,12 +146,6 @@ def pct(v: float | None) -> str:
     return "—" if v is None else f"{100 * v:.0f}%"
 
 
-def mmss(s: float) -> str:
-    """Seconds as m:ss."""
-    m, sec = divmod(int(round(s)), 60)
-    return f"{m}:{sec:02d}"
-
-
 def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     parts: list[str] = []
     by_spot: dict[str, int] = {}
@@ -159,6 +159,11 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
         parts.append(f"no complete bout ({plural(len(facts.strokes), 'stroke')})")
     if not all(counted):
         parts.append(plural(counted.count(False), "short try", "short tries"))
+    bout_s = facts.targets.bout_s
+    on = [overtime_s(b, bout_s) for b, ok in zip(facts.bouts, counted) if ok]
+    on = [s for s in on if s >= Policy().overtime_remind_s]  # went on past a reminder to rest
+    if on:
+        parts.append(f"{plural(len(on), 'bout')} went on past {bout_s:g} s ({mmss(sum(on))} overtime)")
     session = facts.scores.get("session") or {}
     sp = session.get("parts", {})
     if "rate" in sp:
@@ -173,8 +178,9 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
     _t, rates = stroke_rates(facts.strokes)
     if len(rates):
         lo, hi = facts.targets.rate_band
+        in_bouts = sum(active_s(b) for b, ok in zip(facts.bouts, counted) if ok)
         text += (f" Median rate {np.median(rates):.0f} strokes/min (target {lo:.0f}–{hi:.0f}); "
-                 f"{mmss(sum(b['end'] - b['start'] for b in facts.bouts))} in bouts over {mmss(rec.duration_s)}.")
+                 f"{mmss(in_bouts)} in bouts over {mmss(rec.duration_s)}.")
     return text[0].upper() + text[1:]
 
 
@@ -275,15 +281,19 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
                + "</p>")
     if facts.bouts:
         out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
-                   '<th class="n">strokes</th><th class="n">rate /min</th><th class="n">mean peak N</th><th class="n">score</th></tr>')
+                   '<th class="n">overtime</th><th class="n">strokes</th><th class="n">rate /min</th>'
+                   '<th class="n">mean peak N</th><th class="n">score</th></tr>')
         bout_scores = facts.scores.get("bouts", [])
         for k, (b, bs) in enumerate(zip(facts.bouts, facts.bout_spots)):
             sc = bout_scores[k] if k < len(bout_scores) else None
             rate = "—" if b.get("rate_spm") is None else f"{b['rate_spm']:.0f}"
             peak = "—" if b.get("mean_peak_n") is None else f"{b['mean_peak_n']:.1f}"
-            out.append(f"<tr><td>{k + 1}</td><td>{esc(bs)}</td><td class=n>{mmss(b['start'])}</td>"
-                       f"<td class=n>{b['end'] - b['start']:.0f} s</td><td class=n>{b['strokes']}</td>"
-                       f"<td class=n>{rate}</td><td class=n>{peak}</td><td class=n>{_score_cell(sc)}</td></tr>")
+            over = overtime_s(b, tg.bout_s)
+            name = f"{k + 1}" + ("" if is_counted(b, tg.bout_s) else " (short try)")
+            out.append(f"<tr><td>{name}</td><td>{esc(bs)}</td><td class=n>{mmss(b['start'])}</td>"
+                       f"<td class=n>{active_s(b):.0f} s</td><td class=n>{f'{over:.0f} s' if over >= 0.5 else '—'}</td>"
+                       f"<td class=n>{b['strokes']}</td><td class=n>{rate}</td><td class=n>{peak}</td>"
+                       f"<td class=n>{_score_cell(sc)}</td></tr>")
         out.append("</table>")
     else:
         out.append("<p>No complete bout in this session.</p>")

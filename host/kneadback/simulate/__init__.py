@@ -4,7 +4,7 @@
 - `render.render(scenario, seed=0) -> Rendering`: `t`, `t_us`, `adc`, `force_n`, `truth`,
   `wire_chunks()`; the stages are `user` (force), `physics` (FSR, divider, ADC), `truth` and
   `wire` (protocol bytes and link faults);
-- `kneadback.sources.simulated`: `sim[:NAME]` plays a rendering in real time through the
+- `kneadback.sources.simulated`: `sim[:SCENARIO]` plays a rendering in real time through the
   device decoder.
 
 signals/README.md documents the scenario keys, the model and the truth definitions.

@@ -12,17 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from kneadback.clock import Clock, MonotonicClock
-from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
-
-SourceItem = SampleBlock | DeviceInfo | DeviceStatus | LinkEvent
-
-
-@dataclass(frozen=True)
-class Command:
-    """A host→device command (protocol v1 types 0x10..0x14)."""
-
-    name: str  # "start", "stop", "set-rate", "get-info", "ping"
-    value: int = 0  # the rate for set-rate, the token for ping
+from kneadback.model import Command, DeviceInfo, SourceItem
 
 
 @dataclass

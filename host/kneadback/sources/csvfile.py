@@ -34,10 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from kneadback.clock import Clock, MonotonicClock
+from kneadback.csvformat import META_KEYS
 from kneadback.errors import InputError
-from kneadback.model import DeviceInfo, SampleBlock
+from kneadback.model import DeviceInfo, SampleBlock, SourceItem
 from kneadback.progress import Progress
-from kneadback.sources.base import Source, SourceItem, SourceOptions
+from kneadback.sources.base import Source, SourceOptions
 
 BLOCK_SAMPLES = 4096  # samples per block handed out
 MAX_BLOCKS_PER_READ = 64  # a fast read still hands over in slices, so a session stays responsive
@@ -45,7 +46,6 @@ MAX_BATCH_S = 0.25  # played live: session seconds one read delivers at most bey
 CHUNK_BYTES = 1 << 20  # the file is read and parsed this much at a time
 DEFAULT_DIVIDER_OHMS = 1000.0  # the wiring guide's resistor, when neither the file nor a flag says
 GAP_PERIODS = 1.5  # a step in time_s longer than this many periods means lost samples
-_META_KEYS = {"rate_hz": float, "divider_ohms": float, "adc_bits": int, "vref_mv": int}
 _EPSILON_S = 1e-6  # clock rounding: a sample this close to due is due
 # line breaks `str.splitlines` knows besides \n and \r: a piece with one goes line by line
 _ODD_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -173,16 +173,6 @@ def read_csv(
         for _ in pieces:  # a file that is not text says so first, wherever its bad byte is
             pass
         raise
-
-
-def device_lines(info: DeviceInfo) -> list[str]:
-    """The `# key: value` lines, before the header, that this reader takes back."""
-    return [
-        f"# rate_hz: {info.sample_rate_hz:g}",
-        f"# divider_ohms: {info.divider_ohms}",
-        f"# adc_bits: {info.adc_bits}",
-        f"# vref_mv: {info.vref_mv}",
-    ]
 
 
 def _pieces(path: Path, chunk_bytes: int, progress: Progress | None) -> Iterator[str]:
@@ -328,9 +318,9 @@ def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float]) -> Non
     for sep in (":", "="):
         key, found, value = body.partition(sep)
         key = key.strip().lower()
-        if found and key in _META_KEYS:
+        if found and key in META_KEYS:
             try:
-                v = _META_KEYS[key](value.strip())
+                v = META_KEYS[key](value.strip())
             except ValueError:
                 raise InputError(f"{path}: line {line}: {key} {value.strip()!r} is not a number") from None
             if not (math.isfinite(v) and v > 0):

@@ -21,6 +21,7 @@ import math
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -31,8 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kneadback.errors import SourceError
-from kneadback.model import DeviceInfo, SampleBlock
-from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
+from kneadback.model import Command, DeviceInfo, SampleBlock, SourceItem
+from kneadback.sources.base import Source, SourceOptions
 
 if TYPE_CHECKING:
     from kneadback.simulate.render import Rendering
@@ -140,6 +141,8 @@ class Harness:
         self.pty = self._expect("pty", START_TIMEOUT_S)
 
     def _expect(self, what: str, timeout: float) -> str:
+        # the emulator is a real process starting up: its timeout is in real seconds, whatever
+        # clock the session runs on (a manual clock would never reach the deadline)
         deadline = time.monotonic() + timeout
         while True:
             for line in self.poll(max(0.0, deadline - time.monotonic())):
@@ -177,6 +180,11 @@ class Harness:
         assert self.proc.stdin is not None, "set_adc needs live=True"
         self.proc.stdin.write(f"{int(counts)}\n")
         self.proc.stdin.flush()
+
+    def reset(self) -> None:
+        """Press the board's reset button: the firmware starts again and keeps its EEPROM (the
+        boot counter of HELLO's boot_id); the harness announces "reset"."""
+        self.proc.send_signal(signal.SIGUSR1)
 
     @property
     def alive(self) -> bool:

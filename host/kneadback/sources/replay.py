@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from kneadback.clock import Clock, MonotonicClock
-from kneadback.model import SampleBlock
-from kneadback.session import Rewind
+from kneadback.event_types import EventType
+from kneadback.model import Rewind, SampleBlock
 from kneadback.sources.base import Source, SourceOptions
 from kneadback.store.events import from_dict
 from kneadback.store.reader import Recording, open_recording
@@ -95,7 +95,7 @@ class ReplaySource(Source):
     def _stream(self) -> Iterator[tuple[float, object]]:
         """(due session time, item) in recorded order, from the start."""
         events = [e for e in self.recording.events if e.origin in _REPLAYED]
-        first_info = next((i for i, e in enumerate(events) if e.type == "info"), None)
+        first_info = next((i for i, e in enumerate(events) if e.type == EventType.INFO), None)
         k = 0  # index into events
         t_prev = 0.0
         for n, block in self.recording.blocks():

@@ -19,11 +19,11 @@ import os
 import serial
 
 from kneadback.errors import SourceError
-from kneadback.model import DeviceInfo, DeviceStatus, SampleBlock
+from kneadback.model import Command, DeviceInfo, DeviceStatus, SampleBlock, SourceItem
 from kneadback.ports import PortCandidate, ports_seen, scan_ports
 from kneadback.protocol.messages import frame_command
 from kneadback.protocol.stream import DeviceStream
-from kneadback.sources.base import Command, Source, SourceItem, SourceOptions
+from kneadback.sources.base import Source, SourceOptions
 
 RECONNECT_INTERVAL_S = 0.5
 MAX_READ = 4096  # bytes per read: a backlog is read over several steps (none dropped), each step short

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kneadback.errors import InputError
-from kneadback.model import DeviceInfo, Rating, SpotChanged
+from kneadback.model import DeviceInfo, Rating, SourceItem, SpotChanged
 from kneadback.protocol.stream import DeviceStream
 from kneadback.simulate.render import Rendering, render
 from kneadback.simulate.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from kneadback.sources.base import Source, SourceItem, SourceOptions
+from kneadback.sources.base import Source, SourceOptions
 
 MAX_BATCH_S = 0.25  # session seconds one read delivers at most beyond its own wait, when behind
 

@@ -19,6 +19,18 @@ from typing import Any
 
 from kneadback import __version__, paths
 from kneadback.errors import InputError, RecordingError
+from kneadback.event_types import EventType
+
+#: what reading a damaged file can raise: SQLite's errors, and a decoding error when SQLite's own
+#: message quotes damaged bytes that are not text
+UNREADABLE = (sqlite3.Error, UnicodeDecodeError)
+
+
+def why(e: Exception) -> str:
+    """One line on what SQLite found wrong."""
+    if isinstance(e, UnicodeDecodeError):
+        return "its schema holds bytes that are not text"
+    return " ".join(str(e).split())
 
 DB_NAME = "kneadback.sqlite3"
 APPLICATION_ID = 0x4B4E4442  # "KNDB"
@@ -84,9 +96,9 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         for eid, etype, data in conn.execute(
             "SELECT id, type, data FROM events WHERE session_id = ? ORDER BY id", (sid,)
         ).fetchall():
-            if etype == "spot":
+            if etype == EventType.SPOT:
                 current = json.loads(data).get("spot", current)
-            tagged = json.loads(data).get("spot", current) if etype == "rating" else current
+            tagged = json.loads(data).get("spot", current) if etype == EventType.RATING else current
             conn.execute("UPDATE events SET spot = ? WHERE id = ?", (tagged, eid))
     conn.execute("CREATE INDEX events_by_spot ON events (type, spot)")
 
@@ -153,7 +165,7 @@ class EventRow:
     after_block: int
     origin: str
     t: float
-    type: str
+    type: str  # as stored: an `EventType` value (compare with the members)
     spot: str | None
     data: dict[str, Any]
 
@@ -228,8 +240,8 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA foreign_keys = ON")
             return conn
-        except sqlite3.Error as e:
-            raise RecordingError(f"{p}: cannot open the database: {e}") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{p}: cannot open the database: {why(e)}") from None
 
     @classmethod
     def _inspect(cls, p: Path) -> int:
@@ -242,8 +254,8 @@ class Store:
                 tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             finally:
                 conn.close()
-        except sqlite3.Error as e:
-            raise RecordingError(f"{p}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{p}: damaged database ({why(e)}); run `kneadback doctor`") from None
         if app == 0 and tables == 0:
             return 0
         if app != APPLICATION_ID:
@@ -288,8 +300,8 @@ class Store:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as e:
-            raise RecordingError(f"{p}: cannot prepare the database ({e}); run `kneadback doctor`") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{p}: cannot prepare the database ({why(e)}); run `kneadback doctor`") from None
         finally:
             conn.close()
 
@@ -298,8 +310,8 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: each commit is synced to the WAL, so a power cut keeps every committed batch
             self.conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as e:
-            raise RecordingError(f"{self.path}: cannot write the database: {e}") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: cannot write the database: {why(e)}") from None
 
     def close(self) -> None:
         self.conn.close()
@@ -314,8 +326,8 @@ class Store:
     def _q(self, sql: str, params: tuple = ()) -> list[tuple]:
         try:
             return self.conn.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: damaged database ({why(e)}); run `kneadback doctor`") from None
 
     def sessions(self) -> list[SessionRow]:
         return [_session_row(r) for r in self._q(f"SELECT {_SESSION_COLS} FROM sessions ORDER BY id")]
@@ -355,10 +367,10 @@ class Store:
             while batch := cur.fetchmany(64):
                 for r in batch:
                     yield ChunkRow(*r)
-        except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: damaged database ({' '.join(str(e).split())}); run `kneadback doctor`") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: damaged database ({why(e)}); run `kneadback doctor`") from None
 
-    def events(self, session_id: int, types: tuple[str, ...] | None = None) -> list[EventRow]:
+    def events(self, session_id: int, types: tuple[EventType, ...] | None = None) -> list[EventRow]:
         sql = "SELECT after_block, origin, t, type, spot, data FROM events WHERE session_id = ?"
         params: tuple = (session_id,)
         if types:
@@ -367,7 +379,7 @@ class Store:
         sql += " ORDER BY id"
         return [EventRow(r[0], r[1], r[2], r[3], r[4], _json(r[5], dict)) for r in self._q(sql, params)]
 
-    def spot_events(self, types: tuple[str, ...], spot: str | None = None) -> list[tuple[int, float, EventRow]]:
+    def spot_events(self, types: tuple[EventType, ...], spot: str | None = None) -> list[tuple[int, float, EventRow]]:
         """Events of `types` across sessions: (session id, session wall start, event), oldest first."""
         sql = (
             "SELECT e.session_id, s.wall_start, e.after_block, e.origin, e.t, e.type, e.spot, e.data "
@@ -389,8 +401,8 @@ class Store:
             raise RecordingError(f"{self.path}: opened read-only")
         try:
             return self.conn.execute(sql, params)
-        except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: cannot write the database ({e})") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: cannot write the database ({why(e)})") from None
 
     def create_session(self, *, started_at: str, wall_start: float, kind: str, source: str, spot: str | None,
                        calibration: dict | None, targets: dict | None) -> int:
@@ -430,8 +442,8 @@ class Store:
                 "INSERT INTO events (session_id, after_block, origin, t, type, spot, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(session_id, *r) for r in rows],
             )
-        except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: cannot write the database ({e})") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: cannot write the database ({why(e)})") from None
 
     def delete_session(self, session_id: int) -> None:
         self._w("DELETE FROM sessions WHERE id = ?", (session_id,))
@@ -439,8 +451,8 @@ class Store:
     def commit(self) -> None:
         try:
             self.conn.commit()
-        except sqlite3.DatabaseError as e:
-            raise RecordingError(f"{self.path}: cannot write the database ({e})") from None
+        except UNREADABLE as e:
+            raise RecordingError(f"{self.path}: cannot write the database ({why(e)})") from None
 
     def rollback(self) -> None:
         self.conn.rollback()

@@ -8,13 +8,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any
+from typing import Any, get_args
 
+from kneadback.event_types import EventType
 from kneadback.model import (
-    Bout,
     BoutControl,
-    BoutStarted,
-    ContactChanged,
     Cue,
     DeviceInfo,
     DeviceStatus,
@@ -24,19 +22,15 @@ from kneadback.model import (
     LinkEvent,
     Marker,
     Rating,
-    SignalQuality,
     SpotChanged,
-    Stroke,
 )
 
 SOURCE_TYPES = (DeviceInfo, LinkEvent, DeviceStatus)
 USER_TYPES = (Rating, Marker, SpotChanged, BoutControl)
 
-_BY_TYPE: dict[str, type] = {
-    c.type: c
-    for c in (Stroke, ContactChanged, BoutStarted, Bout, SignalQuality, Cue, Rating, Marker, SpotChanged,
-              BoutControl, LinkEvent, DeviceStatus, DeviceInfo)
-}
+# every event class by its type (a new event is found here once it is in `Event`); the two of a
+# hold share a type, told apart by their "phase"
+_BY_TYPE: dict[str, type] = {c.type: c for c in (*get_args(Event), DeviceInfo) if c.type != EventType.HOLD}
 
 
 def origin_of(ev: Any) -> str:
@@ -61,7 +55,7 @@ def to_json(ev: Any) -> str:
 def from_dict(d: dict[str, Any]) -> Event | DeviceInfo:
     """The model object for one stored event dict; ValueError when it is not one."""
     kind = d.get("type")
-    if kind == "hold":
+    if kind == EventType.HOLD:
         cls: type = HoldEnded if d.get("phase") == "end" else HoldStarted
     else:
         found = _BY_TYPE.get(kind) if isinstance(kind, str) else None
@@ -76,7 +70,7 @@ def from_dict(d: dict[str, Any]) -> Event | DeviceInfo:
 
 
 def device_info_from_dict(d: dict[str, Any]) -> DeviceInfo:
-    info = from_dict({**d, "type": "info"})
+    info = from_dict({**d, "type": EventType.INFO.value})
     assert isinstance(info, DeviceInfo)
     return info
 

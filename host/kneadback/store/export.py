@@ -13,10 +13,11 @@ import json
 
 import numpy as np
 
+from kneadback.csvformat import device_lines
 from kneadback.errors import InputError
+from kneadback.event_types import EventType
 from kneadback.outfile import OutPath, open_out
 from kneadback.progress import Progress
-from kneadback.sources.csvfile import device_lines
 from kneadback.store import EXPORT_FORMATS
 from kneadback.store.events import clean
 from kneadback.store.reader import JSON_FORMAT, JSON_VERSION, Recording
@@ -78,21 +79,21 @@ def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
     out: list[tuple[float, float | None, str]] = []
     for e in rec.events:
         d = e.data
-        if e.type == "cue":
+        if e.type == EventType.CUE:
             out.append((e.t, None, f"cue {d.get('kind')}: {d.get('text', '')}"))
-        elif e.type == "rating":
+        elif e.type == EventType.RATING:
             force = d.get("force_n")
             f = f" at {force:.1f} N" if isinstance(force, (int, float)) else ""
             out.append((e.t, None, f"rating {d.get('value')}/10 on {d.get('spot') or e.spot or '?'}{f}"))
-        elif e.type == "marker":
+        elif e.type == EventType.MARKER:
             out.append((e.t, None, f"marker {d.get('label', '')}".strip()))
-        elif e.type == "spot":
+        elif e.type == EventType.SPOT:
             out.append((e.t, None, f"spot {d.get('spot')}"))
-        elif e.type == "bout-control":
+        elif e.type == EventType.BOUT_CONTROL:
             out.append((e.t, None, f"bout {d.get('action')} (by hand)" if d.get("action") != "auto" else "automatic bouts"))
-        elif e.type == "bout":
+        elif e.type == EventType.BOUT:
             out.append((d["start"], d["end"] - d["start"], f"bout {d['index'] + 1}: {d.get('strokes')} strokes"))
-        elif e.type == "hold" and d.get("phase") == "end":
+        elif e.type == EventType.HOLD and d.get("phase") == "end":
             out.append((d["start"], d["end"] - d["start"], "static hold"))
     return out
 

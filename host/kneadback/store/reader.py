@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from kneadback.errors import InputError, RecordingError
+from kneadback.event_types import EventType
 from kneadback.fsr import ForceModel
 from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.progress import Progress
@@ -40,7 +41,7 @@ class Recording:
     @property
     def info(self) -> DeviceInfo | None:
         for e in self.events:
-            if e.type == "info":
+            if e.type == EventType.INFO:
                 return device_info_from_dict(e.data)
         return device_info_from_dict(self.meta.device) if self.meta.device else None
 
@@ -190,7 +191,7 @@ def load_json(path: Path) -> Recording:
         if meta.device:
             device_info_from_dict(meta.device)
         for ev in events:
-            if ev.type == "info":  # the device info is read whatever its origin
+            if ev.type == EventType.INFO:  # the device info is read whatever its origin
                 device_info_from_dict(ev.data)
             elif ev.origin in ("source", "user"):  # replayed: each must be a known event
                 from_dict(ev.data)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from kneadback.clock import Clock
-from kneadback.errors import RecordingError
 from kneadback.fsr import ForceModel
-from kneadback.model import DeviceInfo, Event, Rating, SampleBlock, SpotChanged
-from kneadback.session import LinkStatus, Sink
+from kneadback.model import DeviceInfo, Event, LinkStatus, Rating, SampleBlock, SpotChanged
+from kneadback.sink import Sink
 from kneadback.store import codec
 from kneadback.store.calibration import force_model_to_dict
 from kneadback.store.db import Store
@@ -60,7 +58,7 @@ class Recorder(Sink):
         self.clock = clock
         self.flush_interval = flush_interval
         self.atomic = atomic
-        self.wall_start = time.time() if wall_start is None else float(wall_start)
+        self.wall_start = clock.wall() if wall_start is None else float(wall_start)
         self._row: dict[str, Any] = {
             "started_at": dt.datetime.fromtimestamp(self.wall_start).astimezone().isoformat(timespec="seconds"),
             "wall_start": self.wall_start,
@@ -164,7 +162,7 @@ class Recorder(Sink):
                 from kneadback.store.summary import summarize_session
 
                 summary = summarize_session(self.store, self.session_id)
-                self.store.update_session(self.session_id, ended_at=time.time(), summary=summary)
+                self.store.update_session(self.session_id, ended_at=self.clock.wall(), summary=summary)
             self.store.commit()
         finally:
             if self._own_store:
@@ -231,27 +229,3 @@ def _targets_dict(targets: Any) -> dict[str, Any] | None:
         return dataclasses.asdict(targets)
     return dict(targets)
 
-
-def recorder_for(args: Any, session: Any, clock: Clock) -> Recorder:
-    """The recorder of a live command's session: its spot, targets, start time and force model."""
-    coach = session.coach
-    wall_start = getattr(args, "wall_start", None)
-    if wall_start is None:
-        wall_start = getattr(coach, "wall_start", None) or time.time()
-        args.wall_start = wall_start
-    try:
-        store = Store.open()
-    except RecordingError as e:
-        raise RecordingError(f"{e} (or record nothing with --no-record)") from None
-    recorder = Recorder(
-        store,
-        clock=clock,
-        source=session.source.spec,
-        kind="live",
-        spot=getattr(coach, "spot", None) or getattr(args, "spot", None),
-        targets=getattr(coach, "targets", None),
-        wall_start=wall_start,
-        close_store=True,
-    )
-    recorder.force_model_of = lambda: getattr(session.analyzer, "force_model", None)
-    return recorder

@@ -1,4 +1,5 @@
-"""Bout and session scores of a recorded session, by the coach's own scoring of its events."""
+"""Bout and session scores of a recorded session, by the coach's own scoring of its events: its
+bouts as recorded (the bout machine's starts, phases and records), never worked out again."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from typing import Any
 
 from kneadback.coach.coach import score_events
 from kneadback.coach.targets import Targets
+from kneadback.event_types import EventType
 from kneadback.model import DeviceInfo
 from kneadback.store.db import EventRow, SessionRow
 from kneadback.store.events import from_dict
 
-_SCORED = ("stroke", "hold", "contact", "bout-start", "bout", "rating", "spot", "bout-control")
+_SCORED = (EventType.STROKE, EventType.HOLD, EventType.CONTACT, EventType.BOUT_START, EventType.BOUT_PHASE,
+           EventType.BOUT, EventType.RATING, EventType.SPOT)
 
 
 def targets_of(row: SessionRow) -> Targets:

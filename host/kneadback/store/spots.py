@@ -13,6 +13,7 @@ from pathlib import Path
 from kneadback.coach.spots import MemorySpotHistory, SpotRating, day_bounds
 from kneadback.coach.targets import Targets
 from kneadback.errors import RecordingError
+from kneadback.event_types import EventType
 from kneadback.store.db import Store, default_path
 from kneadback.store.summary import is_counted
 
@@ -37,10 +38,10 @@ class SqliteSpotHistory:
         if self.path.exists():
             try:
                 with Store.open(self.path, readonly=True) as store:
-                    for _sid, wall, e in store.spot_events(("rating", "bout"), spot):
+                    for _sid, wall, e in store.spot_events((EventType.RATING, EventType.BOUT), spot):
                         if wall >= self.before:
                             continue
-                        if e.type == "rating":
+                        if e.type == EventType.RATING:
                             f = e.data.get("force_n")
                             ratings.append(SpotRating(wall + e.t, int(e.data["value"]), None if f is None else float(f)))
                         elif is_counted(e.data, self.bout_s):
@@ -67,9 +68,3 @@ class SqliteSpotHistory:
     ) -> None:
         self._mine.add_bout(spot, wall_time, duration_s, strokes, score)
 
-
-def open_spot_history(bout_s: float, before: float | None = None) -> SqliteSpotHistory:
-    """The history of the sessions that started before `before` (default: now)."""
-    import time
-
-    return SqliteSpotHistory(time.time() if before is None else before, bout_s=bout_s)

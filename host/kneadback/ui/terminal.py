@@ -25,8 +25,8 @@ from typing import IO, Any
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.model import DeviceInfo, Event, LinkEvent
-from kneadback.session import LinkStatus, Notice, Sink
+from kneadback.model import DeviceInfo, Event, LinkEvent, LinkStatus, Notice
+from kneadback.sink import Sink
 from kneadback.ui.statusline import Field, ansi_line, columns, fit, wants_colour
 
 REDRAW_S = 0.2
@@ -36,13 +36,13 @@ PIPE_LINE_S = 1.0
 StatusPart = Callable[[LinkStatus], "str | Field | None"]
 
 #: link events worth a line of their own
-NEWS_KINDS = frozenset({"disconnected", "reconnected", "reset"})
+NEWS_KINDS = frozenset({"disconnected", "reconnected", "reset", "pause", "mode", "newer-protocol"})
 
 
 def describe_info(info: DeviceInfo) -> str:
     """One line about the device."""
     if not info.device_clock:
-        how = "declared with --rate" if info.rate_source == "declared" else "estimated from arrival times"
+        how = "declared by --rate or its header line" if info.rate_source == "declared" else "estimated from arrival times"
         return f"text board on {info.source}: {info.sample_rate_hz:g} Hz ({how}), no device clock"
     version = f" firmware {info.firmware_version}" if info.firmware_version not in ("", "unknown") else ""
     rate = f"{info.sample_rate_hz:g} Hz" + (" (estimated)" if info.rate_source == "estimated" else "")

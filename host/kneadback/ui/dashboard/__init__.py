@@ -1,12 +1,11 @@
 """The live dashboard (pyqtgraph): a window that holds a `Session` and steps it from a Qt timer.
 
-`run_live` is what `kneadback live` calls when a display exists; `run_dashboard` runs the window
-around any session (the replay view passes a `ReplayController`).
+`run_dashboard` runs the window around any session: `kneadback live` when a display exists, and
+the replay view (with a `ReplayController`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -23,17 +22,6 @@ if TYPE_CHECKING:  # the window and its Qt parts are imported only when a window
     from kneadback.ui.dashboard.replay import ReplayController
 
 WINDOW_SIZE = (1600, 1000)
-
-
-def run_live(args: argparse.Namespace, clock: Clock) -> int:
-    """`kneadback live` with the dashboard: the live session (recorded as the flags say), with
-    the coach's sounds; the window replaces the terminal views."""
-    from kneadback.coach import setup as coach_setup
-    from kneadback.commands import live
-
-    session = live.build_session(args, clock, list(coach_setup.sound_sinks(args, clock)))
-    screenshot = Path(args.screenshot) if args.screenshot else None
-    return run_dashboard(session, clock, screenshot=screenshot)
 
 
 def run_dashboard(

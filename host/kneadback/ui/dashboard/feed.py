@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.engine.engine import EngineState
 from kneadback.fsr import ForceModel, default_force_model
 from kneadback.model import (
     Bout,
@@ -23,14 +22,16 @@ from kneadback.model import (
     HoldEnded,
     HoldStarted,
     LinkEvent,
+    LinkStatus,
     Marker,
+    Notice,
     Rating,
     SampleBlock,
     SignalQuality,
     SpotChanged,
     Stroke,
 )
-from kneadback.session import LinkStatus, Notice, Sink
+from kneadback.sink import Sink
 from kneadback.ui.dashboard.ring import Ring
 
 TRACE_SECONDS = 10.0  # the force trace shows this much
@@ -46,22 +47,15 @@ class HoldSpan:
 
 class DashboardFeed(Sink):
     """Latest state for the dashboard. `force_model_of` gives the engine's force model (asked
-    when the device info arrives, after the engine has been configured); `engine_state` is read
-    when a stroke arrives, to log the engine's stroke rate for the rate history."""
+    when the device info arrives, after the engine has been configured)."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        force_model_of: Callable[[], ForceModel | None] | None = None,
-        engine_state: Callable[[], EngineState] | None = None,
-    ) -> None:
+    def __init__(self, clock: Clock, force_model_of: Callable[[], ForceModel | None] | None = None) -> None:
         self.clock = clock
         self._force_model_of = force_model_of
         self.force_model: ForceModel = default_force_model()
-        self.engine_state = engine_state
         self.force = Ring(int(_DEFAULT_RATE_HZ * _KEEP_SECONDS))
         self.strokes = Ring(1024)  # (t_peak, peak_n)
-        self.rate = Ring(1 << 15)  # (t, strokes/min) for the session's rate history
+        self.rate = Ring(1 << 15)  # (t, strokes/min): each stroke's rate (`kneadback.engine.rate`), the history
         self.holds: collections.deque[HoldSpan] = collections.deque(maxlen=64)
         self.markers: collections.deque[Marker] = collections.deque(maxlen=64)
         self.bouts: list[Bout] = []
@@ -137,9 +131,8 @@ class DashboardFeed(Sink):
     def _on_event(self, ev: Event) -> None:
         if isinstance(ev, Stroke):
             self.strokes.append(ev.t_peak, ev.peak_n)
-            rate = self.engine_state().rate_spm if self.engine_state is not None else None
-            if rate is not None:
-                self.rate.append(ev.t_peak, rate)
+            if ev.rate_spm is not None:
+                self.rate.append(ev.t_peak, ev.rate_spm)
         elif isinstance(ev, HoldStarted):
             self.holds.append(HoldSpan(ev.start))
         elif isinstance(ev, HoldEnded):

@@ -9,12 +9,14 @@ and the dashboard's picture starts afresh there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from pyqtgraph.Qt import QtCore, QtWidgets
 
 from kneadback.clock import Clock
+from kneadback.words import mmss
 
 if TYPE_CHECKING:
     from kneadback.ui.dashboard.window import DashboardWindow
@@ -43,6 +45,9 @@ class PlaybackClock:
         """Waits are the base clock's (a paused clock does not move while waiting)."""
         if seconds > 0 and not self._paused:
             self.base.sleep(seconds / self._rate)
+
+    def wall(self) -> float:
+        return self.base.wall()
 
     def _reanchor(self) -> None:
         self._anchor = self.now()
@@ -214,12 +219,9 @@ class ReplayController:
             self.slider.blockSignals(True)
             self.slider.setValue(int(self.source.position * 10))
             self.slider.blockSignals(False)
-        self.position_label.setText(f"{_mmss(self.source.position)} / {_mmss(self.source.duration)}")
+        self.position_label.setText(f"{mmss(math.floor(self.source.position))} / {mmss(math.floor(self.source.duration))}")
         i = self.speed_box.findData(self.speed)
         if i >= 0 and i != self.speed_box.currentIndex():
             self.speed_box.setCurrentIndex(i)
 
 
-def _mmss(t: float) -> str:
-    m, s = divmod(int(max(t, 0.0)), 60)
-    return f"{m}:{s:02d}"

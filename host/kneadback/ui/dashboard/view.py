@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from kneadback.coach.coach import CoachState
 from kneadback.coach.targets import Targets
+from kneadback.cues import CUES
 from kneadback.engine.engine import EngineState
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
@@ -17,28 +18,6 @@ from kneadback.ui.dashboard.zones import Zone
 
 CUE_FRESH_S = 6.0  # a cue older than this is shown dimmed
 PEAK_FRESH_S = 4.0  # the pressure readout shows the last stroke's peak for this long
-
-#: a cue's kind → the few words shown big (the cue's full text goes underneath)
-HEADLINES: dict[str, str] = {
-    "faster": "FASTER",
-    "slower": "SLOWER",
-    "good-rhythm": "GOOD RHYTHM",
-    "dont-hold": "KEEP MOVING",
-    "press-harder": "FIRMER",
-    "ease-off": "LIGHTER",
-    "too-hard": "TOO HARD",
-    "ten-seconds-left": "10 s LEFT",
-    "bout-done": "BOUT DONE",
-    "lift-off": "PAUSED",
-    "bout-count": "NEW BOUT",
-    "daily-limit": "ENOUGH TODAY",
-    "rate-discomfort": "RATE IT 0–10",
-}
-
-
-def cue_headline(kind: str) -> str:
-    """A cue in a few words (the dashboard's banner, the terminal's short cue)."""
-    return HEADLINES.get(kind, kind.upper())
 
 
 @dataclass(frozen=True)
@@ -60,6 +39,7 @@ class DashboardView:
     bout_left_s: float | None
     bout_s: float
     countdown_zone: Zone
+    overtime_s: float | None  # past the bout length (the timer counts up, in red), else None
     # cue
     cue_headline: str
     cue_text: str
@@ -97,7 +77,7 @@ def build_view(
     if cs is not None:
         targets, spot = cs.targets, cs.spot
     t = feed.newest_t
-    # the coach judges the rate (and so picks the cues): the colour follows the coach's rate
+    # the stroke rate (`kneadback.engine.rate`): the coach's copy, else the engine's; the report shows the same
     rate = _opt(cs.rate_spm) if cs is not None else _opt(es.rate_spm if es is not None else None)
     live_force = _opt(es.force_n) if es is not None else None
     if live_force is None:
@@ -123,7 +103,7 @@ def build_view(
     bouts = cs.bouts_today if cs is not None else None
     q = feed.quality
     st = feed.status
-    headline = cue_headline(cue.kind) if cue is not None else ""
+    headline = CUES[cue.kind].headline if cue is not None else ""
     text = cue.text if cue is not None else ""
     cue_zone = zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none"
     if not feed.connected:  # above any cue: nothing is being measured
@@ -146,6 +126,7 @@ def build_view(
         bout_left_s=left,
         bout_s=targets.bout_s,
         countdown_zone=zones.countdown_zone(left) if running else "none",
+        overtime_s=cs.overtime_s if cs is not None else None,
         cue_headline=headline,
         cue_text=text,
         cue_zone=cue_zone,

@@ -239,7 +239,8 @@ class PressureTile(Tile):
 
 
 class CountdownTile(Tile):
-    """The bout timer: seconds left inside a ring that empties over the bout."""
+    """The bout timer: seconds left inside a ring that empties over the bout; past the bout
+    length (overtime), the seconds over it, "+12"."""
 
     title = "BOUT  s"
 
@@ -248,10 +249,12 @@ class CountdownTile(Tile):
 
     def key_of(self, v: DashboardView) -> object:
         left = None if v.bout_left_s is None else math.ceil(v.bout_left_s * 4) / 4
-        return (left, v.countdown_zone, v.bout_s)
+        over = None if v.overtime_s is None else math.floor(v.overtime_s)
+        return (left, over, v.countdown_zone, v.bout_s)
 
     def absorb(self, v: DashboardView) -> None:
         self.left = v.bout_left_s
+        self.over = v.overtime_s
         self.total = v.bout_s
         self.zone = v.countdown_zone
 
@@ -270,7 +273,7 @@ class CountdownTile(Tile):
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             p.setPen(pen)
             p.drawArc(arc, 90 * 16, int(-share * 360 * 16))
-            text = f"{math.ceil(max(self.left, 0.0)):.0f}"
+            text = f"{math.ceil(max(self.left, 0.0)):.0f}" if self.over is None else f"+{math.floor(self.over):.0f}"
             p.setPen(colour)
         else:
             text = "–"

@@ -17,13 +17,14 @@ from pathlib import Path
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from kneadback.clock import Clock
-from kneadback.coach.bouts import BoutSwitch
+from kneadback.coach.bouts import BoutMachine
 from kneadback.coach.coach import Coach
-from kneadback.coach.setup import METRONOME_MODES, audible
+from kneadback.coach.sound import METRONOME_MODES
 from kneadback.coach.targets import Targets
 from kneadback.fsr import ForceModel
 from kneadback.model import BoutControl, Event, Marker, Rating, SpotChanged
 from kneadback.session import Session
+from kneadback.ui.audio import audible
 from kneadback.ui.dashboard import keys
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
@@ -78,11 +79,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self._quitting = False
         self._status_key: tuple[object, ...] = ()  # what the status line was made from
         analyzer = session.analyzer
-        self.feed = DashboardFeed(
-            clock,
-            force_model_of=lambda: getattr(analyzer, "force_model", None),
-            engine_state=(lambda: analyzer.state) if analyzer is not None and hasattr(analyzer, "state") else None,
-        )
+        self.feed = DashboardFeed(clock, force_model_of=lambda: getattr(analyzer, "force_model", None))
         session.sinks.append(self.feed)
 
         self.setWindowTitle("kneadback" + (" — replay" if replay is not None else ""))
@@ -347,7 +344,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
             self._note(f"metronome {self.coach.metronome}")
 
     @property
-    def bouts(self) -> BoutSwitch:
+    def bouts(self) -> BoutMachine:
         """The session's automatic or manual bouts."""
         return self.session.bouts
 

@@ -1,6 +1,6 @@
 """The figure in signals/README.md: a few scenarios with their truth marked.
 
-    python -m kneadback.simulate.figure signals/scenarios.png
+    python -m kneadback.ui.scenario_figure signals/scenarios.png
 
 Left: the true force with each stroke's start (green), peak (red) and end (magenta), holds
 (yellow) and off-contact time (grey). Right: the ADC counts the board sends for the same time.
@@ -74,7 +74,7 @@ def make_figure(path: Path, seed: int = 0, width: int = 1600) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m kneadback.simulate.figure OUT.png", file=sys.stderr)
+        print("usage: python -m kneadback.ui.scenario_figure OUT.png", file=sys.stderr)
         return 2
     make_figure(Path(argv[0]))
     return 0

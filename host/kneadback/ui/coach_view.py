@@ -3,8 +3,8 @@
     » Press firmer. | bout 0:12, 0:18 left | rate 46/min SLOW (50-70) | pressure 12.4 N LIGHT (18-24 N) | done today 2 of 3-10 on left calf
 
 `CoachTerminalView` is the `TerminalView` with these fields first on its status line, most
-important first (after any link trouble, which outranks them): the cue, the bout's time left, the
-rate, the pressure; then the bouts done today and the sound. Each field is coloured by its zone,
+important first (after any link trouble, which outranks them): the cue, the bout's time left (or,
+past its length, how far: "1:05 over"), the rate, the pressure; then the bouts done today and the sound. Each field is coloured by its zone,
 as on the dashboard. It prints every cue on a line of its own above the status line, and reads
 the keys (ratings 0–9, `t` for 10, `m` to mute, Space to start/stop a bout by hand, `a` for
 automatic bouts) when stdin is a terminal, handing ratings and bout controls to the session as
@@ -17,16 +17,17 @@ from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
 from kneadback.clock import Clock
-from kneadback.coach.bouts import BoutSwitch
+from kneadback.coach.bouts import BoutMachine
 from kneadback.coach.coach import Coach, CoachState
-from kneadback.coach.keys import KeyReader
-from kneadback.coach.setup import audible
-from kneadback.model import BoutControl, Cue, Event, Rating, SampleBlock
-from kneadback.session import LinkStatus, Sink
+from kneadback.cues import CUES
+from kneadback.model import BoutControl, Cue, Event, LinkStatus, Rating, SampleBlock
+from kneadback.sink import Sink
+from kneadback.ui.audio import audible
 from kneadback.ui.dashboard import zones
-from kneadback.ui.dashboard.view import cue_headline
 from kneadback.ui.statusline import Field
 from kneadback.ui.terminal import TerminalView, link_part
+from kneadback.ui.terminal_keys import KeyReader
+from kneadback.words import mmss
 
 CUE_SHOWN_S = 6.0  # the latest cue stays on the status line this long
 _BOUT_NEWS = {
@@ -47,17 +48,12 @@ class _Session(Protocol):
     def submit(self, event: Event) -> None: ...
 
 
-def _mmss(seconds: float) -> str:
-    s = max(0, int(seconds + 0.5))
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def cue_field(cs: CoachState) -> Field | None:
     """The latest cue while it is fresh; its headline when space is short."""
     cue = cs.cue
     if cue is None or cs.t - cue.t > CUE_SHOWN_S:
         return None
-    return Field(f"» {cue.text}", f"» {cue_headline(cue.kind)}", zones.SEVERITY_ZONE.get(cue.severity, "none"),
+    return Field(f"» {cue.text}", f"» {CUES[cue.kind].headline}", zones.SEVERITY_ZONE.get(cue.severity, "none"),
                  core=True)
 
 
@@ -66,8 +62,10 @@ def bout_field(cs: CoachState) -> Field:
         return Field("HOLDING: stroke instead", "HOLDING", "near", core=True)
     if cs.bout_elapsed_s is None:
         return Field("bout --", core=True)
-    elapsed = f"bout {_mmss(cs.bout_elapsed_s)}"
-    left = None if cs.bout_left_s is None else f"{_mmss(cs.bout_left_s)} left"
+    elapsed = f"bout {mmss(cs.bout_elapsed_s)}"
+    left = None if cs.bout_left_s is None else f"{mmss(cs.bout_left_s)} left"
+    if cs.overtime_s is not None:  # past its length: by how much
+        left = f"{mmss(cs.overtime_s)} over"
     paused = "" if cs.bout_active else " paused"
     zone = zones.countdown_zone(cs.bout_left_s) if cs.bout_active else "none"
     return Field(elapsed + (f", {left}" if left else "") + paused, (left or elapsed) + paused, zone, core=True)
@@ -163,7 +161,7 @@ class CoachTerminalView(TerminalView):
     def poll_keys(self) -> None:
         if self.keys is None:
             return
-        bouts: BoutSwitch | None = getattr(self.session, "bouts", None)
+        bouts: BoutMachine | None = getattr(self.session, "bouts", None)
         # several keys in one read: each bout key goes by what the one before it asked
         running, auto = (bouts.running is not None, bouts.auto) if bouts is not None else (False, True)
         for key in self.keys.poll():

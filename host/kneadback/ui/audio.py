@@ -17,17 +17,17 @@ import shutil
 import subprocess
 import sys
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, ClassVar, Protocol
 
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.coach.rules import FAMILY, TEXT, TEXT_CONSISTENT, TEXT_FAR
+from kneadback.cues import CUES, Tone
 from kneadback.errors import InputError
-from kneadback.model import Cue, DeviceInfo, Event, SampleBlock
-from kneadback.session import LinkStatus, Sink
+from kneadback.model import Cue, DeviceInfo, Event, LinkStatus, SampleBlock
+from kneadback.sink import Sink
 
 SAMPLE_RATE = 22050
 TICK_S = 0.025
@@ -37,8 +37,9 @@ LEAD_S = 0.05  # render this far behind the newest sample, so late events still 
 NO_OUTPUT = "no audio output found (install sounddevice, or pipewire, pulseaudio or alsa-utils)"
 AUDIO_ENV = "KNEADBACK_AUDIO"
 
-# Each cue family has its own tone: a sequence of (frequency Hz, seconds) notes.
-TONES: dict[str, tuple[tuple[float, float], ...]] = {
+# Each cue family has its own tone: a sequence of (frequency Hz, seconds) notes. Which cue gets
+# which tone is said by its entry in `kneadback.cues`.
+TONES: dict[Tone, tuple[tuple[float, float], ...]] = {
     "rhythm-up": ((660.0, 0.09), (880.0, 0.12)),  # faster: rising
     "rhythm-down": ((880.0, 0.09), (660.0, 0.12)),  # slower: falling
     "praise": ((523.3, 0.10), (659.3, 0.10), (784.0, 0.16)),
@@ -51,20 +52,6 @@ TONES: dict[str, tuple[tuple[float, float], ...]] = {
     "bout": ((587.3, 0.18),),
     "rating": ((440.0, 0.10), (587.3, 0.16)),
 }
-_TONE_OF = {
-    "faster": "rhythm-up",
-    "slower": "rhythm-down",
-    "press-harder": "pressure-up",
-    "ease-off": "pressure-down",
-    "bout-done": "timer-done",
-}
-
-
-def tone_name(kind: str) -> str:
-    """The tone a cue kind gets: its family's, with direction where the family has two."""
-    return _TONE_OF.get(kind, FAMILY[kind])
-
-
 def _note(freq: float, seconds: float, sr: int, amp: float) -> np.ndarray:
     n = int(round(seconds * sr))
     t = np.arange(n) / sr
@@ -72,7 +59,7 @@ def _note(freq: float, seconds: float, sr: int, amp: float) -> np.ndarray:
     return (amp * env * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def render_tone(name: str, sr: int = SAMPLE_RATE, amp: float = 0.5) -> np.ndarray:
+def render_tone(name: Tone, sr: int = SAMPLE_RATE, amp: float = 0.5) -> np.ndarray:
     """One tone as float32 samples in -1..1, notes separated by 20 ms of silence."""
     gap = np.zeros(int(0.02 * sr), np.float32)
     parts: list[np.ndarray] = []
@@ -374,7 +361,7 @@ class AudioSink(Sink):
         if self.output is None:
             self._silent(NO_OUTPUT)
         if self._warm is not None and self.speech is not None:  # the fixed texts, beside the live cues
-            for text in sorted({*TEXT.values(), *TEXT_FAR.values(), *TEXT_CONSISTENT.values()}):
+            for text in sorted({text for cue in CUES.values() for text in cue.texts}):
                 if "{" not in text:
                     self._warm.submit(self.speech.render, text)
 
@@ -387,7 +374,7 @@ class AudioSink(Sink):
     def on_events(self, events: Sequence[Event]) -> None:
         for ev in events:
             if isinstance(ev, Cue) and self.output is not None and not self.muted():
-                tone = self._tones[tone_name(ev.kind)]
+                tone = self._tones[CUES[ev.kind].tone]
                 self.mixer.play(ev.t, tone)
                 if self.speech is not None:
                     after = ev.t + len(tone) / self.mixer.sr + 0.05
@@ -452,3 +439,10 @@ class AudioSink(Sink):
         if self.output is not None:
             self.output.close()
             self.output = None
+
+
+def audible(sinks: Iterable[object]) -> bool:
+    """Whether the coach can be heard: a sound sink with an output to play on. There is none at a
+    speed other than 1 or with KNEADBACK_AUDIO=none, none without an audio device, and none once
+    the device went away."""
+    return any(isinstance(s, AudioSink) and s.output is not None for s in sinks)
