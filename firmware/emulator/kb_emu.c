@@ -6,6 +6,7 @@
  *   kb-emu: pty /dev/pts/N        the port to open (pyserial, screen, the kneadback host)
  *   kb-emu: running               the host opened the port; the CPU runs from here
  *   kb-emu: end-of-input T        the counts file ended at emulated time T s; the last value holds
+ *   kb-emu: reset                 SIGUSR1 reset the MCU (the reset button); EEPROM is kept
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,7 +59,7 @@ static struct {
     avr_t *avr;
 } S = {.first_conv = -1, .master = -1, .counts_rate = 200.0};
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reset_requested;
 
 static void die(const char *fmt, const char *arg)
 {
@@ -70,8 +71,10 @@ static void die(const char *fmt, const char *arg)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGUSR1)
+        reset_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static double now_s(void)
@@ -347,6 +350,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGHUP, on_signal);
+    signal(SIGUSR1, on_signal);
     signal(SIGPIPE, SIG_IGN);
 
     if (adc && !strcmp(adc, "-")) {
@@ -408,6 +412,12 @@ int main(int argc, char **argv)
                 break;
             if (S.live == 1)
                 poll_stdin();
+            if (reset_requested) {
+                reset_requested = 0;
+                avr_reset(S.avr); /* like the reset button: registers and RAM, not EEPROM */
+                printf("kb-emu: reset\n");
+                fflush(stdout);
+            }
             pump_pty();
             if (S.out_len > OUT_HIGH && host_connected()) {
                 /* a slow reader holds the emulated board back instead of losing bytes */

@@ -1,7 +1,7 @@
 // kneadback firmware for ATmega328P boards (Arduino Uno, Nano).
 //
 // Samples the FSR voltage divider on A0 at a timer-paced rate (200 Hz by default, 10..1000 Hz
-// by SET_RATE) and streams wire protocol v1 frames (see ../PROTOCOL.md) over the UART.
+// by SET_RATE) and streams wire protocol 1.1 frames (see ../PROTOCOL.md) over the UART.
 //
 //   Timer1 compare ISR -> starts an ADC conversion, stamps the sample instant
 //   ADC ISR            -> pushes (t_us, counts) into a ring buffer
@@ -9,6 +9,7 @@
 //
 // Build with `make -C firmware` (plain avr-gcc) or open this folder in the Arduino IDE.
 #include <Arduino.h>
+#include <avr/eeprom.h>
 #include <avr/interrupt.h>
 #include <avr/io.h>
 #include <util/atomic.h>
@@ -33,9 +34,12 @@
 #define KB_BOARD "atmega328p"
 #endif
 #endif
+#ifndef KB_SERIAL
+#define KB_SERIAL ""  // a board id / serial number for HELLO, up to 20 ASCII characters
+#endif
 
 #define FW_MAJOR 0
-#define FW_MINOR 1
+#define FW_MINOR 2
 #define FW_PATCH 0
 
 #define KB_MIN_RATE 10
@@ -43,7 +47,17 @@
 #define KB_FRAME_SAMPLES_MAX 20
 #define RING_SIZE 64  // samples; a power of two
 #define STATUS_PERIOD_MS 1000
+#define BOOT_COUNTER ((uint32_t *)0)  // EEPROM address of the boot counter
 #define BARRIER() __asm__ __volatile__("" ::: "memory")  // keep ring accesses in order
+
+// HELLO's channel list: channel 0, the FSR on A0, in ADC counts (scale 1.0f, little-endian)
+static const uint8_t channels[KB_CHANNEL_SIZE] = {KB_KIND_FORCE_ADC, KB_UNIT_COUNTS, 0x00, 0x00, 0x80, 0x3F};
+#define HELLO_PAYLOAD (1 + 18 + sizeof(KB_BOARD) - 1 + 11 + sizeof(KB_SERIAL) - 1 + 1 + sizeof channels)
+#define DATA_PAYLOAD KB_DATA_PAYLOAD(KB_FRAME_SAMPLES_MAX, 0)
+static_assert(sizeof(KB_BOARD) - 1 <= KB_MAX_BOARD, "KB_BOARD is longer than 32 characters");
+static_assert(sizeof(KB_SERIAL) - 1 <= KB_MAX_SERIAL, "KB_SERIAL is longer than 20 characters");
+static_assert(DATA_PAYLOAD <= KB_MAX_PAYLOAD, "a DATA frame must fit the maximum payload");
+static_assert(HELLO_PAYLOAD <= DATA_PAYLOAD, "the transmit buffer must hold HELLO too");
 
 // Timer1 settings for one rate (CTC mode): prescaler 8 (0.5 us ticks) from 31 Hz up,
 // 64 (4 us ticks) below.
@@ -66,12 +80,16 @@ static uint32_t next_t_us;     // the instant of the next tick
 static uint8_t next_half_us;   // and its half microsecond
 
 // --- loop() state --------------------------------------------------------------------------
-static uint16_t rate_hz = KB_DEFAULT_RATE;
+static uint16_t rate_hz = KB_DEFAULT_RATE;  // the sampler's rate, as HELLO and STATUS report it
 static uint8_t frame_samples = 4;
 static bool streaming;
-static uint16_t seq;
+static uint16_t seq;  // counts DATA frames from reset, across STOP/START
+static uint32_t boot_id;
+// The DATA trailer: this boot, the streaming run (+1 at every START after STOP) and the rate
+// of the samples in the ring, which is the old rate until they are sent after a SET_RATE.
+static kb_trailer trailer;
 static uint32_t last_status_ms;
-static uint8_t tx[KB_FRAME_SIZE(4 + 6 * KB_FRAME_SAMPLES_MAX)];
+static uint8_t tx[KB_FRAME_SIZE(DATA_PAYLOAD)];
 static uint8_t rx_buf[32];  // commands are short; longer frames count as oversize
 static kb_rx rx;
 
@@ -185,6 +203,15 @@ static uint8_t sampling_switch() {
   return ring_count();
 }
 
+// A number that differs from the previous boot's: a counter in EEPROM, +1 at every boot. A
+// blank EEPROM reads 0xFFFFFFFF, so the first boot is 0. Only changed bytes are written: the
+// low byte at every boot, which the EEPROM's rated 100 000 writes allow for decades.
+static uint32_t next_boot_id() {
+  uint32_t id = eeprom_read_dword(BOOT_COUNTER) + 1;
+  eeprom_update_dword(BOOT_COUNTER, id);
+  return id;
+}
+
 static void set_frame_samples() {
   uint16_t n = rate_hz / 50;
   frame_samples = n < 1 ? 1 : (n > KB_FRAME_SAMPLES_MAX ? KB_FRAME_SAMPLES_MAX : (uint8_t)n);
@@ -210,6 +237,14 @@ static void send_hello() {
   h.t_us = micros();
   h.board_len = sizeof(KB_BOARD) - 1;
   h.board = (const uint8_t *)KB_BOARD;
+  h.minor = KB_PROTOCOL_MINOR;
+  h.boot_id = boot_id;
+  h.front_end = KB_FRONT_FSR_LOW;  // FSR from 5 V to A0, KB_DIVIDER_OHMS from A0 to GND
+  h.front_ohms = KB_DIVIDER_OHMS;
+  h.serial_len = sizeof(KB_SERIAL) - 1;
+  h.serial = (const uint8_t *)KB_SERIAL;
+  h.n_channels = 1;
+  h.channels = channels;
   send(kb_build_hello(tx, sizeof tx, &h));
 }
 
@@ -239,7 +274,7 @@ static uint8_t send_data(uint8_t most) {
     ring_tail = (ring_tail + 1) & (RING_SIZE - 1);
   }
   if (n)
-    send(kb_build_data(tx, sizeof tx, seq++, s, n));
+    send(kb_build_data(tx, sizeof tx, seq++, s, n, &trailer, NULL, 0));
   return n;
 }
 
@@ -266,6 +301,10 @@ static void handle(const kb_frame *f) {
     case KB_START:
       if (!streaming) {
         streaming = true;
+        trailer.run++;  // a new run: receivers see the pause in DATA itself
+        // the next periodic STATUS comes a full period from now, after the first DATA, so a
+        // 1.0 receiver never sees STATUS(streaming) before the samples of the new run
+        last_status_ms = millis();
         sampling_start();
       }
       send_ack(KB_START, KB_ACK_OK);
@@ -289,6 +328,7 @@ static void handle(const kb_frame *f) {
         rate_hz = f->msg.u.rate_hz;
         if (streaming)
           flush_samples(sampling_switch());
+        trailer.rate_hz = rate_hz;
         set_frame_samples();
       }
       send_ack(KB_SET_RATE, KB_ACK_OK);
@@ -320,10 +360,14 @@ static void poll_commands() {
 void setup() {
   Serial.begin(KB_BAUD);
   kb_rx_init(&rx, rx_buf, sizeof rx_buf);
+  boot_id = next_boot_id();
+  trailer.boot = (uint16_t)boot_id;
+  trailer.rate_hz = rate_hz;
   // ADC: AVcc reference, channel 0 (A0), interrupt on completion, clock 16 MHz / 128
   ADMUX = _BV(REFS0);
   ADCSRA = _BV(ADEN) | _BV(ADIE) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0);
   set_frame_samples();
+  Serial.write((uint8_t)0);  // ends a frame a reset cut short, so HELLO is a frame of its own
   send_hello();
   streaming = true;
   sampling_start();

@@ -1,5 +1,7 @@
 #include "kb_proto.h"
 
+#include <string.h>
+
 const char *kb_kind_name(kb_kind kind)
 {
     switch (kind) {
@@ -32,6 +34,47 @@ kb_sample kb_data_sample(const kb_data *data, uint8_t i)
     return s;
 }
 
+kb_channel kb_hello_channel(const kb_hello *hello, uint8_t i)
+{
+    kb_channel c;
+    const uint8_t *p = hello->channels + KB_CHANNEL_SIZE * i;
+    uint32_t bits = rd32(p + 2);
+    c.kind = p[0];
+    c.unit = p[1];
+    memcpy(&c.scale, &bits, sizeof c.scale); /* IEEE 754 binary32 on both ends */
+    return c;
+}
+
+int16_t kb_data_extra(const kb_data *data, uint8_t per_sample, uint8_t i, uint8_t ch)
+{
+    return (int16_t)rd16(data->extra + 2u * ((unsigned)i * per_sample + ch));
+}
+
+/* The 1.1 extension after the board name (at `at`); a minor of 0 or no byte there is 1.0. */
+static kb_kind parse_hello_ext(const uint8_t *b, size_t n, size_t at, kb_hello *h)
+{
+    if (n <= at || b[at] == 0)
+        return KB_OK;
+    if (n < at + 11u) /* minor boot_id front_end front_ohms serial_len */
+        return KB_ERR_MALFORMED;
+    h->minor = b[at];
+    h->boot_id = rd32(b + at + 1);
+    h->front_end = b[at + 5];
+    h->front_ohms = rd32(b + at + 6);
+    h->serial_len = b[at + 10];
+    at += 11u;
+    if (h->serial_len > KB_MAX_SERIAL || n < at + h->serial_len + 1u)
+        return KB_ERR_MALFORMED;
+    h->serial = b + at;
+    at += h->serial_len;
+    h->n_channels = b[at++];
+    if (h->n_channels < 1 || h->n_channels > KB_MAX_CHANNELS
+        || n < at + (size_t)KB_CHANNEL_SIZE * h->n_channels)
+        return KB_ERR_MALFORMED;
+    h->channels = b + at;
+    return KB_OK;
+}
+
 kb_kind kb_parse(const uint8_t *payload, size_t len, kb_msg *msg)
 {
     const uint8_t *b = payload + 1;
@@ -39,11 +82,12 @@ kb_kind kb_parse(const uint8_t *payload, size_t len, kb_msg *msg)
     if (len < 1)
         return KB_ERR_MALFORMED;
     n = len - 1; /* body length */
+    memset(msg, 0, sizeof *msg);
     msg->type = payload[0];
     switch (payload[0]) {
     case KB_HELLO: {
         kb_hello *h = &msg->u.hello;
-        if (n < 18 || n < 18u + b[17])
+        if (n < 18 || b[17] > KB_MAX_BOARD || n < 18u + b[17])
             return KB_ERR_MALFORMED;
         h->protocol_version = b[0];
         h->fw_major = b[1];
@@ -56,15 +100,29 @@ kb_kind kb_parse(const uint8_t *payload, size_t len, kb_msg *msg)
         h->t_us = rd32(b + 13);
         h->board_len = b[17];
         h->board = b + 18;
-        return KB_OK;
+        return parse_hello_ext(b, n, 18u + h->board_len, h);
     }
-    case KB_DATA:
+    case KB_DATA: {
+        kb_data *d = &msg->u.data;
+        size_t at;
         if (n < 3 || b[2] < 1 || b[2] > KB_MAX_SAMPLES || n < 3u + 6u * b[2])
             return KB_ERR_MALFORMED;
-        msg->u.data.seq = rd16(b);
-        msg->u.data.n = b[2];
-        msg->u.data.raw = b + 3;
+        d->seq = rd16(b);
+        d->n = b[2];
+        d->raw = b + 3;
+        at = 3u + 6u * d->n;
+        if (n == at)
+            return KB_OK; /* a 1.0 frame */
+        if (n < at + KB_TRAILER_SIZE || rd16(b + at + 3) == 0)
+            return KB_ERR_MALFORMED; /* a cut trailer, or no rate */
+        d->has_trailer = true;
+        d->trailer.boot = rd16(b + at);
+        d->trailer.run = b[at + 2];
+        d->trailer.rate_hz = rd16(b + at + 3);
+        d->extra = b + at + KB_TRAILER_SIZE;
+        d->extra_len = (uint8_t)(n - at - KB_TRAILER_SIZE);
         return KB_OK;
+    }
     case KB_STATUS:
         if (n < 15)
             return KB_ERR_MALFORMED;
@@ -110,6 +168,7 @@ kb_kind kb_parse(const uint8_t *payload, size_t len, kb_msg *msg)
 void kb_put_u8(kb_writer *w, uint8_t v)
 {
     w->crc = kb_crc16_update(w->crc, v);
+    w->len++;
     kb_cobs_put(&w->cobs, v);
 }
 
@@ -125,11 +184,18 @@ void kb_put_u32(kb_writer *w, uint32_t v)
     kb_put_u16(w, (uint16_t)(v >> 16));
 }
 
+void kb_put_bytes(kb_writer *w, const uint8_t *p, size_t n)
+{
+    while (n--)
+        kb_put_u8(w, *p++);
+}
+
 void kb_frame_begin(kb_writer *w, uint8_t *out, size_t cap, uint8_t type)
 {
     /* keep one byte back for the delimiter */
     kb_cobs_begin(&w->cobs, out, cap ? cap - 1 : 0);
     w->crc = KB_CRC_INIT;
+    w->len = 0;
     kb_put_u8(w, type);
 }
 
@@ -137,6 +203,8 @@ size_t kb_frame_end(kb_writer *w)
 {
     uint16_t crc = w->crc;
     size_t len;
+    if (w->len > KB_MAX_PAYLOAD)
+        return 0;
     kb_cobs_put(&w->cobs, (uint8_t)crc);
     kb_cobs_put(&w->cobs, (uint8_t)(crc >> 8));
     len = kb_cobs_end(&w->cobs);
@@ -149,17 +217,20 @@ size_t kb_frame_end(kb_writer *w)
 size_t kb_frame_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap)
 {
     kb_writer w;
-    if (len < 1)
+    if (len < 1 || len > KB_MAX_PAYLOAD)
         return 0;
     kb_frame_begin(&w, out, cap, payload[0]);
-    for (size_t i = 1; i < len; i++)
-        kb_put_u8(&w, payload[i]);
+    kb_put_bytes(&w, payload + 1, len - 1);
     return kb_frame_end(&w);
 }
 
 size_t kb_build_hello(uint8_t *out, size_t cap, const kb_hello *h)
 {
     kb_writer w;
+    if (h->board_len > KB_MAX_BOARD
+        || (h->minor >= 1
+            && (h->serial_len > KB_MAX_SERIAL || h->n_channels < 1 || h->n_channels > KB_MAX_CHANNELS)))
+        return 0;
     kb_frame_begin(&w, out, cap, KB_HELLO);
     kb_put_u8(&w, h->protocol_version);
     kb_put_u8(&w, h->fw_major);
@@ -171,20 +242,39 @@ size_t kb_build_hello(uint8_t *out, size_t cap, const kb_hello *h)
     kb_put_u32(&w, h->divider_ohms);
     kb_put_u32(&w, h->t_us);
     kb_put_u8(&w, h->board_len);
-    for (uint8_t i = 0; i < h->board_len; i++)
-        kb_put_u8(&w, h->board[i]);
+    kb_put_bytes(&w, h->board, h->board_len);
+    if (h->minor >= 1) {
+        kb_put_u8(&w, h->minor);
+        kb_put_u32(&w, h->boot_id);
+        kb_put_u8(&w, h->front_end);
+        kb_put_u32(&w, h->front_ohms);
+        kb_put_u8(&w, h->serial_len);
+        kb_put_bytes(&w, h->serial, h->serial_len);
+        kb_put_u8(&w, h->n_channels);
+        kb_put_bytes(&w, h->channels, (size_t)KB_CHANNEL_SIZE * h->n_channels);
+    }
     return kb_frame_end(&w);
 }
 
-size_t kb_build_data(uint8_t *out, size_t cap, uint16_t seq, const kb_sample *s, uint8_t n)
+size_t kb_build_data(uint8_t *out, size_t cap, uint16_t seq, const kb_sample *s, uint8_t n,
+                     const kb_trailer *trailer, const int16_t *extra, uint8_t per_sample)
 {
     kb_writer w;
+    if (n < 1 || n > KB_MAX_SAMPLES || (trailer && trailer->rate_hz == 0))
+        return 0;
     kb_frame_begin(&w, out, cap, KB_DATA);
     kb_put_u16(&w, seq);
     kb_put_u8(&w, n);
     for (uint8_t i = 0; i < n; i++) {
         kb_put_u32(&w, s[i].t_us);
         kb_put_u16(&w, s[i].adc);
+    }
+    if (trailer) {
+        kb_put_u16(&w, trailer->boot);
+        kb_put_u8(&w, trailer->run);
+        kb_put_u16(&w, trailer->rate_hz);
+        for (unsigned i = 0; i < (unsigned)n * per_sample; i++)
+            kb_put_u16(&w, (uint16_t)extra[i]);
     }
     return kb_frame_end(&w);
 }

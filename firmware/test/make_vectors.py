@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate firmware/test/vectors.json, the one table of wire protocol v1 test vectors.
+"""Generate firmware/test/vectors.json, the one table of wire protocol 1.1 frame test vectors.
 
 A standalone, independent implementation of PROTOCOL.md (COBS, CRC-16/CCITT-FALSE, message
 layouts and the receiver's decoding rules). It deliberately imports nothing from the host
@@ -21,8 +21,10 @@ from pathlib import Path
 
 OUT = Path(__file__).with_name("vectors.json")
 
-MAX_CHUNK = 256  # longest encoded frame a receiver buffers (without the delimiter)
 MAX_PAYLOAD = 250
+MAX_CHUNK = 253  # the longest valid encoded frame: COBS of MAX_PAYLOAD + 2 CRC bytes
+MAX_SAMPLES = 32
+MAX_BOARD, MAX_SERIAL, MAX_CHANNELS = 32, 20, 8
 
 T_HELLO, T_DATA, T_STATUS, T_PONG, T_ACK = 0x01, 0x02, 0x03, 0x04, 0x05
 T_START, T_STOP, T_SET_RATE, T_GET_INFO, T_PING = 0x10, 0x11, 0x12, 0x13, 0x14
@@ -98,8 +100,24 @@ def p_hello(proto, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms
                         rate_hz, divider_ohms, t_us, len(b)) + b + extra)
 
 
-def p_data(seq, samples, n=None):
+def hello_ext(minor, boot_id, front_end, front_ohms, serial, channels):
+    """The HELLO 1.1 extension; channels = [(kind, unit, scale)]."""
+    s = serial.encode("ascii")
+    return (struct.pack("<BIBIB", minor, boot_id, front_end, front_ohms, len(s)) + s
+            + bytes([len(channels)]) + b"".join(struct.pack("<BBf", *c) for c in channels))
+
+
+FORCE = [(0, 0, 1.0)]  # the firmware's one channel: force ADC in counts
+IMU = [(0, 3, 0.01)] + [(k, 1, 9.80665 / 16384) for k in (1, 2, 3)] + [
+    (k, 2, 0.00013323124) for k in (4, 5, 6)]  # force in N, accel x/y/z, gyro x/y/z
+
+
+def p_data(seq, samples, n=None, trailer=None, extra=()):
+    """DATA; trailer = (boot, run, rate_hz) makes it 1.1, extra = one list of i16 a sample."""
     body = b"".join(struct.pack("<IH", t, a) for t, a in samples)
+    if trailer is not None:
+        body += struct.pack("<HBH", *trailer)
+        body += b"".join(struct.pack(f"<{len(e)}h", *e) for e in extra)
     return struct.pack("<BHB", T_DATA, seq, len(samples) if n is None else n) + body
 
 
@@ -115,30 +133,19 @@ def p_ack(command, result):
     return struct.pack("<BBB", T_ACK, command, result)
 
 
-def parse(payload: bytes) -> tuple[str, dict | None]:
-    """(kind, fields) for a payload whose CRC passed: ok, malformed or unknown-type."""
+def parse(payload: bytes, channels: int = 1) -> tuple[str, dict | None]:
+    """(kind, fields) for a payload whose CRC passed: ok, malformed or unknown-type.
+
+    `channels` is n_channels of the board's HELLO, which DATA's extra samples follow."""
     t, body = payload[0], payload[1:]
     fixed = {T_STATUS: 15, T_PONG: 8, T_ACK: 2, T_START: 0, T_STOP: 0, T_SET_RATE: 2,
              T_GET_INFO: 0, T_PING: 4}
     if t not in TYPE_NAMES:
         return "unknown-type", None
     if t == T_HELLO:
-        if len(body) < 18 or len(body) < 18 + body[17]:
-            return "malformed", None
-        (proto, major, minor, patch, bits, vref, rate, div, t_us,
-         blen) = struct.unpack_from("<BBBBBHHIIB", body)
-        return "ok", {"protocol_version": proto, "fw_major": major, "fw_minor": minor,
-                      "fw_patch": patch, "adc_bits": bits, "vref_mv": vref, "rate_hz": rate,
-                      "divider_ohms": div, "t_us": t_us,
-                      "board": body[18:18 + blen].decode("ascii", "replace")}
+        return parse_hello(body)
     if t == T_DATA:
-        if len(body) < 3:
-            return "malformed", None
-        seq, n = struct.unpack_from("<HB", body)
-        if not 1 <= n <= 32 or len(body) < 3 + 6 * n:
-            return "malformed", None
-        samples = [list(struct.unpack_from("<IH", body, 3 + 6 * i)) for i in range(n)]
-        return "ok", {"seq": seq, "samples": samples}
+        return parse_data(body, channels)
     if len(body) < fixed[t]:
         return "malformed", None
     if t == T_STATUS:
@@ -155,6 +162,90 @@ def parse(payload: bytes) -> tuple[str, dict | None]:
     if t == T_PING:
         return "ok", {"token": struct.unpack_from("<I", body)[0]}
     return "ok", {}
+
+
+def parse_hello(body: bytes) -> tuple[str, dict | None]:
+    if len(body) < 18 or body[17] > MAX_BOARD or len(body) < 18 + body[17]:
+        return "malformed", None
+    (proto, major, minor, patch, bits, vref, rate, div, t_us,
+     blen) = struct.unpack_from("<BBBBBHHIIB", body)
+    fields = {"protocol_version": proto, "fw_major": major, "fw_minor": minor,
+              "fw_patch": patch, "adc_bits": bits, "vref_mv": vref, "rate_hz": rate,
+              "divider_ohms": div, "t_us": t_us,
+              "board": body[18:18 + blen].decode("ascii", "replace"), "minor": 0}
+    at = 18 + blen
+    if len(body) <= at or body[at] == 0:  # a 1.0 HELLO (trailing bytes after a 0 ignored)
+        return "ok", fields
+    if len(body) < at + 11:
+        return "malformed", None
+    p_minor, boot_id, front, ohms, slen = struct.unpack_from("<BIBIB", body, at)
+    at += 11
+    if slen > MAX_SERIAL or len(body) < at + slen + 1:
+        return "malformed", None
+    serial = body[at:at + slen].decode("ascii", "replace")
+    nch = body[at + slen]
+    at += slen + 1
+    if not 1 <= nch <= MAX_CHANNELS or len(body) < at + 6 * nch:
+        return "malformed", None
+    chans = [struct.unpack_from("<BBf", body, at + 6 * i) for i in range(nch)]
+    fields.update(minor=p_minor, boot_id=boot_id, front_end=front, front_ohms=ohms,
+                  serial=serial,
+                  channels=[{"kind": k, "unit": u, "scale": sc} for k, u, sc in chans])
+    return "ok", fields
+
+
+def parse_data(body: bytes, channels: int) -> tuple[str, dict | None]:
+    if len(body) < 3:
+        return "malformed", None
+    seq, n = struct.unpack_from("<HB", body)
+    if not 1 <= n <= MAX_SAMPLES or len(body) < 3 + 6 * n:
+        return "malformed", None
+    fields: dict = {"seq": seq,
+                    "samples": [list(struct.unpack_from("<IH", body, 3 + 6 * i))
+                                for i in range(n)]}
+    at = 3 + 6 * n
+    if len(body) == at:  # a 1.0 frame
+        return "ok", fields
+    if len(body) < at + 5:  # a cut trailer
+        return "malformed", None
+    boot, run, rate = struct.unpack_from("<HBH", body, at)
+    if rate == 0:
+        return "malformed", None
+    fields.update(boot=boot, run=run, rate_hz=rate)
+    at += 5
+    per = channels - 1
+    if per:
+        if len(body) < at + 2 * per * n:
+            return "malformed", None
+        fields["extra"] = [list(struct.unpack_from(f"<{per}h", body, at + 2 * per * i))
+                           for i in range(n)]
+    return "ok", fields
+
+
+def rebuild(t: int, f: dict) -> bytes:
+    """The payload a sender writes for parsed fields: the known fields only."""
+    if t == T_HELLO:
+        ext = b""
+        if f["minor"]:
+            ext = hello_ext(f["minor"], f["boot_id"], f["front_end"], f["front_ohms"], f["serial"],
+                            [(c["kind"], c["unit"], c["scale"]) for c in f["channels"]])
+        return p_hello(f["protocol_version"], f["fw_major"], f["fw_minor"], f["fw_patch"],
+                       f["adc_bits"], f["vref_mv"], f["rate_hz"], f["divider_ohms"], f["t_us"],
+                       f["board"], extra=ext)
+    if t == T_DATA:
+        trailer = (f["boot"], f["run"], f["rate_hz"]) if "run" in f else None
+        return p_data(f["seq"], f["samples"], trailer=trailer, extra=f.get("extra", ()))
+    if t == T_STATUS:
+        return p_status(f["t_us"], f["dropped"], f["overruns"], f["flags"], f["rate_hz"])
+    if t == T_PONG:
+        return p_pong(f["token"], f["t_us"])
+    if t == T_ACK:
+        return p_ack(f["command"], f["result"])
+    if t == T_SET_RATE:
+        return bytes([t]) + struct.pack("<H", f["rate_hz"])
+    if t == T_PING:
+        return bytes([t]) + struct.pack("<I", f["token"])
+    return bytes([t])
 
 
 def decode_stream(data: bytes) -> list[dict]:
@@ -230,21 +321,61 @@ def frame_vectors() -> list[dict]:
     zero_samples = [(0, 0), (0x100, 0), (0x10000, 0x100), (0x1000000, 0)]
     max_samples = [(0xFFFFFFFF - 999 * i, 1023 - i) for i in range(20)]
     wrap = [(0xFFFFF000 + 1000 * i & 0xFFFFFFFF, 600 + i) for i in range(8)]
-    cases = [
+    imu = [[(i * 37 + k * 1000) * (-1) ** k for k in range(6)] for i in range(4)]
+    cases: list[tuple[str, bytes] | tuple[str, bytes, int]] = [
         ("HELLO uno", p_hello(1, 0, 1, 0, 10, 5000, 200, 1000, 123456, "uno")),
         ("HELLO empty board", p_hello(1, 2, 3, 4, 10, 5000, 1000, 4700, 0, "")),
         ("HELLO with extra trailing bytes (later minor version)",
          p_hello(1, 1, 0, 0, 10, 3300, 10, 10000, 0xFFFFFFFF, "nano", extra=b"\x00\x07\x00")),
+        ("HELLO 1.1 as the firmware sends it",
+         p_hello(1, 0, 2, 0, 10, 5000, 200, 1000, 104, "uno",
+                 extra=hello_ext(1, 7, 1, 1000, "", FORCE))),
+        ("HELLO 1.1 first boot (boot_id 0), high-side divider, serial number",
+         p_hello(1, 0, 2, 0, 12, 3300, 100, 10000, 0, "nano",
+                 extra=hello_ext(1, 0, 2, 10000, "KB-000123", FORCE))),
+        ("HELLO 1.1 linear front end with IMU channels",
+         p_hello(1, 1, 0, 0, 12, 3300, 400, 0, 2_500_000, "esp32-s3",
+                 extra=hello_ext(1, 0xFFFFFFFF, 3, 0, "a1b2c3", IMU))),
+        ("HELLO 1.1 largest: 32-byte board, 20-byte serial, 8 channels",
+         p_hello(1, 255, 255, 255, 16, 65535, 1000, 0xFFFFFFFF, 0xFFFFFFFF, "b" * MAX_BOARD,
+                 extra=hello_ext(1, 0x80000000, 0, 0, "s" * MAX_SERIAL,
+                                 FORCE + [(k, 0, 1.0) for k in range(1, 7)] + [(200, 9, -2.5)]))),
+        ("HELLO 1.3 with extra trailing bytes (a newer minor: known fields used)",
+         p_hello(1, 0, 9, 0, 10, 5000, 200, 1000, 5, "uno",
+                 extra=hello_ext(3, 12, 1, 1000, "", FORCE) + b"\x01\x02\x00")),
+        ("HELLO major 2 (frames alike; a receiver refuses the board)",
+         p_hello(2, 0, 1, 0, 10, 5000, 200, 1000, 0, "uno")),
+        ("HELLO 1.0 with a 32-byte board name (the longest)",
+         p_hello(1, 0, 1, 0, 10, 5000, 200, 1000, 0, "x" * MAX_BOARD)),
         ("DATA 1 sample", p_data(0, [(0, 0)])),
         ("DATA 4 samples (200 Hz)", p_data(17, samples4)),
         ("DATA zero-heavy", p_data(0x0100, zero_samples)),
         ("DATA 20 samples (1000 Hz)", p_data(65535, max_samples)),
         ("DATA timestamps across the u32 wrap", p_data(42, wrap)),
         ("DATA 32 samples (most allowed)", p_data(7, [(i * 100, i * 31) for i in range(32)])),
-        ("DATA 32 samples and 54 extra bytes: a 250-byte payload (extra ignored)",
-         p_data(9, [(i, 1) for i in range(32)]) + bytes(range(1, 55))),
+        ("DATA 1.1 4 samples at 200 Hz as the firmware sends them",
+         p_data(17, samples4, trailer=(7, 0, 200))),
+        ("DATA 1.1 1 sample at 10 Hz in run 3", p_data(300, [(1_100_000, 512)],
+                                                        trailer=(7, 3, 10))),
+        ("DATA 1.1 zero-heavy trailer (boot 0, run 0, 256 Hz)",
+         p_data(0, zero_samples, trailer=(0, 0, 256))),
+        ("DATA 1.1 20 samples at 1000 Hz, run wrapped to 255",
+         p_data(65535, max_samples, trailer=(0xFFFF, 255, 1000))),
+        ("DATA 1.1 32 samples (most allowed)",
+         p_data(8, [(i * 100, i * 31) for i in range(32)], trailer=(1, 1, 10000))),
+        ("DATA 32 samples, a trailer and 49 extra bytes (a later minor version): a 250-byte "
+         "payload", p_data(9, [(i, 1) for i in range(32)]) + bytes(range(1, 55))),
+        ("DATA 1.1 with 6 IMU channels (n_channels 7 in HELLO)",
+         p_data(5, samples4, trailer=(3, 1, 200), extra=imu), 7),
+        ("DATA 1.1 IMU channels at their extremes",
+         p_data(6, [(1, 2)], trailer=(3, 1, 200), extra=[[-32768, 32767, 0, -1, 1, 256]]), 7),
+        ("DATA 1.1 largest: 12 samples of 8 channels, a 249-byte payload",
+         p_data(9, [(5000 * i, i) for i in range(12)], trailer=(3, 2, 1000),
+                extra=[[i * 7 + k for k in range(7)] for i in range(12)]), 8),
         ("STATUS streaming", p_status(2_000_000, 0, 0, 1, 200)),
         ("STATUS stopped with counts", p_status(0xDEADBEEF, 12, 0x01000000, 0, 1000)),
+        ("STATUS with reserved flag bits set (ignored: streaming)",
+         p_status(3_000_000, 0, 0, 0xFF, 200)),
         ("PONG", p_pong(0x12345678, 5_000_000)),
         ("PONG zeros", p_pong(0, 0)),
         ("ACK ok", p_ack(T_SET_RATE, 0)),
@@ -260,22 +391,38 @@ def frame_vectors() -> list[dict]:
         ("PING zero token", bytes([T_PING]) + struct.pack("<I", 0)),
     ]
     out = []
-    for name, payload in cases:
+    for name, payload, *more in cases:
+        channels = more[0] if more else 1
         assert 1 <= len(payload) <= MAX_PAYLOAD, (name, len(payload))
-        kind, fields = parse(payload)
+        kind, fields = parse(payload, channels)
         assert kind == "ok", (name, kind)
         f = frame(payload)
         assert decode_stream(f) == [{"kind": "ok", "payload": payload.hex()}], name
-        out.append({"name": name, "type": TYPE_NAMES[payload[0]], "payload": payload.hex(),
-                    "frame": f.hex(), "fields": fields})
+        row = {"name": name, "type": TYPE_NAMES[payload[0]], "payload": payload.hex(),
+               "frame": f.hex(), "fields": fields}
+        if more:
+            row["channels"] = channels
+        known = rebuild(payload[0], fields)
+        assert payload.startswith(known), name
+        if len(payload) > len(known):
+            row["ignored"] = len(payload) - len(known)
+        out.append(row)
     return out
 
 
 def stream_vectors(frames: list[dict]) -> list[dict]:
-    good = bytes.fromhex(frames[4]["frame"])  # DATA 4 samples
-    good_payload = frames[4]["payload"]
-    hello = bytes.fromhex(frames[0]["frame"])
+    by_name = {f["name"]: f for f in frames}
+    good = bytes.fromhex(by_name["DATA 4 samples (200 Hz)"]["frame"])
+    good_payload = by_name["DATA 4 samples (200 Hz)"]["payload"]
+    hello = bytes.fromhex(by_name["HELLO uno"]["frame"])
+    hello11 = p_hello(1, 0, 2, 0, 10, 5000, 200, 1000, 104, "uno")
+    ext = hello_ext(1, 7, 1, 1000, "", FORCE)
+    data11 = p_data(17, [(1000, 1), (6000, 2)], trailer=(7, 0, 200))
     max_frame = frame(bytes([0x7E]) + bytes(range(1, 250)))  # 250-byte payload, unknown type
+    assert len(max_frame) == MAX_CHUNK + 1
+    too_long = bytes([0x7E]) + bytes(range(1, 251))  # 251 bytes: no encoder sends it
+    too_long_frame = cobs_encode(too_long + struct.pack("<H", crc16(too_long))) + b"\x00"
+    assert len(too_long_frame) == MAX_CHUNK + 2
 
     def bad_crc(payload: bytes) -> bytes:
         return cobs_encode(payload + struct.pack("<H", crc16(payload) ^ 0x0001)) + b"\x00"
@@ -319,8 +466,12 @@ def stream_vectors(frames: list[dict]) -> list[dict]:
         ("oversize: 300 garbage bytes then a frame", b"\x55" * 300 + b"\x00" + good,
          ["oversize", "ok"]),
         ("oversize: 257 bytes", b"\xff" * 257 + b"\x00", ["oversize"]),
-        ("256 bytes is not oversize (bad CRC)", b"\xff" + b"\x41" * 254 + b"\x01\x00",
-         ["crc"]),
+        ("oversize: 254 bytes, one more than the largest frame",
+         b"\xff" + b"\x41" * 253 + b"\x00", ["oversize"]),
+        ("253 bytes is not oversize (bad CRC)", b"\xfd" + b"\x41" * 252 + b"\x00", ["crc"]),
+        ("oversize: a 251-byte payload is a 254-byte chunk", too_long_frame, ["oversize"]),
+        ("oversize is counted once, at the delimiter, then a frame",
+         b"\x41" * 600 + b"\x00" + good, ["oversize", "ok"]),
         ("oversize: 10000 bytes without a delimiter, then a frame",
          bytes((i * 7) % 255 + 1 for i in range(10000)) + b"\x00" + good, ["oversize", "ok"]),
         ("largest frame (250-byte payload, unknown type)", max_frame, ["unknown-type"]),
@@ -340,6 +491,24 @@ def stream_vectors(frames: list[dict]) -> list[dict]:
         ("malformed: DATA n=33",
          frame(p_data(1, [(i, i) for i in range(33)])), ["malformed"]),
         ("malformed: DATA header only", frame(b"\x02\x01\x00"), ["malformed"]),
+        ("malformed: HELLO board name of 33 bytes",
+         frame(p_hello(1, 0, 1, 0, 10, 5000, 200, 1000, 0, "x" * (MAX_BOARD + 1))),
+         ["malformed"]),
+        ("malformed: HELLO 1.1 extension cut short", frame(hello11 + ext[:10]), ["malformed"]),
+        ("malformed: HELLO 1.1 serial of 21 bytes",
+         frame(hello11 + hello_ext(1, 7, 1, 1000, "s" * (MAX_SERIAL + 1), FORCE)),
+         ["malformed"]),
+        ("malformed: HELLO 1.1 without channels",
+         frame(hello11 + hello_ext(1, 7, 1, 1000, "", [])), ["malformed"]),
+        ("malformed: HELLO 1.1 with 9 channels",
+         frame(hello11 + hello_ext(1, 7, 1, 1000, "", FORCE * 9)), ["malformed"]),
+        ("malformed: HELLO 1.1 channel list cut short", frame(hello11 + ext[:-1]),
+         ["malformed"]),
+        ("malformed: DATA 1.1 trailer cut to 1 byte", frame(data11[:-4]), ["malformed"]),
+        ("malformed: DATA 1.1 trailer cut to 4 bytes", frame(data11[:-1]), ["malformed"]),
+        ("malformed: DATA 1.1 rate 0", frame(p_data(17, [(1, 2)], trailer=(7, 0, 0))),
+         ["malformed"]),
+        ("HELLO 1.1 then DATA 1.1", frame(hello11 + ext) + frame(data11), ["ok", "ok"]),
         ("malformed: STATUS one byte short", frame(p_status(1, 2, 3, 1, 200)[:-1]),
          ["malformed"]),
         ("malformed: PONG short", frame(p_pong(1, 2)[:-1]), ["malformed"]),
@@ -365,15 +534,35 @@ def stream_vectors(frames: list[dict]) -> list[dict]:
 
 
 FORMAT = (
-    "kneadback wire protocol v1 test vectors; see firmware/test/README.md. All byte strings "
-    "are lowercase hex. crc: CRC-16/CCITT-FALSE of data. cobs: raw COBS, decoded<->encoded "
-    "(no CRC, no delimiter). frames: valid messages; frame = COBS(payload + crc16_le) + 00; "
-    "fields = the parsed message. streams: a byte stream fed to a receiver (in any chunking) "
-    "and the outcomes it must report, one per non-empty 0x00-delimited chunk, in order; "
-    "kind is one of ok, crc, cobs, truncated, oversize, malformed, unknown-type; payload "
-    "(hex) is given when the CRC passed (ok, malformed, unknown-type). Bytes after the last "
-    "00 are an unfinished frame and yield no outcome."
+    "kneadback wire protocol 1.1 frame test vectors; see firmware/test/README.md and "
+    "firmware/PROTOCOL.md. All byte strings are lowercase hex. crc: CRC-16/CCITT-FALSE of "
+    "data. cobs: raw COBS, decoded<->encoded (no CRC, no delimiter). frames: valid messages; "
+    "frame = COBS(payload + crc16_le) + 00; fields = the parsed message (HELLO: the 1.0 "
+    "fields and minor, 0 for a 1.0 HELLO; with minor >= 1 also boot_id, front_end, "
+    "front_ohms, serial and channels [{kind, unit, scale}]. DATA: seq and samples [[t_us, "
+    "adc]]; with the 1.1 trailer also boot, run and rate_hz, and extra [[i16, ...] a sample] "
+    "when the row gives channels, the n_channels of the board's HELLO (1 when absent)); "
+    "ignored: trailing payload bytes the fields do not describe (a later minor version's), "
+    "given when not 0: a sender of the fields writes the payload without them. "
+    "refused: payloads every encoder must refuse (empty, longer than max_payload). streams: "
+    "a byte stream fed to a receiver (in any chunking) that has seen no HELLO with extra "
+    "channels, and the outcomes it must report, one per non-empty 0x00-delimited chunk, in "
+    "order; kind is one of ok, crc, cobs, truncated, oversize, malformed, unknown-type; "
+    "payload (hex) is given when the CRC passed (ok, malformed, unknown-type). Bytes after "
+    "the last 00 are an unfinished frame and yield no outcome. max_chunk: the longest valid "
+    "encoded frame without its 00; a longer chunk is oversize."
 )
+
+
+def refused_vectors() -> list[dict]:
+    cases = [("empty payload", b""),
+             ("251 bytes, one more than max_payload", bytes([0x7E]) + bytes(range(1, 251))),
+             ("DATA 1.1 of 13 samples of 8 channels: 269 bytes",
+              p_data(1, [(i, i) for i in range(13)], trailer=(1, 1, 200),
+                     extra=[[k] * 7 for k in range(13)]))]
+    for name, payload in cases:
+        assert not 1 <= len(payload) <= MAX_PAYLOAD, name
+    return [{"name": n, "payload": p.hex()} for n, p in cases]
 
 
 def table() -> dict:
@@ -381,12 +570,14 @@ def table() -> dict:
     return {
         "format": FORMAT,
         "protocol_version": 1,
+        "protocol_minor": 1,
         "max_chunk": MAX_CHUNK,
         "max_payload": MAX_PAYLOAD,
         "kinds": list(KINDS),
         "crc": crc_vectors(),
         "cobs": cobs_vectors(),
         "frames": frames,
+        "refused": refused_vectors(),
         "streams": stream_vectors(frames),
     }
 
@@ -412,6 +603,11 @@ def self_check() -> None:
     assert cobs_encode(nz[:255]) == b"\xff" + nz[:254] + b"\x02\xff"
     assert cobs_encode(nz[1:255] + b"\x00") == b"\xff" + nz[1:255] + b"\x01\x01"
     assert cobs_encode(nz[2:255] + b"\x00\x01") == b"\xfe" + nz[2:255] + b"\x02\x01"
+    # decoders also take the form with an empty block after a full one at the end
+    assert cobs_decode(b"\xff" + nz[:254] + b"\x01") == nz[:254]
+    # a frame never holds a full 254-byte block: its COBS input is at most 252 bytes, so
+    # COBS adds exactly one byte and the largest frame is 253 bytes before its delimiter
+    assert len(cobs_encode(nz[:MAX_PAYLOAD + 2])) == MAX_CHUNK
 
 
 def main() -> int:

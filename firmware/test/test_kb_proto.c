@@ -21,7 +21,7 @@ static int failures, checks;
         }                                                                         \
     } while (0)
 
-/* --- helpers ------------------------------------------------------------------------- */
+/* --- reading the vectors ------------------------------------------------------------- */
 
 typedef struct {
     uint8_t *b;
@@ -114,7 +114,55 @@ static void test_cobs(const jval *list)
     }
 }
 
-static void check_fields(const char *name, const kb_msg *m, const jval *f)
+static int same_str(const uint8_t *p, uint8_t n, const char *s)
+{
+    return n == strlen(s) && !memcmp(p, s, n);
+}
+
+static void check_hello_ext(const char *name, const kb_hello *h, const jval *f)
+{
+    const jval *ch;
+    CHECK(h->minor == num(f, "minor"), "HELLO minor '%s'", name);
+    if (h->minor == 0) {
+        CHECK(h->boot_id == 0 && h->n_channels == 0 && h->serial_len == 0 && !json_get(f, "channels"),
+              "HELLO 1.0 has no extension '%s'", name);
+        return;
+    }
+    ch = need(f, "channels");
+    CHECK(h->boot_id == (uint32_t)num(f, "boot_id") && h->front_end == num(f, "front_end")
+              && h->front_ohms == (uint32_t)num(f, "front_ohms"),
+          "HELLO 1.1 fields '%s'", name);
+    CHECK(same_str(h->serial, h->serial_len, need(f, "serial")->str), "HELLO serial '%s'", name);
+    CHECK(h->n_channels == ch->n, "HELLO n_channels '%s'", name);
+    for (uint8_t i = 0; i < h->n_channels && i < ch->n; i++) {
+        kb_channel c = kb_hello_channel(h, i);
+        CHECK(c.kind == num(&ch->kids[i], "kind") && c.unit == num(&ch->kids[i], "unit")
+                  && (double)c.scale == need(&ch->kids[i], "scale")->num,
+              "HELLO channel %u '%s'", i, name);
+    }
+}
+
+static void check_data_ext(const char *name, const kb_data *d, const jval *f, uint8_t per_sample)
+{
+    const jval *extra = json_get(f, "extra");
+    if (!d->has_trailer) {
+        CHECK(!json_get(f, "run") && !extra, "DATA 1.0 has no trailer '%s'", name);
+        return;
+    }
+    CHECK(d->trailer.boot == num(f, "boot") && d->trailer.run == num(f, "run")
+              && d->trailer.rate_hz == num(f, "rate_hz"),
+          "DATA trailer '%s'", name);
+    CHECK((extra != NULL) == (per_sample > 0), "DATA extra present '%s'", name);
+    if (!extra)
+        return;
+    CHECK(extra->n == d->n && d->extra_len >= 2u * per_sample * d->n, "DATA extra size '%s'", name);
+    for (uint8_t i = 0; i < d->n && i < extra->n; i++)
+        for (uint8_t k = 0; k < per_sample && k < extra->kids[i].n; k++)
+            CHECK(kb_data_extra(d, per_sample, i, k) == extra->kids[i].kids[k].num,
+                  "DATA extra %u/%u '%s'", i, k, name);
+}
+
+static void check_fields(const char *name, const kb_msg *m, const jval *f, uint8_t per_sample)
 {
     switch (m->type) {
     case KB_HELLO: {
@@ -126,8 +174,8 @@ static void check_fields(const char *name, const kb_msg *m, const jval *f)
                   && h->rate_hz == num(f, "rate_hz") && h->divider_ohms == (uint32_t)num(f, "divider_ohms")
                   && h->t_us == (uint32_t)num(f, "t_us"),
               "HELLO fields '%s'", name);
-        CHECK(h->board_len == strlen(board) && !memcmp(h->board, board, h->board_len),
-              "HELLO board '%s'", name);
+        CHECK(same_str(h->board, h->board_len, board), "HELLO board '%s'", name);
+        check_hello_ext(name, h, f);
         break;
     }
     case KB_DATA: {
@@ -138,6 +186,7 @@ static void check_fields(const char *name, const kb_msg *m, const jval *f)
             CHECK(x.t_us == (uint32_t)s->kids[i].kids[0].num && x.adc == s->kids[i].kids[1].num,
                   "DATA sample %u '%s'", i, name);
         }
+        check_data_ext(name, &m->u.data, f, per_sample);
         break;
     }
     case KB_STATUS:
@@ -167,15 +216,23 @@ static void check_fields(const char *name, const kb_msg *m, const jval *f)
 }
 
 /* Builds the frame of a message from its parsed fields with the typed builders. */
-static size_t build(const kb_msg *m, uint8_t *out, size_t cap)
+static size_t build(const kb_msg *m, uint8_t *out, size_t cap, uint8_t per_sample)
 {
     switch (m->type) {
     case KB_HELLO: return kb_build_hello(out, cap, &m->u.hello);
     case KB_DATA: {
+        const kb_data *d = &m->u.data;
         kb_sample s[KB_MAX_SAMPLES];
-        for (uint8_t i = 0; i < m->u.data.n; i++)
-            s[i] = kb_data_sample(&m->u.data, i);
-        return kb_build_data(out, cap, m->u.data.seq, s, m->u.data.n);
+        int16_t extra[KB_MAX_PAYLOAD / 2];
+        uint8_t ps = d->has_trailer ? per_sample : 0;
+        if (d->extra_len < 2u * ps * d->n)
+            return 0;
+        for (uint8_t i = 0; i < d->n; i++) {
+            s[i] = kb_data_sample(d, i);
+            for (uint8_t k = 0; k < ps; k++)
+                extra[i * ps + k] = kb_data_extra(d, ps, i, k);
+        }
+        return kb_build_data(out, cap, d->seq, s, d->n, d->has_trailer ? &d->trailer : NULL, extra, ps);
     }
     case KB_STATUS: return kb_build_status(out, cap, &m->u.status);
     case KB_PONG: return kb_build_pong(out, cap, m->u.pong.token, m->u.pong.t_us);
@@ -191,6 +248,9 @@ static void test_frames(const jval *list)
     for (size_t k = 0; k < list->n; k++) {
         const jval *c = &list->kids[k];
         const char *name = name_of(c);
+        const jval *channels = json_get(c, "channels");
+        uint8_t per_sample = channels ? (uint8_t)(channels->num - 1) : 0;
+        size_t ignored = json_get(c, "ignored") ? (size_t)num(c, "ignored") : 0;
         bytes p = hex(need(c, "payload")), f = hex(need(c, "frame"));
         uint8_t out[KB_FRAME_SIZE(KB_MAX_PAYLOAD)], again[KB_FRAME_SIZE(KB_MAX_PAYLOAD)];
         size_t n = kb_frame_encode(p.b, p.n, out, sizeof out);
@@ -216,22 +276,75 @@ static void test_frames(const jval *list)
             uint8_t rxbuf2[KB_MAX_CHUNK];
             kb_frame fr2;
             CHECK(same(fr.payload, fr.len, p.b, p.n), "frame payload '%s'", name);
-            check_fields(name, &fr.msg, need(c, "fields"));
-            /* the typed builder gives the same frame, or a prefix payload when the vector
-             * carries extra trailing bytes of a later minor version */
-            m = build(&fr.msg, again, sizeof again);
+            check_fields(name, &fr.msg, need(c, "fields"), per_sample);
+            /* the typed builder gives the same frame, or without the trailing bytes of a
+             * later minor version that the vector says its fields do not describe */
+            m = build(&fr.msg, again, sizeof again, per_sample);
             kb_rx_init(&rx2, rxbuf2, sizeof rxbuf2);
             for (size_t i = 0; i + 1 < m; i++)
                 kb_rx_feed(&rx2, again[i], &fr2);
-            CHECK(m > 0 && kb_rx_feed(&rx2, 0, &fr2) && fr2.kind == KB_OK && fr2.len <= p.n
+            CHECK(m > 0 && kb_rx_feed(&rx2, 0, &fr2) && fr2.kind == KB_OK && fr2.len == p.n - ignored
                       && !memcmp(fr2.payload, p.b, fr2.len),
                   "typed builder '%s'", name);
-            if (fr2.len == p.n)
+            if (!ignored)
                 CHECK(same(again, m, f.b, f.n), "typed builder frame '%s'", name);
         }
         free(p.b);
         free(f.b);
     }
+}
+
+/* Payloads no encoder may send: the one-shot encoder refuses them even with room to spare. */
+static void test_refused(const jval *list)
+{
+    for (size_t k = 0; k < list->n; k++) {
+        const jval *c = &list->kids[k];
+        bytes p = hex(need(c, "payload"));
+        uint8_t out[2 * KB_MAX_PAYLOAD];
+        CHECK(kb_frame_encode(p.n ? p.b : out, p.n, out, sizeof out) == 0, "refused '%s'", name_of(c));
+        free(p.b);
+    }
+}
+
+/* The typed builders enforce the limits of PROTOCOL.md. */
+static void test_builder_limits(void)
+{
+    static const uint8_t name[KB_MAX_BOARD + 1] = "0123456789abcdef0123456789abcdef!";
+    static const uint8_t channels[KB_CHANNEL_SIZE * (KB_MAX_CHANNELS + 1)] = {0};
+    uint8_t out[KB_FRAME_SIZE(KB_MAX_PAYLOAD) + 64];
+    kb_hello h;
+    kb_sample s[KB_MAX_SAMPLES + 1] = {{0, 0}};
+    int16_t extra[13 * 7] = {0};
+    kb_trailer tr = {1, 2, 200};
+    memset(&h, 0, sizeof h);
+    h.board = name;
+    h.board_len = KB_MAX_BOARD;
+    CHECK(kb_build_hello(out, sizeof out, &h) > 0, "HELLO with a 32-byte board");
+    h.board_len = KB_MAX_BOARD + 1;
+    CHECK(kb_build_hello(out, sizeof out, &h) == 0, "HELLO with a 33-byte board");
+    h.board_len = 3;
+    h.minor = 1;
+    h.channels = channels;
+    h.serial = name;
+    h.n_channels = 0;
+    CHECK(kb_build_hello(out, sizeof out, &h) == 0, "HELLO 1.1 without channels");
+    h.n_channels = KB_MAX_CHANNELS + 1;
+    CHECK(kb_build_hello(out, sizeof out, &h) == 0, "HELLO 1.1 with 9 channels");
+    h.n_channels = KB_MAX_CHANNELS;
+    h.serial_len = KB_MAX_SERIAL;
+    h.board_len = KB_MAX_BOARD;
+    CHECK(kb_build_hello(out, sizeof out, &h) > 0, "the largest HELLO fits");
+    h.serial_len = KB_MAX_SERIAL + 1;
+    CHECK(kb_build_hello(out, sizeof out, &h) == 0, "HELLO 1.1 with a 21-byte serial");
+    CHECK(kb_build_data(out, sizeof out, 0, s, 0, &tr, NULL, 0) == 0, "DATA without samples");
+    CHECK(kb_build_data(out, sizeof out, 0, s, KB_MAX_SAMPLES + 1, NULL, NULL, 0) == 0, "DATA of 33");
+    CHECK(kb_build_data(out, sizeof out, 0, s, KB_MAX_SAMPLES, &tr, NULL, 0) > 0, "DATA 1.1 of 32");
+    CHECK(KB_DATA_PAYLOAD(12, 7) <= KB_MAX_PAYLOAD && KB_DATA_PAYLOAD(13, 7) > KB_MAX_PAYLOAD, "n that fits");
+    CHECK(kb_build_data(out, sizeof out, 0, s, 12, &tr, extra, 7) == KB_FRAME_SIZE(KB_DATA_PAYLOAD(12, 7)),
+          "DATA 1.1 of 12 samples of 8 channels");
+    CHECK(kb_build_data(out, sizeof out, 0, s, 13, &tr, extra, 7) == 0, "DATA over the payload limit");
+    tr.rate_hz = 0;
+    CHECK(kb_build_data(out, sizeof out, 0, s, 1, &tr, NULL, 0) == 0, "DATA 1.1 at rate 0");
 }
 
 static void test_streams(const jval *list)
@@ -279,7 +392,7 @@ static void test_garbage(void)
     kb_frame fr;
     uint8_t frame[KB_FRAME_SIZE(KB_MAX_PAYLOAD)];
     kb_sample s[4] = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
-    size_t n = kb_build_data(frame, sizeof frame, 9, s, 4);
+    size_t n = kb_build_data(frame, sizeof frame, 9, s, 4, NULL, NULL, 0);
     long outcomes = 0;
     kb_rx_init(&rx, rxbuf, sizeof rxbuf);
     for (long i = 0; i < 2000000; i++) {
@@ -355,12 +468,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", argv[1], err);
         return 2;
     }
-    CHECK(num(root, "protocol_version") == KB_PROTOCOL_VERSION, "protocol version");
+    CHECK(num(root, "protocol_version") == KB_PROTOCOL_VERSION
+              && num(root, "protocol_minor") == KB_PROTOCOL_MINOR,
+          "protocol version");
     CHECK(num(root, "max_chunk") == KB_MAX_CHUNK && num(root, "max_payload") == KB_MAX_PAYLOAD,
           "limits");
     test_crc(need(root, "crc"));
     test_cobs(need(root, "cobs"));
     test_frames(need(root, "frames"));
+    test_refused(need(root, "refused"));
+    test_builder_limits();
     test_streams(need(root, "streams"));
     test_garbage();
     test_roundtrip();

@@ -3,7 +3,9 @@
 Run: python tests/benchmarks/bench_link_decoder.py
 Prints samples/s and MB/s for the frame decoder alone and for the whole DeviceStream (time
 mapping, loss counting, blocks), on a 1 kHz stream (20 samples a frame) read 4 KB at a time,
-and on a noisy stream (a garbage burst after every tenth frame).
+and on a noisy stream (a garbage burst after every tenth frame). Then the time DeviceStream
+takes for DATA without a HELLO whose timestamps never increase (a board that says no rate and
+shows none), 500, 1,000 and 2,000 frames fed one at a time: linear, not held until flush().
 """
 
 from __future__ import annotations
@@ -47,6 +49,19 @@ def best_of(fn, repeats: int = 3) -> float:
     return best
 
 
+def no_hello_frozen_clock(frames: int) -> float:
+    """Seconds to decode `frames` DATA frames of 4 samples all stamped 5 s, with no HELLO."""
+    wire = [frame_data(i, [5_000_000] * 4, [512] * 4) for i in range(frames)]
+    t0 = time.perf_counter()
+    s = DeviceStream("bench")
+    got = 0
+    for i, f in enumerate(wire):
+        got += sum(len(b) for b in s.feed(f, i * 0.02) if isinstance(b, SampleBlock))
+    got += sum(len(b) for b in s.flush(frames * 0.02) if isinstance(b, SampleBlock))
+    assert got == 4 * frames
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     for noisy in (False, True):
         wire, n = make_stream(noisy)
@@ -75,6 +90,8 @@ def main() -> None:
                 f"({n / dt / RATE:,.0f}× real time at {RATE} Hz; {len(wire) / 1e6:.1f} MB, {SECONDS} s of data)"
             )
         assert noisy or got[0] == n
+    for frames in (500, 1000, 2000):
+        print(f"no HELLO, a clock that never moves: {frames:5d} frames in {no_hello_frozen_clock(frames):6.3f} s")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,26 @@ def test_firmware_vectors_are_generated_and_complete():
     assert {0, 253, 254, 255} <= boundary
 
 
+def test_firmware_vectors_cover_protocol_1_1_and_the_size_limits():
+    table = json.loads((FW / "test" / "vectors.json").read_text())
+    assert (table["protocol_version"], table["protocol_minor"]) == (1, 1)
+    assert (table["max_payload"], table["max_chunk"]) == (250, 253)
+    hellos = [f["fields"] for f in table["frames"] if f["type"] == "HELLO"]
+    assert {h["minor"] for h in hellos} == {0, 1, 3}  # 1.0, 1.1 and a newer minor
+    assert max(len(h["board"]) for h in hellos) == 32 and max(len(h.get("serial", "")) for h in hellos) == 20
+    assert {len(h["channels"]) for h in hellos if h["minor"]} == {1, 7, 8}
+    data = [f for f in table["frames"] if f["type"] == "DATA"]
+    assert {("run" in f["fields"], "extra" in f["fields"]) for f in data} == {(False, False), (True, False), (True, True)}
+    # one chunk alone: 253 bytes is a frame (good or bad), 254 is oversize
+    single = {
+        len(raw) - 1: s["expect"][0]["kind"]
+        for s in table["streams"]
+        if (raw := bytes.fromhex(s["input"])).count(0) == 1 and raw[-1] == 0 and len(s["expect"]) == 1
+    }
+    assert single[253] != "oversize" and single[254] == "oversize"
+    assert {len(bytes.fromhex(r["payload"])) for r in table["refused"]} >= {0, 251}
+
+
 def test_firmware_vector_generator_is_independent_of_the_host_package():
     tree = ast.parse((FW / "test" / "make_vectors.py").read_text())
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kneadback.model import DeviceInfo
-from kneadback.protocol.messages import frame_data, frame_hello, frame_status
+from kneadback.protocol.messages import START, STOP, Trailer, frame_ack, frame_data, frame_hello, frame_status
 
 INFO = DeviceInfo(protocol_version=1, firmware_version="0.1.0", board="uno", sample_rate_hz=200.0, divider_ohms=10000)
 
@@ -15,30 +15,46 @@ INFO = DeviceInfo(protocol_version=1, firmware_version="0.1.0", board="uno", sam
 @dataclass
 class FakeBoard:
     """Frames as a board sends them: `per_frame` samples a DATA frame at `rate` Hz, its clock
-    running `drift` (e.g. +0.01 = 1 % fast) against true time."""
+    running `drift` (e.g. +0.01 = 1 % fast) against true time. Sample `index` is taken at device
+    time `device_us(index)`: timer-paced from the last START, reset or rate change. A `minor` 1
+    board sends protocol 1.1: HELLO with its `boot_id`, DATA with the trailer (boot, run, rate)."""
 
     rate: float = 200.0
     per_frame: int = 4
     t0_us: int = 0
     drift: float = 0.0
     seq: int = 0
+    minor: int = 0
+    boot_id: int = 7
+    run: int = 0
     index: int = 0  # samples produced so far (sent or not)
     sent: list[int] = field(default_factory=list)  # adc values of the samples in frames made
+    # where the sample clock last (re)started: sample index, its device µs and its true seconds
+    _base: tuple[int, int, float] = (0, 0, 0.0)
+
+    def __post_init__(self) -> None:
+        self._base = (0, self.t0_us, 0.0)
 
     @property
     def period_us(self) -> float:
         return 1e6 / self.rate
 
     def hello(self) -> bytes:
-        info = DeviceInfo(**{**INFO.__dict__, "sample_rate_hz": self.rate})
+        info = DeviceInfo(**{**INFO.__dict__, "sample_rate_hz": self.rate, "protocol_minor": self.minor, "boot_id": self.boot_id})
         return frame_hello(info, self.device_us(self.index))
 
     def device_us(self, index: int) -> int:
-        return self.t0_us + int(round(index * self.period_us))
+        i0, us0, _ = self._base
+        return us0 + int(round((index - i0) * self.period_us))
 
     def true_time(self, index: int) -> float:
         """Host seconds at which sample `index` was taken (the device clock runs at 1+drift)."""
-        return index * self.period_us * 1e-6 / (1.0 + self.drift)
+        i0, _, t0 = self._base
+        return t0 + (index - i0) * self.period_us * 1e-6 / (1.0 + self.drift)
+
+    def now(self) -> float:
+        """When the last sample made so far reaches the host (2 ms later)."""
+        return self.true_time(self.index - 1) + 0.002
 
     @staticmethod
     def value(index: int) -> int:
@@ -46,9 +62,10 @@ class FakeBoard:
 
     def data(self) -> bytes:
         idx = np.arange(self.index, self.index + self.per_frame)
-        t = self.t0_us + np.round(idx * self.period_us).astype(np.int64)
+        t = np.array([self.device_us(int(i)) for i in idx], dtype=np.int64)
         adc = (idx * 7) % 1024
-        frame = frame_data(self.seq, t, adc)
+        trailer = Trailer(self.boot_id, self.run, int(self.rate)) if self.minor else None
+        frame = frame_data(self.seq, t, adc, trailer)
         self.seq = (self.seq + 1) & 0xFFFF
         self.index += self.per_frame
         self.sent.extend(int(a) for a in adc)
@@ -65,10 +82,34 @@ class FakeBoard:
     def frames(self, n: int) -> bytes:
         return b"".join(self.data() for _ in range(n))
 
+    def stop(self, status: bool = True) -> bytes:
+        """STOP as the firmware answers it: ACK(STOP), then STATUS with streaming off."""
+        return frame_ack(STOP) + (self.status(streaming=False) if status else b"")
+
+    def start(self) -> bytes:
+        """START after STOP: ACK(START), and a new run."""
+        self.run = (self.run + 1) % 256
+        return frame_ack(START)
+
+    def pause(self, seconds: float) -> None:
+        """Stopped for `seconds`: the sample clock starts again from the device clock at START."""
+        self._restart(self.device_us(self.index) + int(seconds * 1e6), self.true_time(self.index) + seconds)
+
+    def set_rate(self, rate: float) -> None:
+        """SET_RATE: the first sample at the new rate comes one new period after the last one."""
+        last_us, last_t = self.device_us(self.index - 1), self.true_time(self.index - 1)
+        self.rate = rate
+        self.per_frame = int(min(20, max(1, rate // 50)))
+        self._restart(last_us + int(round(self.period_us)), last_t + self.period_us * 1e-6 / (1.0 + self.drift))
+
     def reset(self) -> None:
-        """The board restarts: sequence and clock from zero."""
-        self.seq = 0
-        self.t0_us = -int(round(self.index * self.period_us)) + 1500
+        """The board restarts: sequence and clock from zero (the first sample 1.5 ms after boot)."""
+        self.seq = self.run = 0
+        self.boot_id += 1
+        self._restart(1500, self.true_time(self.index))
+
+    def _restart(self, device_us: int, true_s: float) -> None:
+        self._base = (self.index, device_us, true_s)
 
 
 def flatten(items):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,10 +60,10 @@ def test_garbage_never_raises_and_is_chunking_independent(junk, step):
     parts = [o for i in range(0, len(junk), step) for o in dec.feed(junk[i : i + step])]
     assert parts == whole
     assert all(isinstance(o, (Frame, BadFrame)) for o in whole)
-    # one outcome per non-empty delimited chunk (an oversize one is reported when it overflows)
-    chunks = junk.split(b"\x00")
-    expect = sum(1 for c in chunks[:-1] if c) + (len(chunks[-1]) > MAX_ENCODED)
-    assert len([o for o in whole if not (isinstance(o, BadFrame) and o.kind == "garbage")]) == expect
+    # one outcome per non-empty delimited chunk, when its delimiter comes; none for the last, unfinished one
+    chunks = junk.split(b"\x00")[:-1]
+    assert [o.size for o in whole] == [len(c) for c in chunks if c]
+    assert all((o.kind == "oversize") == (o.size > MAX_ENCODED) for o in whole if isinstance(o, BadFrame))
 
 
 @FAST
@@ -75,19 +74,31 @@ def test_a_frame_survives_garbage_before_it(junk, token):
     assert isinstance(out[-1], Frame) and out[-1].message.token == token
 
 
-def test_endless_garbage_costs_bounded_memory():
-    rng = random.Random(5)
+def test_endless_garbage_is_one_oversize_chunk_at_its_delimiter():
+    """8 MiB of noise without a 0x00: bounded memory, and one "oversize" when the delimiter comes
+    (not one at byte 257 and 8,191 "garbage" reports)."""
+    rng = np.random.default_rng(5)
     dec = FrameDecoder()
     events = []
-    for _ in range(2000):
-        events += dec.feed(bytes(rng.randrange(1, 256) for _ in range(512)))
+    for _ in range(2048):
+        events += dec.feed(rng.integers(1, 256, 4096, dtype=np.uint8).tobytes())
         assert len(dec._buf) <= MAX_ENCODED
-    # reported as it happens: oversize once, then progress for every 1024 bytes dropped
-    assert events[0].kind == "oversize" and {e.kind for e in events[1:]} == {"garbage"}
-    assert len(events) == 1 + (2000 * 512 - MAX_ENCODED - 1) // 1024
-    assert dec.dropped_bytes == 2000 * 512
+    assert events == []
     out = dec.feed(b"\x00" + frame(b"\x05\x10\x00"))
-    assert [type(o) for o in out] == [Frame]
+    assert [o.kind if isinstance(o, BadFrame) else "ok" for o in out] == ["oversize", "ok"]
+    assert out[0].offset == 0 and out[0].size == 8 << 20 and dec.dropped_bytes == 8 << 20
+
+
+def test_the_largest_frame_is_253_bytes_and_one_more_is_oversize():
+    largest = frame(bytes([0x7F]) + bytes(range(1, 250)))  # a 250-byte payload without zeros
+    assert len(largest) - 1 == MAX_ENCODED == 253
+    assert [o.kind for o in FrameDecoder().feed(largest)] == ["unknown-type"]
+    longer = largest[:-1] + b"\x01\x00"
+    out = FrameDecoder().feed(longer)
+    assert [(o.kind, o.size) for o in out] == [("oversize", 254)]
+    dec = FrameDecoder()
+    assert dec.feed(longer[:-1]) == []  # counted when its delimiter arrives, as the C decoder does
+    assert [o.kind for o in dec.feed(b"\x00")] == ["oversize"]
 
 
 def test_a_crc_failure_is_never_used():

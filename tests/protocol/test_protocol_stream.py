@@ -265,11 +265,11 @@ def test_text_rate_is_estimated_from_arrival():
 
 
 def test_text_junk_is_counted_not_fatal():
-    s, out = feed_all(b"Starting...\r\n512\r\n513\r\n\xff\xfe\r\n514\r\nA0:515 A1:3\r\n1,2,3\r\n", t=0.0)
+    s, out = feed_all(b"Starting...\r\n512\r\n513\r\n\xff\xfe\r\n514\r\nA0:515 A1:3\r\n1,2,3\r\n12 apples\r\n", t=0.0)
     out += s.flush(0.0)
     t, adc, *_ = flatten(out)
     assert adc.tolist() == [512, 513, 514, 515, 1]
-    assert s.counts["text-parse"] == 2
+    assert s.counts["text-parse"] == 2  # the lines that are not all numbers; bytes that are no text make no line
     assert [e.kind for e in out if isinstance(e, LinkEvent)] == ["text-parse", "text-parse"]
 
 

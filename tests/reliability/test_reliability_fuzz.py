@@ -24,7 +24,7 @@ from kneadback.errors import InputError, RecordingError
 from kneadback.fsr import Divider
 from kneadback.model import SampleBlock
 from kneadback.protocol.stream import DeviceStream
-from kneadback.protocol.text import TextParser, TextProblem
+from kneadback.protocol.text import Line, TextHeader, TextParser, TextProblem
 from kneadback.simulate.scenario import SIGNALS_DIR, load_scenario, parse_scenario
 from kneadback.sources.csvfile import CsvSource
 from kneadback.sources.replay import ReplaySource
@@ -307,13 +307,13 @@ def test_text_parser_takes_any_lines_in_any_chunking(lines: list[str], ends: byt
     data = ends.join(x.encode("utf-8", "surrogateescape") for x in lines) + ends
     whole = TextParser().feed(data)
     parser = TextParser()
-    pieces: list[int | TextProblem] = []
+    pieces: list[Line] = []
     prev = 0
     for c in sorted({min(c, len(data)) for c in cuts}) + [len(data)]:
         pieces += parser.feed(data[prev:c])
         prev = c
     assert pieces == whole
-    assert all(isinstance(x, (int, TextProblem)) for x in whole)
+    assert all(isinstance(x.value, (int, TextProblem, TextHeader)) for x in whole)
 
 
 @FUZZ

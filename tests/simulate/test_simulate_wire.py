@@ -31,12 +31,15 @@ def test_decoded_samples_equal_the_rendering(name):
     r = render(load_scenario(name), seed=1)
     stream, items, t, adc, t_us = decode(r)
     assert np.array_equal(adc, r.adc) and np.array_equal(t_us, r.t_us)
-    # session time: the device clock (4 µs steps, a few µs of jitter); a drifting clock is
-    # corrected by the host after about 10 s, so its offset stays what it gathered until then
+    # session time: the device clock, whose samples are exact timer periods apart as the
+    # firmware's (no jitter), and the host's drift estimate from arrival times (a few µs); a
+    # drifting clock is corrected after about 10 s, so its offset stays what it gathered until then
     assert np.max(np.abs(t - r.t)) < 2e-5 + abs(r.scenario.device.clock_ppm) * 1e-6 * 15
+    assert set(np.diff(t_us.astype(np.int64)).tolist()) == {1_000_000 // int(r.rate_hz)}
     assert stream.lost == 0 and not [i for i in items if isinstance(i, LinkEvent)]
     info = next(i for i in items if isinstance(i, DeviceInfo))
     assert info.sample_rate_hz == r.rate_hz and info.divider_ohms == r.divider_ohms
+    assert info.protocol_minor == 1 and info.boot_id is not None  # the firmware's HELLO 1.1
 
 
 def test_results_do_not_depend_on_chunking():

@@ -3,10 +3,9 @@
 It never raises on bad bytes. A bad frame is a `BadFrame` value whose `kind` is one of
 "cobs", "truncated", "crc", "malformed", "unknown-type" or "oversize": one outcome per
 non-empty 0x00-delimited chunk, as `firmware/PROTOCOL.md` specifies. Memory is bounded: a chunk
-is buffered up to `MAX_ENCODED` bytes; the byte past that makes it "oversize" (reported right
-then), and its further bytes up to the next delimiter are only counted, with a "garbage"
-progress report for every `GARBAGE_REPORT_BYTES` of them, so endless garbage keeps showing.
-The output depends only on the bytes, never on how they were split into chunks.
+is buffered up to `MAX_ENCODED` bytes; a longer one is only counted, and reported once as
+"oversize" when its delimiter arrives (as the C decoder does). The output depends only on the
+bytes, never on how they were split into chunks.
 """
 
 from __future__ import annotations
@@ -22,10 +21,9 @@ from kneadback.protocol.messages import (
     parse_payload,
 )
 
-MAX_ENCODED = 256  # the largest valid encoded frame, delimiter excluded
-GARBAGE_REPORT_BYTES = 1024
+MAX_ENCODED = 253  # the largest valid encoded frame, delimiter excluded: COBS of 250 + 2 bytes
 
-BAD_KINDS = ("cobs", "truncated", "crc", "malformed", "unknown-type", "oversize", "garbage")
+BAD_KINDS = ("cobs", "truncated", "crc", "malformed", "unknown-type", "oversize")
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,8 @@ class FrameDecoder:
         self._buf = bytearray()
         self._pos = 0  # stream offset of the next byte to arrive
         self._start = 0  # stream offset of the first byte of the current chunk
-        self._oversize = False  # the current chunk passed MAX_ENCODED and is being dropped
-        self._over = 0  # bytes of the current oversize chunk past its first MAX_ENCODED + 1
-        self._over_reported = 0
-        self.dropped_bytes = 0  # bytes dropped in oversize chunks, in total
+        self._size = 0  # bytes of the current chunk so far (only the first MAX_ENCODED are kept)
+        self.dropped_bytes = 0  # bytes of oversize chunks, in total
 
     @property
     def position(self) -> int:
@@ -100,49 +96,39 @@ class FrameDecoder:
         while pos < n:
             z = data.find(0, pos)
             end = n if z < 0 else z
-            if self._oversize:
-                self._drop(end - pos, out)
-            elif len(self._buf) + end - pos > MAX_ENCODED:
-                detail = f"more than {MAX_ENCODED} bytes without a delimiter"
-                out.append(BadFrame("oversize", self._start, MAX_ENCODED + 1, detail))
-                self.dropped_bytes += MAX_ENCODED + 1
-                self._oversize = True
-                self._over = self._over_reported = 0
-                self._drop(len(self._buf) + end - pos - (MAX_ENCODED + 1), out)
-                self._buf.clear()
-            elif self._buf or z < 0:
+            whole = not self._size and z >= 0  # the chunk starts and ends in `data`: no copy
+            self._size += end - pos
+            self._pos += end - pos
+            if self._size > MAX_ENCODED:
+                self._buf.clear()  # too long to be a frame: counted, no longer kept
+            elif not whole:
                 self._buf += data[pos:end]
             if z < 0:
-                self._pos += end - pos
                 break
-            chunk_end = self._pos + end - pos
-            if self._oversize:
-                self._oversize = False
-            else:
-                chunk = bytes(self._buf) if self._buf else data[pos:end]
-                self._buf.clear()
-                if chunk:
-                    out.append(decode_frame(chunk, self._start))
-            self._pos = chunk_end + 1
+            if self._size > MAX_ENCODED:
+                out.append(self._oversize())
+            elif self._size:
+                out.append(decode_frame(data[pos:end] if whole else bytes(self._buf), self._start))
+            self._buf.clear()
+            self._size = 0
+            self._pos += 1  # the delimiter
             self._start = self._pos
             pos = end + 1
         return out
 
     def reset(self) -> list[BadFrame]:
-        """Forget an unfinished frame (after a reconnect); it is reported as truncated."""
+        """Forget an unfinished frame (after a reconnect); it is reported as truncated (or
+        oversize, when it was already too long to be a frame)."""
         out: list[BadFrame] = []
-        if self._buf:
-            out.append(BadFrame("truncated", self._start, len(self._buf), "frame cut off by a disconnect"))
+        if self._size > MAX_ENCODED:
+            out.append(self._oversize())
+        elif self._size:
+            out.append(BadFrame("truncated", self._start, self._size, "frame cut off by a disconnect"))
         self._buf.clear()
-        self._oversize = False
+        self._size = 0
         self._start = self._pos
         return out
 
-    def _drop(self, count: int, out: list[Decoded]) -> None:
-        self._over += count
-        self.dropped_bytes += count
-        while self._over - self._over_reported >= GARBAGE_REPORT_BYTES:
-            offset = self._start + MAX_ENCODED + 1 + self._over_reported
-            detail = f"{GARBAGE_REPORT_BYTES} more bytes without a delimiter dropped"
-            out.append(BadFrame("garbage", offset, GARBAGE_REPORT_BYTES, detail))
-            self._over_reported += GARBAGE_REPORT_BYTES
+    def _oversize(self) -> BadFrame:
+        self.dropped_bytes += self._size
+        return BadFrame("oversize", self._start, self._size, f"{self._size} bytes without a delimiter (at most {MAX_ENCODED})")

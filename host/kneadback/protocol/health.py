@@ -1,7 +1,7 @@
 """Link health: when do errors make a connection "noisy"?
 
-A connection is noisy while at least `NOISY_ERRORS` link errors (bad frames, garbage, text
-lines without a number) fell in the last `NOISY_WINDOW_S` seconds of session time. One cut
+A connection is noisy while at least `NOISY_ERRORS` link errors (bad frames, text lines that
+are not readings) fell in the last `NOISY_WINDOW_S` seconds of session time. One cut
 frame at a reconnect does not make a link noisy; a wrong baud rate or a flaky cable does.
 """
 
@@ -13,7 +13,7 @@ NOISY_WINDOW_S = 10.0
 NOISY_ERRORS = 3
 
 #: link-event kinds that are news, not errors
-NOT_ERRORS = frozenset({"disconnected", "reconnected", "reset", "unknown-type"})
+NOT_ERRORS = frozenset({"disconnected", "reconnected", "reset", "pause", "mode", "newer-protocol", "unknown-type"})
 
 
 class NoiseMeter:

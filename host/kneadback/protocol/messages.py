@@ -1,13 +1,16 @@
-"""Protocol v1 messages: typed values parsed from payloads, and frame builders.
+"""Protocol 1.x messages: typed values parsed from payloads, and frame builders.
 
 A payload is ``type:u8 ‖ body`` (see `firmware/PROTOCOL.md`). `parse_payload` turns one
-into a message value; a known type with a body of the wrong length raises `MalformedPayload`
-(the streaming decoder counts it). Builders return complete frames:
+into a message value; a known type with a body too short for its fields raises `MalformedPayload`
+(the streaming decoder counts it). Version 1.1 appends fields to HELLO (the device description)
+and to DATA (the trailer: boot, run, rate and the other channels); a 1.0 message simply has none,
+and bytes after the fields this version knows are ignored. Builders return complete frames:
 ``COBS(payload ‖ crc16_le(payload)) ‖ 0x00``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,13 +18,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneadback.errors import ProtocolError
-from kneadback.model import Command, DeviceInfo
+from kneadback.model import Channel, Command, DeviceInfo
 from kneadback.protocol import cobs
 from kneadback.protocol.crc import crc16
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 1  # the major version: HELLO's first byte
+PROTOCOL_MINOR = 1  # the newest minor version this host reads
 MAX_PAYLOAD = 250
 MAX_SAMPLES_PER_FRAME = 32
+MAX_BOARD_NAME = 32
+MAX_BOARD_ID = 20
+MAX_CHANNELS = 8
+
+#: HELLO 1.1 codes → names
+FRONT_ENDS = ("unknown", "fsr-low", "fsr-high", "linear")
+CHANNEL_KINDS = ("force-adc", "accel-x", "accel-y", "accel-z", "gyro-x", "gyro-y", "gyro-z")
+UNITS = ("counts", "m/s2", "rad/s", "N")
 
 # device → host
 HELLO = 0x01
@@ -54,7 +66,10 @@ ACK_BAD_LENGTH = 3
 SAMPLE_DTYPE = np.dtype([("t_us", "<u4"), ("adc", "<u2")])
 
 _HELLO_HEAD = struct.Struct("<BBBBBHHIIB")  # 18 bytes, board follows
+_HELLO_EXT = struct.Struct("<BIBIB")  # minor, boot_id, front_end, front_ohms, serial_len; serial follows
+_CHANNEL = struct.Struct("<BBf")
 _DATA_HEAD = struct.Struct("<HB")
+_TRAILER = struct.Struct("<HBH")  # boot, run, rate_hz
 _STATUS = struct.Struct("<IIIBH")
 _PONG = struct.Struct("<II")
 _ACK = struct.Struct("<BB")
@@ -65,7 +80,21 @@ class MalformedPayload(ValueError):
 
 
 @dataclass(frozen=True)
+class WireChannel:
+    """A HELLO channel as sent: kind, unit and scale codes (see `CHANNEL_KINDS`, `UNITS`)."""
+
+    kind: int
+    unit: int
+    scale: float
+
+
+FORCE = WireChannel(0, 0, 1.0)
+
+
+@dataclass(frozen=True)
 class Hello:
+    """HELLO. The 1.1 fields keep their defaults for a 1.0 board (`minor` 0, no `boot_id`)."""
+
     protocol_version: int
     fw_major: int
     fw_minor: int
@@ -76,12 +105,29 @@ class Hello:
     divider_ohms: int
     t_us: int
     board: str
+    minor: int = 0
+    boot_id: int | None = None
+    front_end: int = 1
+    front_ohms: int = 0
+    serial: str = ""
+    channels: tuple[WireChannel, ...] = (FORCE,)
 
     @property
     def firmware_version(self) -> str:
         return f"{self.fw_major}.{self.fw_minor}.{self.fw_patch}"
 
+    @property
+    def front_end_name(self) -> str:
+        return FRONT_ENDS[self.front_end] if self.front_end < len(FRONT_ENDS) else "unknown"
+
+    @property
+    def channel_kinds(self) -> list[str]:
+        """The channels' kinds by name; "unknown" for a kind of a later minor version."""
+        return [CHANNEL_KINDS[c.kind] if c.kind < len(CHANNEL_KINDS) else "unknown" for c in self.channels]
+
     def to_device_info(self, source: str = "", serial_number: str | None = None) -> DeviceInfo:
+        front = self.front_end_name
+        divider = self.front_ohms if front in ("fsr-low", "fsr-high") and self.front_ohms else self.divider_ohms
         return DeviceInfo(
             protocol_version=self.protocol_version,
             firmware_version=self.firmware_version,
@@ -89,24 +135,46 @@ class Hello:
             sample_rate_hz=float(self.rate_hz),
             adc_bits=self.adc_bits,
             vref_mv=self.vref_mv,
-            divider_ohms=self.divider_ohms,
+            divider_ohms=divider,
             device_clock=True,
             rate_source="device",
             source=source,
             serial_number=serial_number,
+            protocol_minor=self.minor,
+            boot_id=self.boot_id,
+            front_end=front,
+            board_id=self.serial,
+            channels=tuple(
+                Channel(kind, UNITS[c.unit] if c.unit < len(UNITS) else "counts", c.scale)  # an unknown unit: raw counts
+                for kind, c in zip(self.channel_kinds, self.channels)
+            ),
         )
 
 
 @dataclass(frozen=True, eq=False)
 class Data:
-    """One DATA frame: `t_us` (little-endian u32) and `adc` (u16) arrays of equal length."""
+    """One DATA frame: `t_us` (little-endian u32) and `adc` (u16) arrays of equal length. A 1.1
+    frame also carries its trailer (`boot`, `run`, `rate_hz`) and, in `tail`, what follows it: the
+    other channels' samples, read with the channel count from HELLO (`extra_channels`)."""
 
     seq: int
     t_us: np.ndarray
     adc: np.ndarray
+    boot: int | None = None
+    run: int | None = None
+    rate_hz: int | None = None
+    tail: bytes = b""
 
     def __len__(self) -> int:
         return int(self.adc.shape[0])
+
+    def extra_channels(self, count: int) -> np.ndarray | None:
+        """The samples of `count` channels after the first: an (n, count) int16 array, or None
+        when the frame does not hold them all."""
+        n = len(self)
+        if count <= 0 or len(self.tail) < 2 * count * n:
+            return None
+        return np.frombuffer(self.tail, dtype="<i2", count=count * n).reshape(n, count)
 
 
 @dataclass(frozen=True)
@@ -160,15 +228,18 @@ def parse_payload(payload: bytes) -> Message:
         seq, n = _DATA_HEAD.unpack_from(body)
         if not 1 <= n <= MAX_SAMPLES_PER_FRAME:
             raise MalformedPayload(f"DATA with n={n} samples (allowed 1..{MAX_SAMPLES_PER_FRAME})")
-        _need(body, 3 + 6 * n, f"DATA with {n} samples")
+        end = 3 + 6 * n
+        _need(body, end, f"DATA with {n} samples")
         rec = np.frombuffer(body, dtype=SAMPLE_DTYPE, count=n, offset=3)
-        return Data(seq, rec["t_us"], rec["adc"])  # read-only views into the payload
+        if len(body) == end:  # 1.0
+            return Data(seq, rec["t_us"], rec["adc"])  # read-only views into the payload
+        _need(body, end + _TRAILER.size, f"DATA 1.1 with {n} samples and its trailer")
+        boot, run, rate_hz = _TRAILER.unpack_from(body, end)
+        if not rate_hz:
+            raise MalformedPayload("DATA with a trailer of rate 0")
+        return Data(seq, rec["t_us"], rec["adc"], boot, run, rate_hz, body[end + _TRAILER.size :])
     if kind == HELLO:
-        _need(body, _HELLO_HEAD.size, "HELLO")
-        version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board_len = _HELLO_HEAD.unpack_from(body)
-        _need(body, _HELLO_HEAD.size + board_len, "HELLO with its board name")
-        board = body[_HELLO_HEAD.size : _HELLO_HEAD.size + board_len].decode("ascii", "replace")
-        return Hello(version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board)
+        return _parse_hello(body)
     if kind == STATUS:
         _need(body, _STATUS.size, "STATUS")
         return Status(*_STATUS.unpack_from(body))
@@ -190,6 +261,35 @@ def parse_payload(payload: bytes) -> Message:
     return Unknown(kind, body)
 
 
+def _parse_hello(body: bytes) -> Hello:
+    _need(body, _HELLO_HEAD.size, "HELLO")
+    version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board_len = _HELLO_HEAD.unpack_from(body)
+    if board_len > MAX_BOARD_NAME:
+        raise MalformedPayload(f"HELLO with a {board_len}-byte board name (at most {MAX_BOARD_NAME})")
+    pos = _HELLO_HEAD.size + board_len
+    _need(body, pos, "HELLO with its board name")
+    board = body[_HELLO_HEAD.size : pos].decode("ascii", "replace")
+    hello = Hello(version, major, minor, patch, adc_bits, vref_mv, rate_hz, divider_ohms, t_us, board)
+    if len(body) <= pos or body[pos] == 0:  # 1.0: no extension (or bytes a 1.0 receiver ignores)
+        return hello
+    _need(body, pos + _HELLO_EXT.size, "HELLO 1.1")
+    proto_minor, boot_id, front_end, front_ohms, serial_len = _HELLO_EXT.unpack_from(body, pos)
+    if serial_len > MAX_BOARD_ID:
+        raise MalformedPayload(f"HELLO with a {serial_len}-byte board id (at most {MAX_BOARD_ID})")
+    pos += _HELLO_EXT.size
+    _need(body, pos + serial_len + 1, "HELLO 1.1 with its board id")
+    serial = body[pos : pos + serial_len].decode("ascii", "replace")
+    count = body[pos + serial_len]
+    pos += serial_len + 1
+    if not 1 <= count <= MAX_CHANNELS:
+        raise MalformedPayload(f"HELLO with {count} channels (allowed 1..{MAX_CHANNELS})")
+    _need(body, pos + count * _CHANNEL.size, f"HELLO with {count} channels")
+    channels = tuple(WireChannel(*_CHANNEL.unpack_from(body, pos + i * _CHANNEL.size)) for i in range(count))
+    return dataclasses.replace(
+        hello, minor=proto_minor, boot_id=boot_id, front_end=front_end, front_ohms=front_ohms, serial=serial, channels=channels
+    )
+
+
 # --- builders -----------------------------------------------------------------------------
 
 
@@ -207,7 +307,9 @@ def _version_parts(version: str) -> tuple[int, int, int]:
 
 
 def hello_payload(info: DeviceInfo, t_us: int) -> bytes:
-    board = info.board.encode("ascii", "replace")[: MAX_PAYLOAD - 1 - _HELLO_HEAD.size]
+    """HELLO for `info`: the 1.0 body, and the 1.1 device description when `info.protocol_minor`
+    is 1 or more (its `boot_id`, front end, board id and channels)."""
+    board = info.board.encode("ascii", "replace")[:MAX_BOARD_NAME]
     major, minor, patch = _version_parts(info.firmware_version)
     head = _HELLO_HEAD.pack(
         info.protocol_version & 0xFF,
@@ -221,7 +323,18 @@ def hello_payload(info: DeviceInfo, t_us: int) -> bytes:
         int(t_us) & 0xFFFFFFFF,
         len(board),
     )
-    return bytes([HELLO]) + head + board
+    payload = bytes([HELLO]) + head + board
+    if info.protocol_minor < 1:
+        return payload
+    front = FRONT_ENDS.index(info.front_end) if info.front_end in FRONT_ENDS else 0
+    ohms = int(info.divider_ohms) if front in (1, 2) else 0
+    serial = info.board_id.encode("ascii", "replace")[:MAX_BOARD_ID]
+    ext = _HELLO_EXT.pack(info.protocol_minor & 0xFF, (info.boot_id or 0) & 0xFFFFFFFF, front, ohms & 0xFFFFFFFF, len(serial))
+    channels = b"".join(
+        _CHANNEL.pack(CHANNEL_KINDS.index(c.kind), UNITS.index(c.unit) if c.unit in UNITS else 0, c.scale)
+        for c in info.channels
+    )
+    return payload + ext + serial + bytes([len(info.channels)]) + channels
 
 
 def frame_hello(info: DeviceInfo, t_us: int) -> bytes:
@@ -229,8 +342,24 @@ def frame_hello(info: DeviceInfo, t_us: int) -> bytes:
     return frame(hello_payload(info, t_us))
 
 
-def frame_data(seq: int, t_us: Sequence[int] | np.ndarray, adc: Sequence[int] | np.ndarray) -> bytes:
-    """DATA with 1..32 samples; `seq` is taken modulo 2^16 and `t_us` modulo 2^32."""
+@dataclass(frozen=True)
+class Trailer:
+    """The DATA 1.1 trailer: the low 16 bits of the boot id, the run and the rate."""
+
+    boot: int
+    run: int
+    rate_hz: int
+
+
+def frame_data(
+    seq: int,
+    t_us: Sequence[int] | np.ndarray,
+    adc: Sequence[int] | np.ndarray,
+    trailer: Trailer | None = None,
+    extra: np.ndarray | None = None,
+) -> bytes:
+    """DATA with 1..32 samples; `seq` is taken modulo 2^16 and `t_us` modulo 2^32. With a
+    `trailer` it is a 1.1 frame, and `extra` (n × channels−1, int16) its other channels."""
     t = np.asarray(t_us)
     a = np.asarray(adc)
     n = int(t.shape[0])
@@ -239,7 +368,14 @@ def frame_data(seq: int, t_us: Sequence[int] | np.ndarray, adc: Sequence[int] | 
     rec = np.empty(n, dtype=SAMPLE_DTYPE)
     rec["t_us"] = (t.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
     rec["adc"] = np.clip(a.astype(np.int64), 0, 0xFFFF).astype(np.uint16)
-    return frame(bytes([DATA]) + _DATA_HEAD.pack(int(seq) & 0xFFFF, n) + rec.tobytes())
+    payload = bytes([DATA]) + _DATA_HEAD.pack(int(seq) & 0xFFFF, n) + rec.tobytes()
+    if trailer is not None:
+        payload += _TRAILER.pack(trailer.boot & 0xFFFF, trailer.run & 0xFF, trailer.rate_hz & 0xFFFF)
+        if extra is not None:
+            if extra.shape[0] != n:
+                raise ProtocolError(f"DATA extra channels need one row a sample, got {extra.shape[0]} for {n}")
+            payload += np.ascontiguousarray(extra, dtype="<i2").tobytes()
+    return frame(payload)
 
 
 def frame_status(t_us: int, dropped: int, overruns: int, streaming: bool, rate_hz: int) -> bytes:

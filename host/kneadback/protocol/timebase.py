@@ -43,6 +43,11 @@ class DeviceTimebase:
         self._win_best: tuple[float, float] | None = None  # (latency, d) of the current window
         self._next_fit = MIN_SPAN_S
 
+    @property
+    def last_raw(self) -> int:
+        """The device clock (u32) at the last sample."""
+        return self._raw_last
+
     def step_back(self, raw_us: int) -> bool:
         """True when `raw_us` lies before the last sample (a clock that restarted)."""
         return (int(raw_us) - self._raw_last) % WRAP >= HALF

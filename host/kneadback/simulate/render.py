@@ -31,7 +31,7 @@ class Rendering:
     rate_hz: float
     divider_ohms: float
     t: np.ndarray  # float64 sample times: i / rate_hz, stretched by the device clock's error
-    t_us: np.ndarray  # uint32 micros() the firmware sends (4 µs steps, wraps, restarts on reset)
+    t_us: np.ndarray  # uint32 sample times the firmware sends (timer periods, wraps, restarts on reset)
     adc: np.ndarray  # int32 counts
     force_n: np.ndarray  # the true force on the skin
     truth: Truth
@@ -73,7 +73,7 @@ class Rendering:
 
 def render(scenario: Scenario, seed: int = 0) -> Rendering:
     """Render `scenario`; the same seed gives the same samples, truth and bytes."""
-    rngs = [np.random.default_rng([seed, k]) for k in range(6)]
+    rngs = [np.random.default_rng([seed, k]) for k in range(5)]
     rate = float(scenario.device.rate_hz)
     n = round(scenario.duration_s * rate)
     t = np.arange(n) / (rate * (1.0 + scenario.device.clock_ppm * 1e-6))
@@ -87,7 +87,7 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     releases = [(at(s.t_peak), at(s.t_end)) for s in truth.strokes]
     adc = adc_counts(scenario, part, t, motion.force_n, releases, rngs[3])
     plan = plan_wire(scenario, t, rngs[4])
-    t_us = device_timestamps(plan, rate, n, rngs[5])
+    t_us = device_timestamps(plan, rate, n)
     lost = plan.lost_mask(n)
     truth.lost = _lost_runs(t, lost, plan)
     if lost.any():

@@ -1,22 +1,25 @@
 """What a board running our firmware puts on the USB serial line, faults included.
 
-The firmware (firmware/PROTOCOL.md) sends HELLO after reset, then DATA frames of
-n = max(1, rate/50) samples (at most 20), and STATUS once a second. Its timestamps come from
-`micros()`: 4 µs resolution, a u32 that wraps, and a clock that may run fast or slow
-(`clock_ppm`): the board's timer paces samples in *device* microseconds, so with a fast clock
-they come a little more often in real time. Sample times (`Rendering.t`) and arrival times are
-real seconds; the host maps the device clock onto them by estimating the drift.
+The firmware (firmware/PROTOCOL.md, protocol 1.1) sends a 0x00 and HELLO after reset (with its
+boot id, front end and channels), then DATA frames of n = max(1, rate/50) samples (at most 20)
+with the 1.1 trailer (boot, run, rate), and STATUS once a second. Its timestamps are those of
+its sample timer: `micros()` at the first sample, then exactly one timer period (counted in
+half microseconds) apart, a u32 that wraps; its clock may run fast or slow (`clock_ppm`): the
+timer paces samples in *device* microseconds, so with a fast clock they come a little more often
+in real time. Sample times (`Rendering.t`) and arrival times are real seconds; the host maps the
+device clock onto them by estimating the drift.
 
 Faults are planned once per rendering, from the seed, so the truth can list every lost sample:
 - lost frames: a frame is dropped whole, or arrives with a corrupted byte (fails its CRC);
 - garbage: bursts of random bytes between frames; a burst that does not end in 0x00 glues onto
   the next frame and destroys it;
 - a disconnect: nothing arrives for `disconnect_s`; the board resets (as a USB re-plug does),
-  boots, and starts again with HELLO, sequence 0 and a fresh clock.
+  boots (its boot id one more), and starts again with HELLO, sequence 0 and a fresh clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,14 +29,23 @@ from kneadback.model import DeviceInfo
 from kneadback.simulate.scenario import Scenario
 
 US_WRAP = 1 << 32
-MICROS_RESOLUTION_US = 4
 BOOT_S = 1.5  # an Uno's bootloader wait after a reset
+FIRST_BOOT_ID = 1  # the board's boot counter at the first boot a rendering shows
 BAUD = 115200
 LOST_OK, LOST_DROPPED, LOST_CORRUPTED, LOST_GARBLED = 0, 1, 2, 3
 
 
 def samples_per_frame(rate_hz: float) -> int:
     return int(min(20, max(1, int(rate_hz) // 50)))
+
+
+def timer_period_half_us(rate_hz: float) -> int:
+    """The firmware's sample period in half microseconds: its Timer1 ticks at 0.5 µs from 31 Hz
+    up, at 4 µs below (`timer_for` in the sketch)."""
+    rate = int(rate_hz)
+    if rate >= 31:
+        return (2_000_000 + rate // 2) // rate
+    return (250_000 + rate // 2) // rate * 8
 
 
 @dataclass(frozen=True)
@@ -125,15 +137,14 @@ def plan_wire(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> Wi
     return plan
 
 
-def device_timestamps(plan: WirePlan, rate_hz: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """micros() at each sample: timer-paced, 4 µs steps, restarting at each reset (uint32)."""
+def device_timestamps(plan: WirePlan, rate_hz: float, n: int) -> np.ndarray:
+    """The firmware's sample times (uint32): `micros()` at the first sample of each boot, then
+    whole timer periods, the half microseconds carried as the firmware carries them."""
     out = np.zeros(n, dtype=np.int64)
-    period_us = 1e6 / rate_hz
+    half = timer_period_half_us(rate_hz)
     for seg in plan.segments:
-        k = np.arange(seg.stop - seg.first)
-        jitter = rng.uniform(0.0, 8.0, len(k))  # interrupt latency before micros() is read
-        exact = seg.start_us + k * period_us + jitter
-        out[seg.first : seg.stop] = (exact // MICROS_RESOLUTION_US) * MICROS_RESOLUTION_US
+        k = np.arange(seg.stop - seg.first, dtype=np.int64)
+        out[seg.first : seg.stop] = seg.start_us + (k * half) // 2
     return (out % US_WRAP).astype(np.uint32)
 
 
@@ -148,10 +159,11 @@ def wire_chunks(
 ) -> Iterator[tuple[float, bytes]]:
     """(arrival time in session seconds, bytes) in order, one frame (and what precedes it) each.
 
-    With `faults` off no frame is lost or garbled; a disconnect (a reset of the board, visible in
-    the timestamps) still happens.
+    `info` is the board's description; each boot's HELLO says it as protocol 1.1, with the
+    boot's id. With `faults` off no frame is lost or garbled; a disconnect (a reset of the
+    board, visible in the boot id and the timestamps) still happens.
     """
-    from kneadback.protocol.messages import frame_data, frame_hello, frame_status
+    from kneadback.protocol.messages import PROTOCOL_MINOR, Trailer, frame_data, frame_hello, frame_status
 
     rate = info.sample_rate_hz
     last_arrival = 0.0
@@ -161,14 +173,17 @@ def wire_chunks(
             continue
         hello_at = 0.0 if s_i == 0 else max(last_arrival, plan.disconnect[1] if plan.disconnect else 0.0)
         hello_us = (int(t_us[seg.first]) - 2000) % US_WRAP
-        yield hello_at, frame_hello(info, hello_us)
+        boot_id = FIRST_BOOT_ID + s_i
+        hello = dataclasses.replace(info, protocol_minor=PROTOCOL_MINOR, boot_id=boot_id, front_end="fsr-low")
+        trailer = Trailer(boot_id & 0xFFFF, 0, round(rate))
+        yield hello_at, b"\x00" + frame_hello(hello, hello_us)  # the 0x00 ends a frame the reset cut short
         last_arrival = hello_at
         next_status = 1.0
         seq = 0
         for i0 in range(seg.first, seg.stop, plan.per_frame):
             i1 = min(i0 + plan.per_frame, seg.stop)
             g += 1
-            data = frame_data(seq, t_us[i0:i1], adc[i0:i1])
+            data = frame_data(seq, t_us[i0:i1], adc[i0:i1], trailer)
             seq = (seq + 1) % 65536
             out = b""
             if faults:

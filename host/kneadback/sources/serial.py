@@ -3,7 +3,8 @@
 Specs: ``auto`` (the first port whose USB VID/PID belongs to a common Arduino or USB-serial
 chip), a port path (``/dev/ttyACM0``, ``COM3``), or a pyserial URL (``loop://``,
 ``socket://HOST:PORT``). Bytes go through `kneadback.protocol.stream.DeviceStream`, so binary
-protocol v1 and plain-text boards both work.
+protocol 1.x and plain-text boards both work. A board of another major protocol version is
+refused with one line (`SourceError`), once what came before it is delivered.
 
 When the port vanishes mid-session (a cable pulled, a hub glitch) the source reports a
 "disconnected" `LinkEvent`, keeps what it received, and tries again every
@@ -23,6 +24,7 @@ from kneadback.model import Command, DeviceInfo, DeviceStatus, SampleBlock, Sour
 from kneadback.ports import PortCandidate, ports_seen, scan_ports
 from kneadback.protocol.messages import frame_command
 from kneadback.protocol.stream import DeviceStream
+from kneadback.sources import DEFAULT_SPEC
 from kneadback.sources.base import Source, SourceOptions
 
 RECONNECT_INTERVAL_S = 0.5
@@ -77,7 +79,7 @@ class SerialSource(Source):
         self.clock = options.clock
         self.port = port
         self.serial_number = serial_number
-        where = port if spec == "auto" else spec  # what DeviceInfo.source shows
+        where = port if spec == DEFAULT_SPEC else spec  # what DeviceInfo.source shows
         self.stream = DeviceStream(
             where, options.rate_hz, serial_number=serial_number, mid_stream=True, real_time=real_time
         )
@@ -98,6 +100,8 @@ class SerialSource(Source):
         self._drop_port()
 
     def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        if self.stream.refusal is not None:
+            raise SourceError(self.stream.refusal)
         if self._ser is None:
             return self._try_reconnect(timeout)
         try:
@@ -190,7 +194,7 @@ class SerialSource(Source):
     def _where_now(self) -> str | None:
         """Where the board is now: the same path or URL, else the board with the same serial
         number wherever it shows up (a replugged board may get a new name)."""
-        if is_url(self.port) or (self.spec != "auto" and os.path.exists(self.port)):
+        if is_url(self.port) or (self.spec != DEFAULT_SPEC and os.path.exists(self.port)):
             return self.port
         if self.serial_number:
             try:
@@ -221,7 +225,7 @@ class SerialSource(Source):
 
 def from_spec(spec: str, options: SourceOptions) -> SerialSource:
     """A serial source for ``auto``, a port path or a pyserial URL (not opened yet)."""
-    if spec == "auto":
+    if spec == DEFAULT_SPEC:
         board = find_board()
         return SerialSource(spec, options, board.device, board.serial_number)
     if is_url(spec):
