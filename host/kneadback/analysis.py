@@ -16,6 +16,7 @@ from typing import Any
 from kneadback.clock import ManualClock
 from kneadback.engine.engine import Engine
 from kneadback.engine.rate import rate_spm
+from kneadback.frontend import Declared
 from kneadback.model import (
     Bout,
     ContactChanged,
@@ -143,13 +144,13 @@ def session_progress(session: Session, what: str, total_s: float | None, *, enab
         yield
 
 
-def open_input(spec: str, rate_hz: float | None, divider_ohms: float | None) -> Source:
+def open_input(spec: str, rate_hz: float | None, front: Declared) -> Source:
     if Path(spec).suffix.lower() == ".csv" or (Path(spec).is_file() and _looks_like_csv(Path(spec))):
         # the engine's output does not depend on the block size, and big blocks cost less a sample
-        return CsvSource(spec, rate_hz=rate_hz, divider_ohms=divider_ohms, block_samples=ANALYSIS_BLOCK_SAMPLES)
+        return CsvSource(spec, rate_hz=rate_hz, front=front, block_samples=ANALYSIS_BLOCK_SAMPLES)
     from kneadback.sources import open_source
 
-    return open_source(spec, SourceOptions(clock=ManualClock(), speed=math.inf, rate_hz=rate_hz))
+    return open_source(spec, SourceOptions(clock=ManualClock(), speed=math.inf, rate_hz=rate_hz, front=front))
 
 
 def _looks_like_csv(path: Path) -> bool:
@@ -204,6 +205,7 @@ class Analysis:
         duration = self.t_last - self.t_first if self.samples > 1 else 0.0
         rate = rate_spm(x.interval_s for x in s if x.interval_s is not None)  # over all the intervals
         sat = [q.saturated_fraction for q in self.quality]
+        rail = [q.near_rail_fraction for q in self.quality]
         noise = sorted(q.noise_n for q in self.quality)
         return {
             "duration_s": _r(duration, 3),
@@ -221,6 +223,7 @@ class Analysis:
             "mean_peak_n": _r(sum(x.peak_n for x in s) / len(s), 3) if s else None,
             "max_peak_n": _r(max(x.peak_n for x in s), 3) if s else None,
             "saturated_fraction": _r(sum(sat) / len(sat), 5) if sat else 0.0,
+            "near_rail_fraction": _r(sum(rail) / len(rail), 5) if rail else 0.0,
             "noise_n": _r(noise[len(noise) // 2], 4) if noise else None,
         }
 
@@ -297,6 +300,7 @@ class Analysis:
                 f"strokes {sm['strokes']}, bouts {sm['bouts']}, mean rate {rate}, mean peak {peak}, "
                 f"holds {sm['holds']} ({sm['hold_s']:.1f} s), in contact {sm['contact_s']:.1f} s"
             ),
-            f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} N rms",
+            f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} N rms"
+            + (f"; {100 * sm['near_rail_fraction']:.1f} % near the rail, where one count is over a tenth of the signal: holds and light strokes are judged coarsely there" if sm["near_rail_fraction"] else ""),
         ]
         return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ from kneadback.coach.sound import METRONOME_MODES, Sound, sound_settings
 from kneadback.coach.spots import DEFAULT_SPOT
 from kneadback.coach.targets import Targets
 from kneadback.errors import InputError, RecordingError
+from kneadback.frontend import Declared
+from kneadback.frontend import from_args as front_from_args
 
 if TYPE_CHECKING:
     from kneadback.analysis import Analysis
@@ -65,6 +67,7 @@ class Settings:
     seed: int = 0
     baud: int = 115200
     rate_hz: float | None = None  # declared rate of a plain-text board
+    front: Declared = field(default_factory=Declared)  # the front end as the user declared it
     duration: float | None = None  # session seconds, then stop
     spot: str | None = None  # None: the source's own (a scenario's), else `DEFAULT_SPOT`
     targets: Targets = field(default_factory=Targets)
@@ -98,7 +101,8 @@ class Settings:
                 raise InputError("--spot needs a name, e.g. --spot \"left calf\"")
         screenshot = Path(args.screenshot) if args.screenshot else None
         check_screenshot(command, screenshot, jsonl=args.jsonl, no_gui=args.no_gui)
-        return cls(source=args.source, speed=speed, seed=args.seed, baud=args.baud, rate_hz=rate, duration=duration,
+        return cls(source=args.source, speed=speed, seed=args.seed, baud=args.baud, rate_hz=rate,
+                   front=front_from_args(command, args), duration=duration,
                    spot=spot, targets=targets_mod.from_args(args), sound=sound_settings(args.metronome, args.mute),
                    record=args.record, jsonl=args.jsonl, gui=not (args.no_gui or args.jsonl), screenshot=screenshot)
 
@@ -137,7 +141,7 @@ class Run:
             from kneadback.sources.base import SourceOptions
 
             s = self.settings
-            options = SourceOptions(clock=self.clock, speed=s.speed, seed=s.seed, baud=s.baud, rate_hz=s.rate_hz)
+            options = SourceOptions(clock=self.clock, speed=s.speed, seed=s.seed, baud=s.baud, rate_hz=s.rate_hz, front=s.front)
             source = open_source(s.source, options) if s.source is not None else open_default_source(options, self.notices.say)
             if s.spot is not None:
                 source.spot = s.spot
@@ -215,6 +219,10 @@ class Run:
         source = source if source is not None else self.source()
         session = Session(source, self.clock, analyzer=self.analyzer(), coach=self.coach(), sinks=list(sinks),
                           duration=self.settings.duration)
+        follow_force_model(self.coach(), session.analyzer)
+        from kneadback.ui.range_advice import RangeAdvice
+
+        session.sinks.append(RangeAdvice(session.sinks))
         for sink in sinks:
             attach = getattr(sink, "attach", None)  # sinks that send user input (rating keys)
             if attach is not None:
@@ -264,7 +272,16 @@ def replay_session(rec: Recording, source: ReplaySource, clock: Clock, sinks: li
     from kneadback.session import Session
 
     run = Run(Settings(), clock, recording=rec)
-    return Session(source, clock, analyzer=run.analyzer(), coach=coach or run.coach(), sinks=sinks)
+    coach = coach or run.coach()
+    engine = run.analyzer()
+    follow_force_model(coach, engine)
+    return Session(source, clock, analyzer=engine, coach=coach, sinks=sinks)
+
+
+def follow_force_model(coach: Coach, analyzer: object) -> None:
+    """The coach's safety ceiling goes by how far the engine's force model can be trusted, which
+    the engine knows once the board says what it is (`kneadback.coach.ceiling`)."""
+    coach.force_model_of = lambda: getattr(analyzer, "force_model", None)
 
 
 # --- offline: analyze and import ----------------------------------------------------------------
@@ -275,7 +292,7 @@ def analyze(
     *,
     chunk: int | None = None,
     rate_hz: float | None = None,
-    divider_ohms: float | None = None,
+    front: Declared | None = None,
     model_for: Callable[[DeviceInfo], ForceModel] | None = None,
     show_progress: bool = False,
 ) -> Analysis:
@@ -286,7 +303,7 @@ def analyze(
     from kneadback.session import Session
     from kneadback.sources.csvfile import CsvSource
 
-    source = csv = open_input(spec, rate_hz, divider_ohms)
+    source = csv = open_input(spec, rate_hz, front or Declared())
     open_with_progress(csv, enabled=show_progress)
     if chunk is not None:
         source = Rechunked(source, chunk)
@@ -299,7 +316,7 @@ def analyze(
     if collector.info is None or collector.samples == 0:
         raise InputError(f"{spec}: no samples to analyse")
     result = Analysis(spec, collector, engine)
-    if getattr(csv, "divider_known", True) is False:
+    if getattr(csv, "divider_known", True) is False and collector.info.front_end in ("fsr-low", "fsr-high"):
         result.notes.append(
             f"{spec}: the file does not name its divider resistor; assumed {collector.info.divider_ohms} Ω "
             "(forces are wrong if it differs: give --divider)"
@@ -313,7 +330,7 @@ def import_csv(
     spot: str,
     started: dt.datetime | None = None,
     rate_hz: float | None = None,
-    divider_ohms: float | None = None,
+    front: Declared | None = None,
     targets: Targets | None = None,
     show_progress: bool = False,
 ) -> int:
@@ -335,7 +352,7 @@ def import_csv(
         started = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     wall = started.timestamp()
     clock = ManualClock(wall_start=wall)
-    source = CsvSource(path, rate_hz=rate_hz, divider_ohms=divider_ohms)
+    source = CsvSource(path, rate_hz=rate_hz, front=front)
     # a bad file is refused here, before the database is created or touched
     open_with_progress(source, enabled=show_progress)
     engine = Engine()
@@ -345,6 +362,7 @@ def import_csv(
         recorder = Recorder(store, clock=clock, source=str(path), kind="import", spot=spot, targets=coach.targets,
                             wall_start=wall, atomic=True)
         recorder.force_model_of = lambda: engine.force_model
+        follow_force_model(coach, engine)
         session = Session(source, clock, analyzer=engine, coach=coach, sinks=[recorder])
         try:
             with session_progress(session, f"importing {path.name}", source.duration, enabled=show_progress):

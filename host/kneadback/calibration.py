@@ -10,7 +10,8 @@ An unloaded reading above zero means the cap preloads the sensor; it is tared: t
 reports the force *added* to the preload, which is what the scale shows.
 
 The fit lives in `paths.config_dir()/calibration.json`; `load_force_model` hands the engine the
-calibrated model when one matches the device's divider, else the data-sheet model.
+calibrated model when one matches the device's front end (kind, divider and ADC), else the
+uncalibrated model of that front end (`kneadback.fsr.uncalibrated_model`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +31,12 @@ import numpy as np
 
 from kneadback import paths
 from kneadback.errors import InputError
-from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve
+from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve, device_divider, uncalibrated_model
 from kneadback.model import DeviceInfo
 from kneadback.outfile import write_out
 
 CALIBRATION_FILE = "calibration.json"
+BOARD_CALIBRATIONS = "calibrations"  # a folder: one file per board, by its USB serial number
 FORMAT = "kneadback-force-calibration"
 FORMAT_VERSION = 1
 MIN_POINTS = 5
@@ -69,6 +72,7 @@ class Calibration:
     unloaded_adc: float = 0.0
     created: str = ""  # ISO 8601 UTC
     source: str = ""  # the device or file the points came from
+    serial_number: str = ""  # the USB serial number of the board it was made on ("" when unknown)
 
     def force(self, counts: np.ndarray | float) -> np.ndarray:
         """Newtons added to the unloaded preload, for (mean) counts; 0 at or below the preload."""
@@ -94,8 +98,10 @@ class Calibration:
             "version": FORMAT_VERSION,
             "created": self.created,
             "source": self.source,
+            "serial_number": self.serial_number,
             "model": "fsr-power-law",
-            "divider": {"r_fixed": self.divider.r_fixed, "vref": self.divider.vref, "adc_bits": self.divider.adc_bits},
+            "divider": {"r_fixed": self.divider.r_fixed, "vref": self.divider.vref, "adc_bits": self.divider.adc_bits,
+                        "front_end": self.divider.front_end},
             "curve": {"r_1n": self.curve.r_1n, "exponent": self.curve.exponent, "r_floor": self.curve.r_floor},
             "unloaded_adc": self.unloaded_adc,
             "points": [
@@ -114,12 +120,14 @@ class Calibration:
         div = d["divider"]
         cur = d["curve"]
         curve = FsrCurve(r_1n=float(cur["r_1n"]), exponent=float(cur["exponent"]), r_floor=float(cur["r_floor"]))
-        divider = Divider(float(div["r_fixed"]), float(div["vref"]), int(div["adc_bits"]))
+        divider = Divider(float(div["r_fixed"]), float(div["vref"]), int(div["adc_bits"]), str(div.get("front_end", "fsr-low")))
         points = tuple(CalPoint(float(p["adc"]), float(p["newtons"]), f"point {i + 1}") for i, p in enumerate(d["points"]))
         values = [curve.r_1n, curve.exponent, curve.r_floor, divider.r_fixed, divider.vref]
-        if not all(math.isfinite(v) and v > 0 for v in values) or not 8 <= divider.adc_bits <= 16 or len(points) < MIN_POINTS:
+        if not all(math.isfinite(v) and v > 0 for v in values) or not 8 <= divider.adc_bits <= 16 or len(points) < MIN_POINTS \
+                or not divider.is_fsr:
             raise ValueError("parameters out of range")
-        return cls(curve, divider, points, float(d.get("unloaded_adc", 0.0)), str(d.get("created", "")), str(d.get("source", "")))
+        return cls(curve, divider, points, float(d.get("unloaded_adc", 0.0)), str(d.get("created", "")), str(d.get("source", "")),
+                   str(d.get("serial_number") or ""))
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,14 @@ class CalibratedForceModel:
     """The `ForceModel` the engine uses once a calibration is stored."""
 
     calibration: Calibration
+
+    @property
+    def trust(self) -> str:
+        return "calibrated"
+
+    @property
+    def unit(self) -> str:
+        return "N"
 
     def to_newtons(self, counts: np.ndarray) -> np.ndarray:
         return self.calibration.force(counts)
@@ -293,6 +309,7 @@ def fit_calibration(
     unloaded_adc: float = 0.0,
     *,
     source: str = "",
+    serial_number: str | None = None,
     now: dt.datetime | None = None,
 ) -> Calibration:
     """Validate the points and fit r_1n, exponent and r_floor; raises InputError on bad points.
@@ -326,7 +343,7 @@ def fit_calibration(
     ln_r1n, k, ln_floor = (float(v) for v in result.x)
     curve = FsrCurve(r_1n=math.exp(ln_r1n), exponent=k, r_floor=math.exp(ln_floor))
     stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds") if now else ""
-    return Calibration(curve, divider, tuple(ordered), float(unloaded_adc), stamp, source)
+    return Calibration(curve, divider, tuple(ordered), float(unloaded_adc), stamp, source, serial_number or "")
 
 
 def error_report(cal: Calibration) -> list[str]:
@@ -350,13 +367,20 @@ def error_report(cal: Calibration) -> list[str]:
 # --- storage -------------------------------------------------------------------------------
 
 
-def calibration_path() -> Path:
-    return paths.config_dir() / CALIBRATION_FILE
+def calibration_path(serial_number: str | None = None) -> Path:
+    """Where the calibration of the board with this USB serial number lives; without one, the
+    calibration of boards that have none (and of calibrations from a points file)."""
+    if not serial_number:
+        return paths.config_dir() / CALIBRATION_FILE
+    folder = paths.config_dir() / BOARD_CALIBRATIONS
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', serial_number)}.json"
 
 
 def save_calibration(cal: Calibration, path: Path | None = None) -> Path:
-    """Write whole or not at all (through a link, as `outfile` does); a new file is user-only."""
-    path = path or calibration_path()
+    """Write whole or not at all (through a link, as `outfile` does); a new file is user-only.
+    A board's calibration goes to its own file, by its serial number."""
+    path = path or calibration_path(cal.serial_number)
     write_out(path, json.dumps(cal.to_dict(), indent=2) + "\n", new_mode=0o600)
     return path
 
@@ -378,17 +402,21 @@ def load_calibration(path: Path | None = None) -> Calibration | None:
         raise InputError(f"{path}: damaged calibration ({e}); run `kneadback calibrate force` again") from None
 
 
-def load_force_model(
-    divider_ohms: float, vref: float = 5.0, adc_bits: int = 10, path: Path | None = None
-) -> ForceModel:
-    """The stored calibration when it was made with this divider and ADC, else the data sheet."""
-    divider = Divider(float(divider_ohms), float(vref), int(adc_bits))
+def load_force_model(divider: Divider, serial_number: str | None = None, path: Path | None = None) -> ForceModel:
+    """The stored calibration of this board (by serial number, else the one for boards without)
+    when it was made with this front end, else the front end's uncalibrated model (a calibration
+    fits an FSR divider only)."""
+    if not divider.is_fsr:
+        return uncalibrated_model(divider)
+    if path is None and serial_number and calibration_path(serial_number).exists():
+        path = calibration_path(serial_number)
     cal = load_calibration(path)
-    if cal is None:
+    if cal is None or (cal.serial_number and cal.serial_number != serial_number):
         return DatasheetForceModel(divider)
     if not _same_divider(cal.divider, divider):
+        side = " high-side" if cal.divider.falls_with_force else ""
         reason = (
-            f"the stored calibration is for a {cal.divider.r_fixed:g} Ω divider, "
+            f"the stored calibration is for a {cal.divider.r_fixed:g} Ω{side} divider, "
             f"{cal.divider.adc_bits}-bit ADC at {cal.divider.vref:g} V: recalibrate"
         )
         return UncalibratedForceModel(divider, FsrCurve(), reason)
@@ -396,12 +424,13 @@ def load_force_model(
 
 
 def force_model_for_device(info: DeviceInfo) -> ForceModel:
-    """`load_force_model` for the divider and ADC a device reports."""
-    return load_force_model(info.divider_ohms, info.vref_mv / 1000.0, info.adc_bits)
+    """`load_force_model` for the front end a device reports."""
+    return load_force_model(device_divider(info), info.serial_number)
 
 
 def _same_divider(a: Divider, b: Divider) -> bool:
-    return math.isclose(a.r_fixed, b.r_fixed, rel_tol=1e-3) and math.isclose(a.vref, b.vref, rel_tol=1e-3) and a.adc_bits == b.adc_bits
+    return (math.isclose(a.r_fixed, b.r_fixed, rel_tol=1e-3) and math.isclose(a.vref, b.vref, rel_tol=1e-3)
+            and a.adc_bits == b.adc_bits and a.front_end == b.front_end)
 
 
 def mean_reading(counts: Iterable[float], trim: float = 0.1) -> tuple[float, float]:

@@ -304,6 +304,9 @@ class SignalQuality:
     saturated_fraction: float  # share of samples at the ADC rail
     noise_n: float  # robust noise estimate, newtons RMS
     lost_samples: int  # total so far
+    # share of samples so near the rail that one count moves the linearised signal by more than a
+    # tenth: stillness (holds) and light strokes are judged only coarsely there
+    near_rail_fraction: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)

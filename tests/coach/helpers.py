@@ -13,6 +13,20 @@ from kneadback.model import Bout, BoutStarted, Cue, Event, Stroke
 CONFIRM_S = 0.15  # the engine confirms a stroke about this long after its peak
 
 
+class TrustedModel:
+    """A force model as the coach sees one: only its trust matters to it."""
+
+    def __init__(self, trust: str) -> None:
+        self.trust = trust
+
+
+def with_trust(coach: Coach, trust: str) -> Coach:
+    """`coach`, its session's engine holding a force model of that trust."""
+    model = TrustedModel(trust)
+    coach.force_model_of = lambda: model
+    return coach
+
+
 class StrokeMaker:
     """Builds Stroke events with running indices, each with its interval and rate as the engine
     stamps them (timed at the peak here)."""

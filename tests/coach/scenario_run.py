@@ -10,9 +10,9 @@ from kneadback.coach.coach import Coach
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
 from kneadback.engine.engine import Engine
-from kneadback.model import Cue, Event, Rating, SampleBlock, SpotChanged
+from kneadback.model import Cue, DeviceInfo, Event, Rating, SampleBlock, SpotChanged
 from kneadback.simulate.render import Rendering, render
-from kneadback.simulate.scenario import load_scenario
+from kneadback.simulate.scenario import Scenario, load_scenario
 
 WALL = 1_772_445_600.0  # a fixed wall-clock start
 
@@ -25,10 +25,11 @@ class ScenarioRun:
     coach: Coach
 
 
-def run_scenario(name: str, *, seed: int = 0, block: int = 4, ratings: bool = True,
-                 targets: Targets | None = None) -> ScenarioRun:
-    """Feed `block` samples at a time; the truth's ratings and spot changes arrive as user input."""
-    r = render(load_scenario(name), seed)
+def run_scenario(name: str | Scenario, *, seed: int = 0, block: int = 4, ratings: bool = True,
+                 targets: Targets | None = None, info: DeviceInfo | None = None) -> ScenarioRun:
+    """Feed `block` samples at a time; the truth's ratings and spot changes arrive as user input.
+    `info` is what the host is told of the board, if not what the simulated one says."""
+    r = render(load_scenario(name) if isinstance(name, str) else name, seed)
     truth = r.truth
     user: list[Event] = []
     if ratings:
@@ -37,8 +38,9 @@ def run_scenario(name: str, *, seed: int = 0, block: int = 4, ratings: bool = Tr
     user.sort(key=lambda e: e.t)
     first_spot = truth.spots[0].spot if truth.spots else "spot"
     engine = Engine()
-    engine.configure(r.info)
+    engine.configure(info or r.info)
     coach = Coach(targets or Targets(), first_spot, MemorySpotHistory(), WALL)
+    coach.force_model_of = lambda: engine.force_model  # as the session wires it
     bouts = coach.bout_machine()
     events: list[Event] = []
     cues: list[Cue] = []

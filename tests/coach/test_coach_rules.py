@@ -13,7 +13,7 @@ from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.model import Bout, BoutStarted, ContactChanged, Cue, HoldEnded, HoldStarted, Rating, Stroke
 
-from .helpers import StrokeMaker, bout, kinds, run
+from .helpers import StrokeMaker, bout, kinds, run, with_trust
 
 WALL = dt.datetime(2026, 3, 2, 10, 0).timestamp()  # a Monday morning, local time
 
@@ -23,7 +23,8 @@ def coach(**kw) -> Coach:
     kw.setdefault("spot", "left calf")
     kw.setdefault("history", MemorySpotHistory())
     kw.setdefault("wall_start", WALL)
-    return Coach(kw.pop("targets"), kw.pop("spot"), kw.pop("history"), kw.pop("wall_start"), **kw)
+    trust = kw.pop("trust", "calibrated")  # the rules at work in newtons; `test_coach_ceiling` for the others
+    return with_trust(Coach(kw.pop("targets"), kw.pop("spot"), kw.pop("history"), kw.pop("wall_start"), **kw), trust)
 
 
 def corrections(cues):

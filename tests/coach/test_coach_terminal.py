@@ -22,7 +22,7 @@ from kneadback.ui.coach_view import CoachTerminalView, coach_fields
 from kneadback.ui.statusline import ANSI, ANSI_RESET
 from kneadback.ui.terminal_keys import KeyPress, KeyReader, decode
 
-from .helpers import bout, run
+from .helpers import bout, run, with_trust
 from .test_coach_audio import FakeOutput
 
 LONG_SPOT = "upper trapezius (left), just above the shoulder blade"
@@ -39,12 +39,12 @@ class FakeSession:
         self.got.append(event)
 
 
-def _coached(spot: str = "left calf") -> Coach:
+def _coached(spot: str = "left calf", trust: str = "calibrated") -> Coach:
     """12 s into a bout at 40/min (slow), peaks of 12 N, two ratings made: a cue is showing."""
     h = MemorySpotHistory()
     h.add_rating(spot, 0.0, 3, 10.0)
     h.add_rating(spot, 0.0, 7, 24.0)
-    c = Coach(Targets(), spot, h, 1000.0)
+    c = with_trust(Coach(Targets(), spot, h, 1000.0), trust)
     run(c, bout(1.0, 12, 40, peak_n=12.0), until=13.0)
     return c
 

@@ -78,7 +78,7 @@ def test_flags_replace_what_the_file_lacks(capsys, tmp_path):
         ("time,adc\n0,1\n", [], "line 1: header lacks column time_s"),
         ("time_s,adc\n0,1\n0.01,2\n", ["--chunk", "0"], "--chunk 0 must be a positive"),
         ("time_s,adc\n0,1\n0.01,2\n", ["--rate", "-5"], "--rate -5.0 must be a sample rate"),
-        ("time_s,adc\n0,1\n0.01,2\n", ["--divider", "0"], "--divider 0.0 must be a positive"),
+        ("time_s,adc\n0,1\n0.01,2\n", ["--divider", "0"], "--divider 0 must be a resistance of 10 Ω to 10 MΩ"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(capsys, tmp_path, content, argv, expected):

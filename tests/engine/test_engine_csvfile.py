@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from kneadback.clock import ManualClock
 from kneadback.errors import InputError
+from kneadback.frontend import Declared
 from kneadback.model import DeviceInfo, SampleBlock
 from kneadback.session import Session
 from kneadback.sink import Sink
@@ -62,7 +63,7 @@ def test_metadata_lines_and_flags(tmp_path):
     p = write(tmp_path, text)
     info = read_all(CsvSource(p))[0]
     assert info.sample_rate_hz == 250 and info.divider_ohms == 4700 and info.rate_source == "declared"
-    info = read_all(CsvSource(p, rate_hz=500, divider_ohms=2200))[0]
+    info = read_all(CsvSource(p, rate_hz=500, front=Declared(divider_ohms=2200)))[0]
     assert info.sample_rate_hz == 500 and info.divider_ohms == 2200
     assert read_all(from_spec(str(p), SourceOptions(rate_hz=125)))[0].sample_rate_hz == 125
 

@@ -209,3 +209,21 @@ def test_long_blocks_equal_short_ones():
     long = run_engine(Engine(), r.info, blocks(r.t, r.adc, len(r.t) // 2 + 1))
     short = run_engine(Engine(), r.info, blocks(r.t, r.adc, 997))
     assert dicts(long) == dicts(short)
+
+
+def test_a_hold_near_the_rail_is_found_through_its_noise():
+    """A 47 kΩ pull-down and a firm press put the counts a few steps below the rail, where two
+    counts of noise move the conductance by a third: the stillness band widens with the noise
+    measured at that level, so the hold is still seen, and the quality reports say how much of
+    the signal lies that near the rail."""
+    rate = 200.0
+    t = np.arange(0, 20.0, 1 / rate)
+    rng = np.random.default_rng(1)
+    press = np.clip((t - 5.0) / 0.3, 0.0, 1.0)
+    adc = np.round(1015 * press + rng.normal(0.0, 1.2, len(t))).clip(0, 1023).astype(np.int32)
+    info = DeviceInfo(1, "test", "test", rate, divider_ohms=47000)
+    events = run_engine(Engine(), info, blocks(t, adc, 4))
+    holds = [e for e in events if isinstance(e, HoldStarted)]
+    assert len(holds) == 1 and 4.5 < holds[0].start < 6.0 and holds[0].t_confirmed < 8.5
+    near = [q.near_rail_fraction for q in events if isinstance(q, SignalQuality)]
+    assert max(near[:4]) == 0.0 and min(near[6:]) > 0.5

@@ -1,12 +1,15 @@
 """The stroke detector's rhythm rules. The quick rule: in a rhythm a release confirms a stroke
 early, while a press-in settling into a hold, a hold's wander and a dip on a long plateau never
-add a stroke. Merging: tremor on a slow, light press does not cut its rise into pieces."""
+add a stroke. Merging: tremor on a slow, light press does not cut its rise into pieces. Shapes
+of real presses: a second hump inside one press, a small rise just before a large one and small
+bumps between presses; the same strokes at every scale of the signal."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
 from scipy import signal
 
 from kneadback.engine.filters import BoxMean, LowPass
@@ -34,9 +37,10 @@ def _stroke(
     return y
 
 
-def _detect(rel: np.ndarray, rate_hz: float, params: StrokeParams | None = None) -> tuple[list[float], list[float]]:
-    """Peak and confirmation times of accepted candidates, the signal fed in 20 ms blocks."""
-    raw = BASE_US + HEIGHT_US * rel
+def _detect(rel: np.ndarray, rate_hz: float, params: StrokeParams | None = None, scale: float = 1.0) -> tuple[list[float], list[float]]:
+    """Peak and confirmation times of accepted candidates, the signal fed in 20 ms blocks;
+    `scale` multiplies the signal and its noise (another sensor or divider)."""
+    raw = scale * (BASE_US + HEIGHT_US * rel)
     g, fast = LowPass(rate_hz)(raw), BoxMean(max(1, round(0.01 * rate_hz)))(raw)
     t = np.arange(len(raw)) / rate_hz
     h = History(keep_s=12.0)
@@ -48,7 +52,7 @@ def _detect(rel: np.ndarray, rate_hz: float, params: StrokeParams | None = None)
         first = h.end
         sl = slice(a, a + step)
         h.append(t[sl], g[sl], g[sl], np.zeros(len(t[sl]), dtype=np.int32))
-        for c in det.process(t[sl], g[sl], fast[sl], np.full(len(t[sl]), 0.5), first):
+        for c in det.process(t[sl], g[sl], fast[sl], np.full(len(t[sl]), 0.5 * scale), first):
             if c.accepted:
                 peaks.append(float(t[c.i_peak]))
                 confirmed.append(float(t[c.i_confirm]))
@@ -105,8 +109,9 @@ def test_a_dip_early_on_a_long_plateau_does_not_count_twice():
     peaks, confirmed = _detect(rel, rate)
     assert len(peaks) == 7
     assert any(c < 0.5 + k * period + 0.2 + 1.4 for k, c in enumerate(confirmed))  # some early on the plateau
-    # the force staying up for as long as a share of the stroke interval is not a new stroke
-    double, _ = _detect(rel, rate, StrokeParams(release_share=0.0))
+    # the force staying up for as long as a share of the stroke interval is not a new stroke,
+    # nor is a dip that stays far above the level the strokes start from
+    double, _ = _detect(rel, rate, StrokeParams(release_share=0.0, release_floor_share=0.0))
     assert len(double) > 7
 
 
@@ -124,3 +129,76 @@ def test_tremor_on_slow_light_strokes_does_not_cut_their_rise():
     cut, _ = _detect(rel, rate, StrokeParams(merge_s=0.0))
     assert len(joined) >= 10
     assert len(cut) <= 7
+
+
+# rules that the real recordings (benchmarks/bench_engine_realdata.py) showed were missing
+OLD_RULES = StrokeParams(reach=0.0, release_floor=1.0)  # the detector without them
+
+
+def _hump(t: np.ndarray, at: float, height: float = 1.0, width_s: float = 0.09) -> np.ndarray:
+    return height * np.exp(-0.5 * ((t - at) / width_s) ** 2)
+
+
+def test_a_second_hump_inside_one_press_is_one_stroke():
+    """A press that rocks forward (a heel-and-toe double hump, as a foot or a rolling tool makes):
+    the force dips by more than half between the humps but never goes back to where presses
+    start from."""
+    rate, period = 200.0, 1.1
+    t = np.arange(0, 12.0, 1 / rate)
+    starts = 0.5 + period * np.arange(10)
+    rel = sum((_hump(t, s + 0.15) + _hump(t, s + 0.45, 0.8) for s in starts), np.zeros(len(t)))
+    assert rel[round((starts[0] + 0.3) * rate)] < 0.5  # the dip
+    peaks, _ = _detect(rel, rate)
+    np.testing.assert_allclose(peaks, starts + 0.15 + 0.03, atol=0.03)  # each first hump, once
+    assert len(_detect(rel, rate, OLD_RULES)[0]) == 20
+
+
+def test_a_small_rise_just_before_a_large_one_does_not_take_its_place():
+    """A light touch 0.4 s before each press, rocking a little, that never falls back by half."""
+    rate, period = 200.0, 1.1
+    t = np.arange(0, 12.0, 1 / rate)
+    tops = 1.0 + period * np.arange(10)
+    touch = sum((0.12 * _rc((t - s + 0.4) / 0.05) * (1 - _rc((t - s - 0.3) / 0.1)) for s in tops), np.zeros(len(t)))
+    wobble = sum((_hump(t, s - 0.2, -0.04, 0.03) for s in tops), np.zeros(len(t)))
+    rel = touch + wobble + sum((_hump(t, s, 1.0, 0.08) for s in tops), np.zeros(len(t)))
+    peaks, _ = _detect(rel, rate)
+    np.testing.assert_allclose(peaks, tops, atol=0.03)
+    old = _detect(rel, rate, OLD_RULES)[0]
+    assert any(abs(p - (s - 0.28)) < 0.05 for p in old for s in tops)  # the touch took a press's place
+
+
+def test_small_bumps_between_strokes_are_not_strokes():
+    """Bumps of 10-20 % of the presses after each release (a tool bouncing on the skin)."""
+    rate, period = 200.0, 1.0
+    t = np.arange(0, 12.0, 1 / rate)
+    tops = 1.0 + period * np.arange(11)
+    rel = sum((_hump(t, s) + _hump(t, s + 0.45, 0.1 + 0.01 * k, 0.04) for k, s in enumerate(tops)), np.zeros(len(t)))
+    peaks, _ = _detect(rel, rate)
+    np.testing.assert_allclose(peaks, tops, atol=0.03)
+    assert len(_detect(rel, rate, OLD_RULES)[0]) > len(tops)
+
+
+@pytest.mark.parametrize("scale", [0.02, 0.1, 0.5, 2.0, 10.0, 50.0])
+def test_the_same_strokes_at_every_scale(scale):
+    """The same signal and noise at 0.02-50 times the conductance (another FSR, another divider,
+    a linear front end's counts): every threshold is relative, or comes from the noise."""
+    rate = 200.0
+    t = np.arange(0, 30.0, 1 / rate)
+    rng = np.random.default_rng(3)
+    heights = 0.3 + rng.random(20)
+    light = _train(t, 20, 1.3, 0.2) * np.repeat(heights, len(t) // 20 + 1)[: len(t)]
+    rel = np.where(t < 14, light, 0.6 + 0.1 * light) + 0.004 * rng.standard_normal(len(t))  # then in contact
+    assert _detect(rel, rate, scale=scale) == _detect(rel, rate)
+
+
+@pytest.mark.parametrize("creep", [0.0, 0.03, 0.06])
+def test_a_creeping_press_in_stays_a_press_in(creep):
+    """FSR creep lifts a held press a few percent a decade of time: its top keeps rising, yet it
+    is a press-in after 1.5 s, and its release is not a stroke."""
+    rate = 200.0
+    t = np.arange(0, 14.0, 1 / rate)
+    press = _rc((t - 1.0) / 0.4) * (1 - _rc((t - 10.0) / 0.4))
+    rel = press * (1 + creep * np.log10(1 + np.clip(t - 1.4, 0.0, None) / 0.1))
+    assert _detect(rel, rate)[0] == []
+    if creep:
+        assert _detect(rel, rate, StrokeParams(creep=0.0))[0] != []  # the top's every new high

@@ -117,7 +117,7 @@ def test_command_end_to_end_saves_the_fit(monkeypatch, capsys):
     assert main(["calibrate", "force", "--source", "test:scale"]) == 0
     out = capsys.readouterr().out
     assert "Calibrating test:scale (1000 Ω divider" in out and "saved" in out
-    model = cm.load_force_model(1000)
+    model = cm.load_force_model(Divider(1000))
     assert isinstance(model, CalibratedForceModel) and model.calibration.source == "test:scale"
 
 

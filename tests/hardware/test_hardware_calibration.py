@@ -155,15 +155,15 @@ def test_bad_scale_readings(text):
 
 
 def test_store_and_load_force_model():
-    assert isinstance(cm.load_force_model(1000), DatasheetForceModel)
+    assert isinstance(cm.load_force_model(Divider(1000)), DatasheetForceModel)
     cal = cm.fit_calibration(_ideal_points(FsrCurve().sample_part(np.random.default_rng(1))), DIV, source="test", now=NOW)
     path = cm.save_calibration(cal)
     assert path == cm.calibration_path() and (path.stat().st_mode & 0o777) == 0o600
-    model = cm.load_force_model(1000)
+    model = cm.load_force_model(Divider(1000))
     assert isinstance(model, CalibratedForceModel)
     assert model.calibration == cal
     assert model.describe().startswith("calibrated 2026-11-25: 5 points 6–110 N, fit within")
-    other = cm.load_force_model(10000)
+    other = cm.load_force_model(Divider(10000))
     assert isinstance(other, UncalibratedForceModel)
     assert "calibration is for a 1000 Ω divider" in other.describe() and "10000 Ω divider" in other.describe()
 
@@ -172,7 +172,7 @@ def test_store_and_load_force_model():
 def test_damaged_calibration_file(content, message):
     cm.calibration_path().write_text(content)
     with pytest.raises(InputError, match=message):
-        cm.load_force_model(1000)
+        cm.load_force_model(Divider(1000))
 
 
 def test_drift_check():

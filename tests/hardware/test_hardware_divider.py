@@ -49,8 +49,19 @@ def test_command_prints_the_table(capsys):
     out = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: line.split() for line in out if line.strip() and line.split()[0] in ("5", "150")}
     assert rows["5"][1:3] == ["377", "0.03"]
-    assert rows["150"][1] == "821" and rows["150"][3] == "999" and rows["150"][4].endswith("!")
+    assert rows["150"][1] == "821" and rows["150"][4] == "999" and rows["150"][5].endswith("!")
+    assert rows["150"][3] == "4.0*" and rows["150"][6] == "0.5"  # the FSR's current beside the resolution
     assert any("finest here: 1k Ω" in line for line in out)
+
+
+def test_the_table_names_the_finest_resistor_within_the_sensors_current_rating(capsys):
+    """Today: 1 kΩ at 5 V passes 2.5-4 mA at massage forces against the ~1.1 mA guidance."""
+    assert main(["hardware", "divider"]) == 0
+    out = capsys.readouterr().out
+    assert "finest within 1.1 mA up to 90 N: 4.7k Ω." in out
+    one_k, four_k7 = divider_column(1000.0, np.array([5.0, 90.0])), divider_column(4700.0, np.array([5.0, 90.0]))
+    assert not one_k.within_rating and one_k.ma.min() > 1.1
+    assert four_k7.within_rating and four_k7.worst_step < 0.05  # still under 5 % a count over 5-90 N
 
 
 @pytest.mark.parametrize("argv, message", [

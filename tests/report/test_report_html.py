@@ -69,6 +69,16 @@ def test_report_html_holds_its_plots_and_nothing_external(tmp_path, capsys):
     assert re.findall(r"https?://[^\"]+", page) == ["http://www.w3.org/2000/svg"] * 3
 
 
+def test_report_writes_force_in_the_units_it_has(tmp_path):
+    """An uncalibrated board's force is approximate: the axes, the table and the ratings say so."""
+    sid = record_with_events()
+    out = tmp_path / "r.html"
+    assert main(["report", str(sid), "--out", str(out)]) == 0
+    page = out.read_text()
+    assert "force (approx. N)" in page and "peak force (approx. N)" in page and "mean peak approx. N" in page
+    assert "at 22.0 approx. N" in page and "force (N)" not in page
+
+
 def test_report_of_an_unknown_session_is_one_line(tmp_path, capsys):
     record_with_events()
     assert main(["report", "99", "--out", str(tmp_path / "x.html")]) == 2

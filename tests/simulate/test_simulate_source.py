@@ -81,10 +81,11 @@ def test_sim_alone_is_the_demo_session_and_bad_names_are_input_errors():
 def test_simulate_command_writes_csv_and_truth(tmp_path, capsys):
     assert main(["simulate", "static-hold", "--out", str(tmp_path), "--seed", "3"]) == 0
     rows = (tmp_path / "static-hold.csv").read_text().splitlines()
-    assert rows[:6] == ["# scenario: static-hold (seed 3)", "# rate_hz: 200", "# divider_ohms: 1000", "# adc_bits: 10", "# vref_mv: 5000", "time_s,adc"]
+    assert rows[:7] == ["# scenario: static-hold (seed 3)", "# rate_hz: 200", "# front_end: fsr-low",
+                        "# divider_ohms: 1000", "# adc_bits: 10", "# vref_mv: 5000", "time_s,adc"]
     r = render(load_scenario("static-hold"), seed=3)
-    assert len(rows) == len(r.t) + 6
-    data = np.loadtxt(tmp_path / "static-hold.csv", delimiter=",", skiprows=6)
+    assert len(rows) == len(r.t) + 7
+    data = np.loadtxt(tmp_path / "static-hold.csv", delimiter=",", skiprows=7)
     assert np.array_equal(data[:, 1].astype(int), r.adc) and np.allclose(data[:, 0], r.t, atol=1e-6)
     truth = json.loads((tmp_path / "static-hold.truth.json").read_text())
     assert truth == json.loads(json.dumps(r.truth.to_dict()))

@@ -11,6 +11,9 @@ the cues do not depend on how the stream was chunked, and a replay gives the sam
 live session. Wall-clock dates ("bouts today") come from `wall_start` (Unix seconds at session time
 0) plus session time; the coach never reads a clock.
 
+Safety (`too-hard`) goes by the force's trust (`kneadback.coach.ceiling`): the user's absolute
+ceiling for a calibrated force, else a multiple of their own, so a guessed scale never loops it.
+
 In overtime (a bout past its length, still stroking) the coach reminds the user every
 `Policy.overtime_remind_s` that the bout is done, and asks for no more work: "firmer", "faster"
 and praise (`HELD_IN_OVERTIME`) wait for the next bout, so nothing sounds like encouragement to go
@@ -23,11 +26,12 @@ from __future__ import annotations
 import collections
 import copy
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from kneadback.coach import discomfort
 from kneadback.coach.bouts import BoutMachine, started_phase
+from kneadback.coach.ceiling import Ceiling, trust_of
 from kneadback.coach.judges import Pressure, Rhythm
 from kneadback.coach.rules import Gate, Policy
 from kneadback.coach.score import Score, ScoreKeeper
@@ -35,6 +39,7 @@ from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_
 from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.engine.bouts import BoutParams
+from kneadback.fsr import ForceModel
 from kneadback.model import (
     Bout,
     BoutPhase,
@@ -109,6 +114,10 @@ class CoachState:
     muted: bool
     bout_phase: BoutPhaseName | None = None  # None with no bout
     overtime_s: float | None = None  # how far past its length the bout under way is, once it is
+    # how far the force can be trusted (`kneadback.coach.ceiling`): this state's forces are in its units
+    force_trust: str = "calibrated"
+    force_ceiling: float | None = None  # the safety ceiling in those units; None until a relative one has a reference
+    relative_ceiling: float | None = None  # the ceiling's multiple of the user's own force, while relative
 
     @property
     def pressure_mode(self) -> str:
@@ -139,6 +148,8 @@ class Coach:
         self.mute = mute
         self._first_spot = spot
         self._history_before: SpotHistory | None = None  # a copy from before this coach first added to it
+        # the engine's force model (the session sets it): its trust decides the safety ceiling
+        self.force_model_of: Callable[[], ForceModel | None] = lambda: None
         self._start(spot)
 
     def bout_machine(self) -> BoutMachine:
@@ -163,6 +174,7 @@ class Coach:
         self._t = 0.0
         self._rhythm = Rhythm(p)
         self._pressure = Pressure(p)
+        self._ceiling = Ceiling(p, self.targets.force_ceiling_n)
         self._recent: collections.deque[tuple[Stroke, int | None, int | None]] = collections.deque(maxlen=_RECENT)
         self._prev: Stroke | None = None
         self._rate_spm: float | None = None  # the last stroke's rate, until the stroking pauses
@@ -181,6 +193,7 @@ class Coach:
     # --- the Session's protocol -------------------------------------------------------
     def on_events(self, events: Sequence[Event], now: float) -> list[Event]:
         out: list[Cue] = []
+        self._check_trust()
         for ev in events:
             self._advance(min(getattr(ev, "t", now), now), out)
             self._handle(ev, out)
@@ -230,6 +243,9 @@ class Coach:
             muted=self.mute,
             bout_phase=b.phase.phase if b is not None else None,
             overtime_s=max(0.0, elapsed - bout_s) if b is not None and b.overtime and elapsed is not None else None,
+            force_trust=self._ceiling.trust,
+            force_ceiling=self._ceiling.value,
+            relative_ceiling=self.policy.relative_ceiling if self._ceiling.relative else None,
         )
 
     def scores(self) -> tuple[list[Score], Score]:
@@ -251,7 +267,7 @@ class Coach:
         elif isinstance(ev, Bout):
             self._on_bout_end(ev, out)
         elif isinstance(ev, HoldStarted):
-            self._hold = _Hold(ev.start, ev.t, ev.mean_n > self.targets.force_ceiling_n)
+            self._hold = _Hold(ev.start, ev.t, self._ceiling.above(ev.mean_n))
             if self._hold.hard and self._gate.allows("too-hard", ev.t):
                 self._cue("too-hard", ev.t, out)  # pressing still, and too hard: safety first
             self._advance(ev.t, out)
@@ -270,8 +286,9 @@ class Coach:
         if self._hold is not None:
             self._end_hold(s.t_start)
         # safety first: at once, then every `safety_repeat_s` while strokes stay too hard
-        if s.peak_n > self.targets.force_ceiling_n and self._gate.allows("too-hard", t):
+        if self._ceiling.above(s.peak_n) and self._gate.allows("too-hard", t):
             self._cue("too-hard", t, out)
+        self._ceiling.stroke(s.peak_n)
         self._rate_spm = s.rate_spm
         rv = self._rhythm.stroke(self._prev, s, self.targets.rate_band)
         pv = self._pressure.stroke(s.peak_n)
@@ -528,10 +545,19 @@ class Coach:
         self._day = day_of(self._wall(self._t))
         self._bouts_today = self.history.bouts_on(spot, self._day)
         self._pressure.restart()
+        self._ceiling.restart()
         self._bouts_unrated = 0
         self._refit(self._t)
         rated = [r.force_n for r in self.history.ratings(spot) if r.force_n is not None]
         self._last_rated_force = rated[-1] if rated else None
+
+    def _check_trust(self) -> None:
+        """The force model's trust as the engine has it now (it is set as the board says what it
+        is): a change re-fits the band, which only a calibrated force caps in newtons."""
+        trust = trust_of(self.force_model_of())
+        if trust != self._ceiling.trust:
+            self._ceiling.trust = trust
+            self._refit(self._t)
 
     def _refit(self, t: float) -> None:
         ratings = self.history.ratings(self.spot)
@@ -540,9 +566,9 @@ class Coach:
         band = None
         if discomfort.usable(self._curve):
             assert self._curve is not None
-            lo, hi = discomfort.target_band(self._curve, self.targets.discomfort, self.targets.discomfort_tolerance)
-            ceiling = self.targets.force_ceiling_n
-            band = (min(lo, ceiling * self.policy.band_low_cap), min(hi, ceiling))
+            band = self._ceiling.cap(discomfort.target_band(self._curve, self.targets.discomfort,
+                                                            self.targets.discomfort_tolerance))
+        self._ceiling.rated = band[1] if band is not None else None
         self._pressure.set_band(band)
 
 

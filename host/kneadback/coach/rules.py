@@ -48,6 +48,13 @@ class Policy:
     recent_strokes: int = 3  # "the recent pressure": the median peak of this many strokes
     aim_inner: float = 0.25  # a pressure correction is followed until the strokes are this share of the band inside it
     band_low_cap: float = 0.8  # the 7/10 band starts at most at this share of the force ceiling
+    # safety until the force is calibrated (`kneadback.coach.ceiling`): too hard above this × the
+    # user's own force on the spot (the 7/10 band's top, else the median of the last
+    # `typical_strokes` peaks). Clear of a firm stroke after a rest (1.5-1.7× the last ones in the
+    # demo session) and of the stretch a wrong data-sheet curve puts on force ratios, so it flags
+    # a stroke far harder than the user's own and never an ordinary one
+    relative_ceiling: float = 2.5
+    typical_strokes: int = 12
     # discomfort ratings
     pair_window_s: float = 6.0  # a rating pairs with the strokes of the last few seconds ...
     pair_after_s: float = 0.5  # ... and with one that peaks just after it (pressed as the key was)

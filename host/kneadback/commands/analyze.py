@@ -13,6 +13,7 @@ import json
 import math
 import sys
 
+from kneadback import frontend
 from kneadback.errors import InputError
 
 HELP = "analyse a recording (a time_s,adc CSV or a recorded session): strokes, rate, holds, bouts"
@@ -24,7 +25,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object (its fields: docs/commands.md)")
     parser.add_argument("--chunk", type=int, metavar="N", help="feed the engine N samples at a time (the output must not change)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate, where the file does not say (default: estimated)")
-    parser.add_argument("--divider", type=float, metavar="OHMS", help="divider resistor, where the file does not say (default 1000)")
+    frontend.add_arguments(parser, "the file")
     parser.add_argument("--strokes", action="store_true", help="table output: list every stroke, too")
     parser.add_argument("--datasheet", action="store_true", help="use the datasheet force curve even when a calibration is stored")
     parser.set_defaults(func=run)
@@ -39,10 +40,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"analyze: --chunk {args.chunk} must be a positive number of samples")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 100_000):
         raise InputError(f"analyze: --rate {args.rate} must be a sample rate in Hz (0 < rate ≤ 100000)")
-    if args.divider is not None and not (math.isfinite(args.divider) and args.divider > 0):
-        raise InputError(f"analyze: --divider {args.divider} must be a positive resistance in ohms")
+    front = frontend.from_args("analyze", args)
     model_for = None if args.datasheet else force_model_for_device
-    result = analyze(args.file, chunk=args.chunk, rate_hz=args.rate, divider_ohms=args.divider, model_for=model_for,
+    result = analyze(args.file, chunk=args.chunk, rate_hz=args.rate, front=front, model_for=model_for,
                      show_progress=wanted(machine_output=args.json))
     for note in result.notes:
         print(f"kneadback: {note}", file=sys.stderr)

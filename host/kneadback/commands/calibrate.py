@@ -263,7 +263,8 @@ def run_force(args: argparse.Namespace) -> int:
             points, unloaded = interactive_calibration(reader, divider, input, print, unit=args.unit, seconds=args.seconds)
         finally:
             source.close()
-        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, now=_now(clock))
+        serial = reader.info.serial_number if reader.info is not None else None
+        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, serial_number=serial, now=_now(clock))
     for line in cal_mod.error_report(cal):
         print(line)
     if args.no_save:

@@ -1,36 +1,36 @@
 """`kneadback hardware divider`: which fixed resistor suits massage forces.
 
-For each candidate resistor the table gives the ADC counts and the resolution (newtons per
-count) at each force, from the shared FSR model (`kneadback.fsr`), and a summary: the worst
-resolution relative to the reading over the force range and the force above which one count is
-more than 2 % of the reading (where the divider "saturates" for our purpose).
+For each candidate resistor the table gives the ADC counts, the resolution (newtons per count)
+and the current through the FSR at each force, from the shared FSR model (`kneadback.fsr`), and
+a summary: the worst resolution relative to the reading over the forces people use, the force
+above which one count is more than 2 % of the reading (where the divider "saturates" for our
+purpose), and the current against the sensor's rating: Interlink's integration guide asks for
+about 1 mA per cm² of actuator, 1.1 mA under the tip cap's 12 mm spreader.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kneadback.errors import InputError
+from kneadback.frontend import parse_ohms
 
 if TYPE_CHECKING:  # numpy and the FSR model load when a table is computed, not to register the flags
     import numpy as np
 
     from kneadback.fsr import Divider, FsrCurve
 
-HELP = "hardware helpers: the divider resistor table"
+HELP = "the build: which divider resistor, with its resolution and the FSR's current"
 ORDER = 80
 
 DEFAULT_RESISTORS = (330.0, 470.0, 680.0, 1000.0, 2200.0, 4700.0, 10000.0)
 DEFAULT_FORCES = (5.0, 10.0, 20.0, 30.0, 50.0, 80.0, 100.0, 120.0, 150.0)
 USABLE_STEP = 0.02  # one count may be at most this share of the reading
-RANGE_N = (5.0, 150.0)  # massage forces
-
-_OHMS = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kKmM]?)\s*(?:ohms?|Ω|r|R)?\s*$")
-
+RANGE_N = (5.0, 90.0)  # the forces people use on a massage tool
+CURRENT_LIMIT_MA = 1.1  # Interlink: ~1 mA/cm² of actuator; the cap's spreader covers 1.1 cm²
 
 @dataclass(frozen=True)
 class DividerColumn:
@@ -43,21 +43,11 @@ class DividerColumn:
     usable_to_n: float  # highest force (≤ 1000 N) where one count ≤ USABLE_STEP of the reading
     current_ma: float  # through the FSR at the top of the range
     counts_1n: int  # the reading at a light touch (contact detection)
+    ma: np.ndarray  # current through the FSR, per force
 
-
-def parse_ohms(text: str) -> float:
-    """"1k", "4.7k", "10000", "1M", "680R", "2k2" → ohms."""
-    t = text.strip()
-    m = re.fullmatch(r"(\d+)([kKmMrR])(\d+)", t)
-    if m:
-        t = f"{m.group(1)}.{m.group(3)}{m.group(2) if m.group(2) in 'kKmM' else ''}"
-    m = _OHMS.match(t)
-    if not m:
-        raise InputError(f"{text!r} is not a resistance: use e.g. 1k, 4.7k, 2k2, 680 or 10000")
-    value = float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6}[m.group(2).lower()]
-    if not 10 <= value <= 10e6:
-        raise InputError(f"{text!r}: a divider resistor between 10 Ω and 10 MΩ, please")
-    return value
+    @property
+    def within_rating(self) -> bool:
+        return self.current_ma <= CURRENT_LIMIT_MA
 
 
 def parse_list(text: str, item: str, parse: Callable[[str], float]) -> list[float]:
@@ -104,7 +94,8 @@ def divider_column(r_fixed: float, forces: np.ndarray, curve: FsrCurve | None = 
     usable = float(dense[bad[0] - 1]) if bad.size and bad[0] > 0 else (0.0 if bad.size else float(dense[-1]))
     current = vref / (r_fixed + float(curve.resistance(RANGE_N[1]))) * 1000
     light = int(divider.counts(divider.voltage(curve.resistance(1.0))))
-    return DividerColumn(r_fixed, counts, n_per_count, float(step[in_range].max()), usable, current, light)
+    ma = vref / (r_fixed + curve.resistance(forces)) * 1000
+    return DividerColumn(r_fixed, counts, n_per_count, float(step[in_range].max()), usable, current, light, ma)
 
 
 def divider_table(resistors: list[float], forces: list[float], vref: float = 5.0, adc_bits: int = 10) -> list[DividerColumn]:
@@ -121,16 +112,17 @@ def _ohms_label(r: float) -> str:
 
 
 def format_table(columns: list[DividerColumn], forces: list[float], adc_bits: int = 10) -> list[str]:
-    width = 14
+    width = 20
     head = "force N " + "".join(f"{_ohms_label(c.r_fixed) + ' Ω':>{width}}" for c in columns)
-    sub = "        " + "".join(f"{'counts N/cnt':>{width}}" for _ in columns)
+    sub = "        " + "".join(f"{'counts N/cnt  mA':>{width}}" for _ in columns)
     lines = [head, sub]
     full = (1 << adc_bits) - 1
     for i, f in enumerate(forces):
         cells = []
         for c in columns:
             mark = "!" if c.n_per_count[i] / f > USABLE_STEP else " "
-            cells.append(f"{int(c.counts[i]):>6} {c.n_per_count[i]:>6.2f}{mark}")
+            hot = "*" if c.ma[i] > CURRENT_LIMIT_MA else " "
+            cells.append(f"{int(c.counts[i]):>6} {c.n_per_count[i]:>6.2f}{mark}{c.ma[i]:>4.1f}{hot}")
         lines.append(f"{f:>7g} " + "".join(f"{s:>{width}}" for s in cells))
     lines.append("")
     lo, hi = RANGE_N
@@ -142,10 +134,17 @@ def format_table(columns: list[DividerColumn], forces: list[float], adc_bits: in
         )
     best = min(columns, key=lambda c: c.worst_step)
     lines.append(f"'!': one count is more than {USABLE_STEP * 100:g} % of the reading (ADC {adc_bits} bits, full scale {full}).")
+    lines.append(f"'*': more than {CURRENT_LIMIT_MA:g} mA through the FSR, the sensor's rating under the tip cap's spreader.")
     lines.append(
         f"worst step: the largest N-per-count as a share of the force over {lo:g}-{hi:g} N; "
         f"finest here: {_ohms_label(best.r_fixed)} Ω."
     )
+    rated = [c for c in columns if c.within_rating]
+    if rated:
+        pick = min(rated, key=lambda c: c.worst_step)
+        lines.append(f"finest within {CURRENT_LIMIT_MA:g} mA up to {hi:g} N: {_ohms_label(pick.r_fixed)} Ω.")
+    else:
+        lines.append(f"none of these stays within {CURRENT_LIMIT_MA:g} mA up to {hi:g} N: try a larger resistor.")
     return lines
 
 

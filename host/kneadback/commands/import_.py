@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from kneadback import frontend
 from kneadback.coach import targets as targets_mod
 from kneadback.errors import InputError
 
@@ -19,7 +20,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spot", default="imported", metavar="NAME", help='the spot worked (default "imported")')
     parser.add_argument("--start", metavar="WHEN", help="when it was recorded, ISO 8601 (default: the file's time)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate, where the file does not say")
-    parser.add_argument("--divider", type=float, metavar="OHMS", help="divider resistor, where the file does not say")
+    frontend.add_arguments(parser, "the file")
     targets_mod.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -36,11 +37,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"import: --start {args.start!r} is not a date and time like 2026-03-01T18:30") from None
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 100_000):
         raise InputError(f"import: --rate {args.rate} must be a sample rate in Hz")
-    if args.divider is not None and not (math.isfinite(args.divider) and args.divider > 0):
-        raise InputError(f"import: --divider {args.divider} must be a positive resistance in ohms")
+    front = frontend.from_args("import", args)
     if not args.spot.strip():
         raise InputError("import: --spot needs a name")
     sid = import_csv(Path(args.file), spot=args.spot.strip(), started=started, rate_hz=args.rate,
-                     divider_ohms=args.divider, targets=targets_mod.from_args(args), show_progress=wanted())
+                     front=front, targets=targets_mod.from_args(args), show_progress=wanted())
     print(f"imported {args.file} as session {sid}")
     return 0

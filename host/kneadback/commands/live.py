@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from kneadback import frontend
 from kneadback.app import Run, Settings, add_coaching_arguments
 from kneadback.clock import MonotonicClock
 from kneadback.sources import SOURCE_HELP
@@ -43,6 +44,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--baud", type=int, default=115200, metavar="B", help="serial baud rate (default 115200, as the firmware)"
     )
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate of a plain-text board (default: estimated)")
+    frontend.add_arguments(parser, "the board")
     add_coaching_arguments(parser)
     parser.add_argument("--no-record", dest="record", action="store_false",
                         help="do not record this session (recording is on by default)")

@@ -26,9 +26,9 @@ from kneadback.engine.filters import LOWPASS_HZ, BoxMean, Despike, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.holds import HoldChange, HoldTracker, Mark
 from kneadback.engine.linearise import Linearizer
-from kneadback.engine.quality import QualityMeter
+from kneadback.engine.quality import ADC_STEP_RMS, RESOLUTION_COUNTS, QualityMeter, near_rail_from
 from kneadback.engine.strokes import Candidate, StrokeDetector
-from kneadback.fsr import Divider, ForceModel, default_force_model
+from kneadback.fsr import ForceModel, device_divider, uncalibrated_model
 from kneadback.model import (
     Bout,
     BoutStarted,
@@ -111,18 +111,18 @@ class Engine:
 
     def configure(self, info: DeviceInfo) -> None:
         """Set up for a device; a repeated identical INFO (a reconnect) keeps all state."""
-        key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits)
+        key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits, info.front_end)
         self.info = info
         if key == self._configured_key:
             return
         self._configured_key = key
-        divider = Divider(float(info.divider_ohms), info.vref_mv / 1000.0, info.adc_bits)
+        divider = device_divider(info)
         if self._user_model is not None:
             self.force_model = self._user_model
         elif self._model_for is not None:
             self.force_model = self._model_for(info)
         else:
-            self.force_model = default_force_model(float(info.divider_ohms), info.vref_mv / 1000.0, info.adc_bits)
+            self.force_model = uncalibrated_model(divider)
         assert self.force_model is not None
         self.rate_hz = float(info.sample_rate_hz)
         self.lin = Linearizer(divider, self.force_model)
@@ -135,12 +135,15 @@ class Engine:
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
         self.detector = StrokeDetector(self.history, self.rate_hz, self._lp_noise_gain)
+        # the least noise, in counts after the low-pass: a stroke's floor (noise_k of it) is at
+        # least `RESOLUTION_COUNTS`, so a flicker of one count is never a stroke
+        self._least_noise = RESOLUTION_COUNTS / self.detector.p.noise_k
         self._fast = BoxMean(self.detector.fast_n)
         self.contact = ContactTracker(self.lag_s)
         self.holds = HoldTracker(self._moved)
         self.bouts = BoutTracker()
         self.bouts.index = self._bout_index
-        self.quality = QualityMeter(divider.full_scale, np.gradient(self.lin.force_n))
+        self.quality = QualityMeter(divider.full_scale, np.gradient(self.lin.force_n), near_rail_from(self.lin.conductance_us))
         self._hold_start_i = 0
         self._hold_cum0 = 0.0
         self._t_last: float | None = None
@@ -180,7 +183,10 @@ class Engine:
         fast = self._fast(gf[0])
         g, f = self._lp(gf)
         quality, noise_counts = self.quality.process(t, c, lost)
-        noise = noise_counts * self.lin.slope_us[cd] * self._lp_noise_gain  # µS RMS after the low-pass
+        # µS RMS after the low-pass, never below the ADC's resolution (the low-pass cannot smooth
+        # a step): every floor of the detector comes from it, none from newtons
+        noise = np.maximum(noise_counts * self._lp_noise_gain, self._least_noise)
+        noise *= self.lin.slope_us[cd]
         first = self.history.end
         self.history.append(t, g, f, cd)
         if self._t_last is None:
@@ -299,7 +305,11 @@ class Engine:
         """When the force last moved out of the stillness band between `t_from` (corrected
         time) and sample `i`, in corrected time; None when it stayed still."""
         p = self.detector.p
-        last = self.history.last_move(i, t_from + self.lag_s, p.still_share, p.floor_us)
+        # never narrower than a few times the noise at this level, the ADC's rounding included
+        # (wide near the rail, where the low-passed signal wanders by a count)
+        c = int(self.history.at("c", i))
+        noise = max(self.quality.noise_counts * self._lp_noise_gain, ADC_STEP_RMS) * float(self.lin.slope_us[c])
+        last = self.history.last_move(i, t_from + self.lag_s, p.still_share, p.noise_k * noise)
         return None if last is None else last - self.lag_s
 
     def _hold_mean(self, i_end: int) -> float:

@@ -1,10 +1,15 @@
 """ADC counts → the two signals the engine works on, by table look-up.
 
-* conductance (µS) of the FSR, through the divider equation G ∝ c / (full − c): nearly linear
-  in force and free of the ADC's compression near the rail; strokes are detected on it;
-* force (N) through the force model (the datasheet curve, or a user's calibration).
+* the linearised signal: for an FSR divider the FSR's conductance (µS) through the divider
+  equation (low-side G ∝ c / (full − c), high-side G ∝ (full − c) / c): nearly linear in force
+  and free of the ADC's compression near the rail; for a linear or unknown front end the counts
+  themselves. Strokes are detected on it;
+* force through the force model (newtons from the datasheet curve or a user's calibration, or
+  a unitless relative force).
 
-Both are tabulated once per configuration for every possible count, so a block costs one index.
+The engine sees counts turned to rise with force (`Linearizer.clip`), so a high-side divider's
+unloaded rail is 0 there as a low-side one's is. Both tables are made once per configuration
+for every possible count, so a block costs one index.
 """
 
 from __future__ import annotations
@@ -20,20 +25,25 @@ MAX_FORCE_N = 500.0  # far beyond any hand on a massage tool
 
 
 class Linearizer:
-    """Tables of conductance (µS) and force (N) per ADC count."""
+    """Tables of the linearised signal and of force per pressed count (counts rising with force)."""
 
     def __init__(self, divider: Divider, force_model: ForceModel) -> None:
+        self.divider = divider
         self.full_scale = divider.full_scale
-        counts = np.arange(self.full_scale + 1)
-        r = divider.resistance_from_counts(counts)
-        with np.errstate(divide="ignore"):
-            g = np.where(np.isinf(r), 0.0, 1e6 / np.maximum(r, MIN_FSR_OHMS))
+        raw = divider.pressed(np.arange(self.full_scale + 1))  # the ADC reading of each pressed count
+        if divider.is_fsr:
+            r = divider.resistance_from_counts(raw)
+            with np.errstate(divide="ignore"):
+                g = np.where(np.isinf(r), 0.0, 1e6 / np.maximum(r, MIN_FSR_OHMS))
+        else:
+            g = np.arange(self.full_scale + 1, dtype=float)
         self.conductance_us = g
-        self.force_n = np.asarray(force_model.to_newtons(counts), dtype=float)
+        f = np.asarray(force_model.to_newtons(raw), dtype=float)
         # a power-law curve has a pole near the rail: keep the table finite and monotone
-        f = np.nan_to_num(self.force_n, nan=0.0, posinf=MAX_FORCE_N)
+        f = np.nan_to_num(f, nan=0.0, posinf=MAX_FORCE_N)
         self.force_n = np.minimum(np.maximum.accumulate(np.maximum(f, 0.0)), MAX_FORCE_N)
-        self.slope_us = np.gradient(g)  # µS per count, for noise in counts → µS
+        self.slope_us = np.gradient(g)  # signal per count, for noise in counts → signal
 
     def clip(self, counts: np.ndarray) -> np.ndarray:
-        return np.clip(counts, 0, self.full_scale)
+        """ADC counts as the engine works on them: within range, rising with force."""
+        return self.divider.pressed(np.clip(counts, 0, self.full_scale))

@@ -16,15 +16,31 @@ from kneadback.model import SignalQuality
 WINDOW_S = 1.0
 BINS = 64  # |second differences| above this many counts are strokes or spikes anyway
 _MAD_D2 = 0.6745 * math.sqrt(6.0)  # median |second difference| of unit white noise
+RESOLUTION_COUNTS = 1.5  # a change of one count is the ADC's rounding; more than this is the signal
+ADC_STEP_RMS = 1.0 / math.sqrt(12.0)  # the rounding noise of an ideal ADC, counts RMS
+NEAR_RAIL_STEP = 0.1  # near the rail: one count moves the linearised signal by more than this share of it
+
+
+def near_rail_from(signal: np.ndarray) -> int:
+    """The lowest count in the upper half of the range from which one count moves the linearised
+    signal (one value per count) by more than `NEAR_RAIL_STEP` of itself; past the top if none."""
+    step = np.abs(np.gradient(signal))
+    half = len(signal) // 2
+    coarse = (step[half:] > NEAR_RAIL_STEP * np.abs(signal[half:])).nonzero()[0]
+    return half + int(coarse[0]) if len(coarse) else len(signal)
 
 
 class QualityMeter:
-    def __init__(self, full_scale: int, force_per_count: np.ndarray) -> None:
+    def __init__(self, full_scale: int, force_per_count: np.ndarray, rail_from: int | None = None) -> None:
+        """`rail_from`: the lowest count that is near the rail (`near_rail_from`)."""
         self.full_scale = full_scale
+        self.rail_from = full_scale + 1 if rail_from is None else rail_from
+        self._rail = self.rail_from <= full_scale  # any count near the rail at all
         self.force_per_count = force_per_count  # dF/dc per count value
         self.window: int | None = None
         self.lost_total = 0
         self.saturated_fraction = 0.0
+        self.near_rail_fraction = 0.0
         self.noise_n = 0.0
         self.noise_counts = 0.0  # RMS noise of the last closed window, in counts
         self._tail: np.ndarray | None = None  # last two raw counts
@@ -33,6 +49,7 @@ class QualityMeter:
     def _reset(self) -> None:
         self.n = 0
         self.n_sat = 0
+        self.n_rail = 0
         self.sum_c = 0
         self.hist = np.zeros(BINS, dtype=np.int64)
 
@@ -59,6 +76,7 @@ class QualityMeter:
                 self.window = int(win[0])
             self.n += len(c)
             self.n_sat += int(np.count_nonzero(c >= self.full_scale))
+            self.n_rail += int(np.count_nonzero(c >= self.rail_from)) if self._rail else 0
             self.sum_c += int(c.sum(dtype=np.int64))
             self.hist += np.bincount(d2, minlength=BINS)
             return out, np.full(len(c), self.noise_counts)
@@ -66,17 +84,20 @@ class QualityMeter:
         lengths = np.diff(np.concatenate((starts, [len(t)])))
         seg = np.repeat(np.arange(len(starts)), lengths)
         sat = np.add.reduceat(c >= self.full_scale, starts, dtype=np.int64)
+        rail = np.add.reduceat(c >= self.rail_from, starts, dtype=np.int64) if self._rail else np.zeros(len(starts), dtype=np.int64)
         sums = np.add.reduceat(c, starts, dtype=np.int64)
         hist = np.bincount(seg[skip:] * BINS + d2, minlength=len(starts) * BINS)
         hist = hist.reshape(len(starts), BINS)
         noise = np.empty(len(starts))
-        for k, (a, w, n, n_sat, s) in enumerate(zip(starts.tolist(), win[starts].tolist(), lengths.tolist(), sat.tolist(), sums.tolist())):
+        per_window = zip(starts.tolist(), win[starts].tolist(), lengths.tolist(), sat.tolist(), rail.tolist(), sums.tolist())
+        for k, (a, w, n, n_sat, n_rail, s) in enumerate(per_window):
             if w != self.window:
                 out.append(self._emit(float(t[a])))
                 self.window = w
             noise[k] = self.noise_counts
             self.n += n
             self.n_sat += n_sat
+            self.n_rail += n_rail
             self.sum_c += s
             self.hist += hist[k]
         return out, np.repeat(noise, lengths)
@@ -84,11 +105,12 @@ class QualityMeter:
     def _emit(self, t: float) -> SignalQuality:
         if self.n:
             self.saturated_fraction = self.n_sat / self.n
+            self.near_rail_fraction = self.n_rail / self.n
             mean_c = round(self.sum_c / self.n)
             slope = float(self.force_per_count[min(max(mean_c, 0), self.full_scale)])
             self.noise_counts = _median_of_histogram(self.hist) / _MAD_D2
             self.noise_n = self.noise_counts * slope
-        q = SignalQuality(t, self.saturated_fraction, self.noise_n, self.lost_total)
+        q = SignalQuality(t, self.saturated_fraction, self.noise_n, self.lost_total, self.near_rail_fraction)
         self._reset()
         return q
 

@@ -1,4 +1,6 @@
-"""Stroke detection on the low-passed FSR conductance: a causal hysteresis detector.
+"""Stroke detection on the low-passed linearised signal (an FSR's conductance, or a linear
+front end's counts): a causal hysteresis detector whose every threshold is relative to the
+strokes or comes from the measured noise, so any scale of the signal gives the same strokes.
 
 The signal alternates between two searches:
 
@@ -12,19 +14,22 @@ The signal alternates between two searches:
   a rhythm a press-in may be a hold settling, and a hold's wander comes long after its rise, so
   neither is taken for a stroke; a dip on a stroke's plateau confirms it early, with the peak
   so far. The candidate is a stroke when its rise clears an adaptive
-  threshold (Pan–Tompkins style: a share of the running stroke amplitude, with absolute,
-  relative and noise floors, the relative one higher after stillness; halved when a stroke is
-  overdue: the search-back), and when it comes at least the refractory period after the
-  previous stroke's peak. In a rhythm, a candidate too small to be a stroke (tremor on a slow
-  press) does not cut the rise: the next rise is measured from the lower trough before it, if
-  that is at most `merge_s` old. A top that is not
-  confirmed within `max_top_s` is a press-in (a hold): the rise is measured afresh from the
-  lowest point since;
+  threshold (Pan–Tompkins style: a share of the running stroke amplitude, halved when a stroke
+  is overdue: the search-back; and `reach` of the way from its trough to the level strokes peak
+  at, so bumps between presses and a light touch before one never count), with relative and
+  noise floors (the relative one higher after stillness), and when it comes at least the
+  refractory period after the previous stroke's peak. In a rhythm, a candidate too small to be
+  a stroke (tremor on a slow press) does not cut the rise: the next rise is measured from the
+  lower trough before it, if that is at most `merge_s` old. A top that is not confirmed within
+  `max_top_s` of the rise first coming within `creep` of it is a press-in (a hold; creep keeps
+  lifting its top): the rise is measured afresh from the lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
   hysteresis. After a stroke the force must first fall back by `release` (half) of its rise:
-  ridges, a sagging plateau and tissue rebound inside one stroke never count twice. Only a force
-  that stays up longer (`release_s`, or `release_share` of the stroke interval) lets a new
-  stroke start from a dip.
+  ridges, a sagging plateau and tissue rebound inside one stroke never count twice; and back to
+  within `release_floor` of the stroke span above the level strokes start from, so a second
+  hump inside one press is the same stroke while in-contact stroking still counts. Only a
+  force that stays up longer (`release_s`, or `release_share` of the stroke interval; for the
+  second rule `release_floor_share` of it) lets a new stroke start from a dip.
 
 All state is kept in seconds and values, not in sample counts, so 100 Hz and 1 kHz behave alike.
 Searches are vectorised over windows of the block; Python runs once per turning point.
@@ -50,24 +55,28 @@ class StrokeParams:
     rise_cap: float = 0.5  # ...counting at most this share of the peak as rise (a press-in ramp)
     release: float = 0.5  # a new stroke needs the force to fall this share of the last rise first,
     release_s: float = 0.6  # unless it stays up this long (in-contact stroking after a press-in)...
-    release_share: float = 0.7  # ...or this share of the stroke interval, when longer
+    release_share: float = 0.7  # ...or this share of the stroke interval, when longer;
+    release_floor: float = 0.3  # and back to within this share of the stroke span above where strokes start,
+    release_floor_share: float = 0.6  # ...unless it stays up this share of the interval (`release_s` before one)
     refractory_s: float = 0.25
-    floor_us: float = 20.0  # absolute floor on a stroke's rise, µS (~0.15 N near zero force)
-    floor_rel: float = 0.07  # ... and relative to the conductance at the peak (~8 % of the force)
+    floor_rel: float = 0.07  # a stroke's rise is at least this share of the signal at its peak (~8 % of the force)
     floor_rel_quiet: float = 0.12  # ... after `quiet_s` of stillness without strokes (a hold's wander)
     quiet_s: float = 2.0
-    still_share: float = 0.12  # still: the conductance stays within this share of its level
+    still_share: float = 0.12  # still: the signal stays within this share of its level
     noise_k: float = 8.0  # ... and this many noise RMS of the low-passed signal
     hyst_k: float = 3.0  # turning-point hysteresis, noise RMS of the low-passed signal
     amp_share: float = 0.15  # adaptive threshold: share of the running stroke amplitude
-    amp_gain: float = 0.25  # weight of each new stroke in the running amplitude
+    amp_gain: float = 0.25  # weight of each new stroke in the running amplitude and levels
     amp_fade_s: float = 10.0  # the running amplitude fades with this time constant between strokes
+    reach: float = 0.4  # a stroke rises this share of the way from its trough to the running peak level,
+    level_fade_s: float = 30.0  # ...which, outside a rhythm, fades with this time constant
     overdue: float = 1.6  # search-back: a stroke this many intervals late halves the threshold,
     overdue_max: float = 4.0  # ... while the gap is no longer than this many (then it is a pause)
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     merge_s: float = 1.5  # in a rhythm, a rise goes on from a trough this recent below a rejected peak
     rhythm: float = 2.5  # a rhythm runs while a top comes at most this many intervals after the last peak
-    max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke
+    max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke;
+    creep: float = 0.05  # ...counted from when the rise came within this share of it (FSR creep lifts a held top)
     quick_fall: float = 0.025  # a fall of this share of the peak confirms sooner (the quick rule)...
     fast_s: float = 0.01  # ...seen in the conductance averaged over this long,
     quick_top_s: float = 0.25  # ...within this long of the top,
@@ -105,25 +114,32 @@ class StrokeDetector:
         self.rising = False  # start in the fall search: the first rise starts from the lowest point
         self.m0, self.i_m0, self.t_m0 = math.inf, 0, 0.0  # trough: value, sample number, time
         self.top, self.i_top, self.t_top = -math.inf, 0, 0.0  # running max of the rise search
+        self.t_near = 0.0  # when the rise first came within `creep` of the running max
         self.low, self.i_low, self.t_low = math.inf, 0, 0.0  # running min of the fall search
         self.release_level = math.inf  # the fall search must reach this before a trough counts...
         self.release_until = -math.inf  # ...until this time
+        self.floor_release = (math.inf, -math.inf)  # the same (level, time), back near where strokes start
         self.amp = 0.0  # running stroke amplitude (µS) at `t_amp`
+        self.floor_level: float | None = None  # running level strokes start from (µS)
+        self.peak_level: float | None = None  # running level strokes reach (µS)
         self.t_amp = 0.0
         self.t_last_peak: float | None = None
         self.interval: float | None = None  # running stroke-to-stroke interval (s)
         self.rhythm_until: float | None = None  # a top up to this time is in the running rhythm
         self.kept_trough: tuple[float, int, float] | None = None  # (value, sample, time) below a rejected peak
 
-    def threshold(self, peak_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
+    def threshold(self, peak_us: float, trough_us: float, noise_us: float, t_peak: float, t_now: float, still: bool = False) -> float:
         p = self.p
         amp = self.amp * math.exp(-(t_now - self.t_amp) / p.amp_fade_s) if self.amp else 0.0
         adaptive = p.amp_share * amp
         last, interval = self.t_last_peak, self.interval
         if last is not None and interval is not None and p.overdue * interval < t_peak - last < p.overdue_max * interval:
             adaptive *= 0.5
+        if self.peak_level is not None:  # a stroke reaches a share of the way to where strokes peak
+            fade = 1.0 if self.rhythm_until is not None and t_peak <= self.rhythm_until else math.exp(-(t_now - self.t_amp) / p.level_fade_s)
+            adaptive = max(adaptive, p.reach * fade * (self.peak_level - trough_us))
         rel = p.floor_rel_quiet if still else p.floor_rel
-        return max(p.floor_us, rel * peak_us, p.noise_k * noise_us, adaptive)
+        return max(rel * peak_us, p.noise_k * noise_us, adaptive)
 
     def process(self, t: np.ndarray, g: np.ndarray, fast: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
         """Scan one block: `g` low-passed, `fast` averaged over `fast_n` samples only; `first` is
@@ -166,13 +182,16 @@ class StrokeDetector:
                     if q is not None:
                         fell[q] = True
                         j = q
-                if t[end - 1] - self.t_top >= p.max_top_s:
+                if t[end - 1] - self.t_near >= p.max_top_s:
                     hit = fell | self._stalled(seg, run, t[pos:end])
                     j = int(hit.argmax())
                     if not hit[j]:
                         j = -1
                 if run[j] > top:  # a new top up to the hit (or the end of the window)
                     k = int(seg[: j + 1].argmax()) if j >= 0 else int(seg.argmax())
+                    near = float(seg[k]) - p.creep * (float(seg[k]) - m0)
+                    if near > top:  # creep alone never moves it
+                        self.t_near = float(t[pos + min(int(run[: k + 1].searchsorted(near)), k)])
                     self.top, self.i_top, self.t_top = float(seg[k]), first + pos + k, float(t[pos + k])
                 if j < 0:
                     pos = end
@@ -188,8 +207,9 @@ class StrokeDetector:
                 run = np.minimum.accumulate(seg)
                 np.minimum(run, low, out=run)
                 hit = seg > run + hs
-                if self.release_level != math.inf and t[pos] < self.release_until:
-                    hit &= (run <= self.release_level) | (t[pos:end] >= self.release_until)
+                for bar, until in ((self.release_level, self.release_until), self.floor_release):
+                    if bar != math.inf and t[pos] < until:
+                        hit &= (run <= bar) | (t[pos:end] >= until)
                 j = int(hit.argmax())
                 if not hit[j]:
                     j = -1
@@ -206,6 +226,7 @@ class StrokeDetector:
                 if kept is not None and kept[0] < self.low and self.t_low - kept[2] <= p.merge_s:
                     self.m0, self.i_m0, self.t_m0 = kept
                 self.top, self.i_top, self.t_top = float(g[i]), first + i, float(t[i])
+                self.t_near = self.t_top
                 pos, step = i + 1, 0
         return out
 
@@ -242,8 +263,11 @@ class StrokeDetector:
         return h.col("t", i0, i_end)[np.minimum(k, len(reach) - 1)]
 
     def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Samples at which the running max is `max_top_s` old: a press-in that stays up."""
-        return t - self._top_times(seg, run, t) >= self.p.max_top_s
+        """Samples at which the force has been within `creep` of its running max for
+        `max_top_s`: a press-in that stays up, however its top creeps."""
+        near = run - self.p.creep * (run - self.m0)
+        since = np.where(near <= self.top, self.t_near, t[np.minimum(run.searchsorted(near), len(run) - 1)])
+        return t - since >= self.p.max_top_s
 
     def _top_times(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
         """When the running max `run` of `seg` was reached, at each sample."""
@@ -264,6 +288,8 @@ class StrokeDetector:
         m = k + int(g[k:].argmax())
         self.m0, self.i_m0, self.t_m0 = float(g[k]), self.i_top + k, float(t[k])
         self.top, self.i_top, self.t_top = float(g[m]), self.i_top + m, float(t[m])
+        rise = np.maximum.accumulate(g[k : m + 1])
+        self.t_near = float(t[k + min(int(rise.searchsorted(self.top - self.p.creep * (self.top - self.m0))), m - k)])
 
     def _on_peak(self, t: np.ndarray, g: np.ndarray, noise: np.ndarray, first: int, i: int) -> Candidate:
         """The rise search confirmed a peak at block sample `i`: judge it, switch to falling."""
@@ -272,8 +298,8 @@ class StrokeDetector:
         t_peak = self.t_top
         rise = self.top - self.m0
         quiet = self.t_last_peak is None or t_peak - self.t_last_peak > p.quiet_s
-        still = quiet and self.history.last_move(self.i_m0, self.t_m0 - p.quiet_s, p.still_share, p.floor_us) is None
-        thr = self.threshold(self.top, float(noise[i]), t_peak, t_now, still)
+        still = quiet and self.history.last_move(self.i_m0, self.t_m0 - p.quiet_s, p.still_share, p.noise_k * float(noise[i])) is None
+        thr = self.threshold(self.top, self.m0, float(noise[i]), t_peak, t_now, still)
 
         ok = rise >= thr and (self.t_last_peak is None or t_peak - self.t_last_peak >= p.refractory_s)
         cand = Candidate(self.i_m0, self.i_top, first + i, self.m0, self.top, thr, ok)
@@ -288,12 +314,18 @@ class StrokeDetector:
             self.t_last_peak = t_peak
             if self.interval is not None:
                 self.rhythm_until = t_peak + p.rhythm * self.interval
+            self.peak_level = self.top if self.peak_level is None else self.peak_level + p.amp_gain * (self.top - self.peak_level)
+            self.floor_level = self.m0 if self.floor_level is None else self.floor_level + p.amp_gain * (self.m0 - self.floor_level)
             self.release_level = self.top - p.release * rise
             self.release_until = t_now + max(p.release_s, p.release_share * (self.interval or 0.0))
+            level = self.floor_level + p.release_floor * (self.peak_level - self.floor_level)
+            wait = p.release_s if self.interval is None else p.release_floor_share * self.interval
+            self.floor_release = (level, t_now + wait)
             self.kept_trough = None
         else:
             self.release_level = math.inf
             self.release_until = -math.inf
+            self.floor_release = (math.inf, -math.inf)
             rhythm = self.rhythm_until is not None and t_peak <= self.rhythm_until
             if rhythm and (self.kept_trough is None or self.m0 < self.kept_trough[0]):
                 self.kept_trough = (self.m0, self.i_m0, self.t_m0)
@@ -308,6 +340,9 @@ class StrokeDetector:
         self.m0 = math.inf
         self.release_level = math.inf
         self.release_until = -math.inf
+        self.floor_release = (math.inf, -math.inf)
+        self.floor_level = None
+        self.peak_level = None
         self.t_last_peak = None
         self.interval = None
         self.rhythm_until = None

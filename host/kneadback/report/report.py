@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from kneadback.coach.ceiling import force_unit
 from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
 from kneadback.coach.rules import Policy
 from kneadback.coach.spots import SpotRating
@@ -188,13 +189,14 @@ def force_chart(rec: Recording, facts: SessionFacts, progress: Progress | None =
     t, adc, _dev = rec.samples(progress)
     force = rec.force_model.to_newtons(adc) if len(adc) else np.zeros(0)
     top = max(5.0, float(np.nanmax(force)) * 1.1 if len(force) else 5.0)
+    unit = force_unit(rec.force_model)
     c = Chart("Force, with bouts, strokes, holds and cues", (0.0, max(rec.duration_s, 1.0)), (0.0, top),
-              "session time (s)", "force (N)", height=300, chart_id="force")
+              "session time (s)", f"force ({unit})", height=300, chart_id="force")
     c.vspans([(b["start"], b["end"]) for b in facts.bouts], GREEN, "bouts")
     c.vspans(facts.holds, RED, "static holds", opacity=0.25)
     c.envelope(t, force, BLUE, "force")
     c.points([s["t_peak"] for s in facts.strokes], [s["peak_n"] for s in facts.strokes], ORANGE, "strokes",
-             titles=[f"stroke {s['index'] + 1}: {s['peak_n']:.1f} N at {s['t_peak']:.1f} s" for s in facts.strokes])
+             titles=[f"stroke {s['index'] + 1}: {s['peak_n']:.1f} {unit} at {s['t_peak']:.1f} s" for s in facts.strokes])
     c.ticks([q["t"] for q in facts.cues], PURPLE, "cues", titles=[f"{q['t']:.1f} s: {q['text']}" for q in facts.cues])
     c.ticks([m["t"] for m in facts.markers], GREY, "markers", titles=[m.get("label", "") for m in facts.markers])
     return c.svg()
@@ -220,8 +222,9 @@ def pressure_chart(rec: Recording, facts: SessionFacts, curves: dict[str, Discom
     bands = [(a, b, spot, curves[spot].band(tg.discomfort, tg.discomfort_tolerance))  # type: ignore[union-attr]
              for a, b, spot in spot_timeline(rec) if curves.get(spot) is not None]
     top = max([5.0, *(p * 1.15 for p in peaks), *(band[1] * 1.2 for _a, _b, _s, band in bands)])
+    unit = force_unit(rec.force_model)
     c = Chart(f"Stroke pressure against the {tg.discomfort:g}/10 band of each spot", (0.0, max(rec.duration_s, 1.0)),
-              (0.0, top), "session time (s)", "peak force (N)", chart_id="pressure")
+              (0.0, top), "session time (s)", f"peak force ({unit})", chart_id="pressure")
     for a, b, _spot, band in bands:
         c.rect(a, b, band[0], band[1], GREEN)
     if bands:
@@ -229,7 +232,7 @@ def pressure_chart(rec: Recording, facts: SessionFacts, curves: dict[str, Discom
     c.points(tt, peaks, ORANGE, "stroke peaks")
     rated = [r for r in facts.ratings if r.get("force_n") is not None]
     c.points([r["t"] for r in rated], [r["force_n"] for r in rated], PURPLE, "ratings", r=5,
-             titles=[f"rated {r['value']}/10 at {r['force_n']:.1f} N on {r.get('spot')}" for r in rated])
+             titles=[f"rated {r['value']}/10 at {r['force_n']:.1f} {unit} on {r.get('spot')}" for r in rated])
     return c.svg()
 
 
@@ -247,6 +250,7 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     info = rec.info
     tg = facts.targets
     esc = html.escape
+    unit = force_unit(rec.force_model)
     title = f"kneadback session {m.id} — {m.started_at[:16].replace('T', ' ')}"
     out = [
         "<!DOCTYPE html>",
@@ -282,7 +286,7 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     if facts.bouts:
         out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
                    '<th class="n">overtime</th><th class="n">strokes</th><th class="n">rate /min</th>'
-                   '<th class="n">mean peak N</th><th class="n">score</th></tr>')
+                   f'<th class="n">mean peak {unit}</th><th class="n">score</th></tr>')
         bout_scores = facts.scores.get("bouts", [])
         for k, (b, bs) in enumerate(zip(facts.bouts, facts.bout_spots)):
             sc = bout_scores[k] if k < len(bout_scores) else None
@@ -308,7 +312,7 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     if facts.ratings or facts.markers:
         out.append("<h2>Ratings and markers</h2><ul>")
         out.extend(f"<li>{mmss(r['t'])}: discomfort {r['value']}/10 on {esc(r.get('spot') or '?')}"
-                   + (f" at {r['force_n']:.1f} N" if r.get("force_n") is not None else "") + "</li>" for r in facts.ratings)
+                   + (f" at {r['force_n']:.1f} {unit}" if r.get("force_n") is not None else "") + "</li>" for r in facts.ratings)
         out.extend(f"<li>{mmss(mk['t'])}: marker {esc(mk.get('label', ''))}</li>" for mk in facts.markers)
         out.append("</ul>")
     out.append(f'<p class="note">Targets: {tg.rate_spm:g} strokes/min (±{tg.rate_tolerance_spm:g}), {tg.bout_s:g} s bouts, '

@@ -87,11 +87,14 @@ def adc_counts(
 ) -> np.ndarray:
     """ADC counts (int32) the board reads for the true force on the skin."""
     dev, sen, noise = scenario.device, scenario.sensor, scenario.noise
-    divider = Divider(r_fixed=dev.divider_ohms, vref=dev.vref_mv / 1000.0, adc_bits=dev.adc_bits)
+    divider = Divider(dev.divider_ohms, dev.vref_mv / 1000.0, dev.adc_bits, dev.front_end)
     on_sensor = hysteresis_force(force, releases, sen.hysteresis, part.exponent) + preload(scenario, t)
     felt = lag(on_sensor, dev.rate_hz, sen.response_ms / 1000.0)
-    r = part.resistance(felt) * creep_factor(felt >= part.turn_on_n, t, sen.creep)
-    steps = divider.voltage(r) / divider.vref * (1 << dev.adc_bits)
+    creep = creep_factor(felt >= part.turn_on_n, t, sen.creep)
+    if divider.is_fsr:
+        steps = divider.voltage(part.resistance(felt) * creep) / divider.vref * (1 << dev.adc_bits)
+    else:  # an op-amp or load-cell front end: counts proportional to force (to conductance: creep raises it)
+        steps = felt / creep / dev.linear_full_n * (1 << dev.adc_bits)
     if noise.adc_lsb > 0:
         steps = steps + rng.normal(0.0, noise.adc_lsb, len(t))
     if noise.hum_lsb > 0:
@@ -102,6 +105,7 @@ def adc_counts(
     if n_spikes:
         at = rng.integers(0, len(t), n_spikes)
         high = rng.random(n_spikes) < 0.6
-        jump = counts[at] + rng.integers(150, divider.full_scale, n_spikes)
-        counts[at] = np.where(high, np.minimum(jump, divider.full_scale), 0)
+        span = divider.full_scale * 150 // 1023  # glitches span as much of any ADC as of a 10-bit one
+        pressed = divider.pressed(counts[at]) + rng.integers(span, divider.full_scale, n_spikes)
+        counts[at] = divider.pressed(np.where(high, np.minimum(pressed, divider.full_scale), 0))
     return counts

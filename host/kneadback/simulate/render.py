@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneadback import __version__
-from kneadback.fsr import FsrCurve
+from kneadback.fsr import FSR_PARTS, FsrCurve
 from kneadback.model import DeviceInfo
 from kneadback.simulate.physics import adc_counts
 from kneadback.simulate.scenario import Scenario
@@ -52,6 +52,7 @@ class Rendering:
             vref_mv=d.vref_mv,
             divider_ohms=round(d.divider_ohms),
             source=f"sim:{self.scenario.name}",
+            front_end=d.front_end,
         )
 
     @property
@@ -79,7 +80,7 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     t = np.arange(n) / (rate * (1.0 + scenario.device.clock_ppm * 1e-6))
     motion = simulate_user(scenario, t, rngs[0])
     truth = measure_truth(scenario, t, motion, rngs[1])
-    part = FsrCurve().sample_part(rngs[2], scenario.sensor.part_spread)
+    part = FSR_PARTS[scenario.sensor.part].sample_part(rngs[2], scenario.sensor.part_spread)
 
     def at(when: float) -> int:
         return int(np.searchsorted(t, when))
@@ -100,7 +101,9 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
         "description": scenario.description,
         "seed": seed,
         "rate_hz": rate,
+        "front_end": scenario.device.front_end,
         "divider_ohms": scenario.device.divider_ohms,
+        "fsr_part_kind": scenario.sensor.part,
         "duration_s": scenario.duration_s,
         "samples": n,
         "fsr_part": {"r_1n": part.r_1n, "exponent": part.exponent, "r_floor": part.r_floor},

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from kneadback.errors import InputError
+from kneadback.frontend import FRONT_ENDS
 
 SIGNALS_DIR = Path(__file__).resolve().parents[3] / "signals"
 DEFAULT_SCENARIO = "demo-session"
 PHASE_KINDS = ("strokes", "hold", "rest")
+SENSOR_PARTS = ("fsr402", "fsr406", "flexiforce")  # the keys of kneadback.fsr.FSR_PARTS (numpy-free here)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,9 @@ class DeviceSpec:
     """The board: what its firmware reports and how its clock behaves."""
 
     rate_hz: float = 200.0  # samples per second, 10..1000
-    divider_ohms: float = 1000.0  # fixed resistor A0 → GND
+    front_end: str = "fsr-low"  # the circuit (kneadback.frontend.FRONT_ENDS)
+    divider_ohms: float = 1000.0  # fixed resistor of an FSR divider: A0 → GND low-side, Vcc → A0 high-side
+    linear_full_n: float = 150.0  # linear front end: the force that reads full scale
     vref_mv: int = 5000
     adc_bits: int = 10
     board: str = "uno"
@@ -38,6 +42,7 @@ class DeviceSpec:
 class SensorSpec:
     """The FSR part as built into the tool."""
 
+    part: str = "fsr402"  # kneadback.fsr.FSR_PARTS
     part_spread: float = 0.15  # 1-sigma part-to-part resistance variation (fraction)
     hysteresis: float = 0.10  # unloading vs loading resistance difference (fraction)
     creep: float = 0.03  # resistance drop per decade of time under continuous load (fraction)
@@ -135,7 +140,9 @@ class Scenario:
 _NUM = (int, float)
 _DEVICE: dict[str, tuple[Any, float | None, float | None]] = {
     "rate_hz": (_NUM, 10, 1000),
+    "front_end": (str, None, None),
     "divider_ohms": (_NUM, 10, 1e7),
+    "linear_full_n": (_NUM, 1, 10000),
     "vref_mv": (int, 1000, 5500),
     "adc_bits": (int, 8, 16),
     "board": (str, None, None),
@@ -143,6 +150,7 @@ _DEVICE: dict[str, tuple[Any, float | None, float | None]] = {
     "start_us": (int, 0, 2**32 - 1),
 }
 _SENSOR = {
+    "part": (str, None, None),
     "part_spread": (_NUM, 0, 1),
     "hysteresis": (_NUM, 0, 0.5),
     "creep": (_NUM, 0, 0.3),
@@ -254,6 +262,8 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
         raise rd.fail("description", "must be one line")
 
     device = DeviceSpec(**rd.table(data.get("device", {}), "device", _DEVICE))
+    if device.front_end not in FRONT_ENDS:
+        raise rd.fail("device.front_end", f"{device.front_end!r} is none of {', '.join(FRONT_ENDS)}")
     sensor_raw = rd.table(data.get("sensor", {}), "sensor", _SENSOR)
     if "preload_steps" in sensor_raw:
         steps = []
@@ -266,6 +276,8 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
             steps.append((t, f))
         sensor_raw["preload_steps"] = tuple(sorted(steps))
     sensor = SensorSpec(**sensor_raw)
+    if sensor.part not in SENSOR_PARTS:
+        raise rd.fail("sensor.part", f"{sensor.part!r} is none of {', '.join(SENSOR_PARTS)}")
     noise = NoiseSpec(**rd.table(data.get("noise", {}), "noise", _NOISE))
     faults = FaultSpec(**rd.table(data.get("faults", {}), "faults", _FAULTS))
     user = UserSpec(**rd.table(data.get("user", {}), "user", _USER))

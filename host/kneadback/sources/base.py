@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from kneadback.clock import Clock, MonotonicClock
+from kneadback.frontend import Declared
 from kneadback.model import Command, DeviceInfo, SourceItem
 
 
@@ -24,6 +25,7 @@ class SourceOptions:
     seed: int = 0  # simulated sources
     baud: int = 115200  # serial
     rate_hz: float | None = None  # declared rate of a plain-text board (--rate)
+    front: Declared = field(default_factory=Declared)  # the front end the user declared (--front-end...)
 
 
 class Source(ABC):

@@ -2,9 +2,10 @@
 
 The file has a header row naming at least the columns `time_s` (session seconds) and `adc`
 (raw counts); other columns are ignored. Lines starting with `#` before the header may carry
-what the columns do not: `# rate_hz: 200`, `# divider_ohms: 1000`, `# adc_bits: 10`,
-`# vref_mv: 5000` (also `key=value`). Flags (`rate_hz`, `divider_ohms` arguments) win over the
-file; without either the rate is estimated from the time column. After the header, `#` starts a
+what the columns do not: `# rate_hz: 200`, `# front_end: fsr-low`, `# divider_ohms: 1000`,
+`# adc_bits: 10`, `# vref_mv: 5000` (also `key=value`). Flags (the `rate_hz` and `front`
+arguments) win over the file; without either the rate is estimated from the time column, and the
+front end is the firmware's (a 1 kΩ low-side FSR divider, 10 bits at 5 V). After the header, `#` starts a
 comment that runs to the end of its line, and blank lines are skipped.
 
 A gap in `time_s` (more than 1.5 sample periods) means samples were lost: the blocks split
@@ -36,6 +37,7 @@ import numpy as np
 from kneadback.clock import Clock, MonotonicClock
 from kneadback.csvformat import META_KEYS
 from kneadback.errors import InputError
+from kneadback.frontend import FRONT_ENDS, Declared
 from kneadback.model import DeviceInfo, SampleBlock, SourceItem
 from kneadback.progress import Progress
 from kneadback.sources.base import Source, SourceOptions
@@ -60,7 +62,7 @@ class CsvSource(Source):
         path: str | Path,
         *,
         rate_hz: float | None = None,
-        divider_ohms: float | None = None,
+        front: Declared | None = None,
         block_samples: int = BLOCK_SAMPLES,
         clock: Clock | None = None,
         speed: float = math.inf,
@@ -71,14 +73,14 @@ class CsvSource(Source):
             raise InputError(f"--speed {speed}: must be a positive number")
         self.path = Path(path)
         self.declared_rate = rate_hz
-        self.declared_divider = divider_ohms
+        self.front = front or Declared()
         self.block_samples = max(1, int(block_samples))
         self.clock = clock or MonotonicClock()
         self.speed = speed
         self.progress = progress  # advanced by the bytes read while the file is opened
         self.t = np.empty(0)
         self.adc = np.empty(0, dtype=np.int32)
-        self.divider_known = divider_ohms is not None
+        self.divider_known = self.front.divider_ohms is not None
         self._pos = 0
         self._gap_at = np.empty(0, dtype=np.int64)  # sample indices that follow a gap...
         self._lost_before = np.zeros(1, dtype=np.int64)  # ...and samples lost before the k-th gap
@@ -87,13 +89,15 @@ class CsvSource(Source):
 
     def _open(self) -> None:
         meta, t, adc = read_csv(self.path, progress=self.progress)
-        rate = self.declared_rate or meta.get("rate_hz") or _estimate_rate(t)
+        said = meta.get("rate_hz")
+        rate = self.declared_rate or (float(said) if said is not None else None) or _estimate_rate(t)
         if rate is None:
             raise InputError(f"{self.path}: too few samples to tell the sample rate; give --rate")
         bits = int(meta.get("adc_bits", 10))
-        divider = self.declared_divider or meta.get("divider_ohms") or DEFAULT_DIVIDER_OHMS
-        self.divider_known = bool(self.declared_divider or "divider_ohms" in meta)
-        self.info = DeviceInfo(
+        divider = meta.get("divider_ohms") or DEFAULT_DIVIDER_OHMS
+        front = str(meta.get("front_end", "fsr-low"))
+        self.divider_known = self.front.divider_ohms is not None or "divider_ohms" in meta
+        self.info = self.front.apply(DeviceInfo(
             protocol_version=1,
             firmware_version="",
             board="file",
@@ -104,7 +108,8 @@ class CsvSource(Source):
             device_clock=True,
             rate_source="declared" if (self.declared_rate or "rate_hz" in meta) else "estimated",
             source=str(self.path),
-        )
+            front_end=front,
+        ))
         self.t, self.adc = t, adc
         long = GAP_PERIODS / rate  # looked for a block at a time: no second copy of the time column
         step = BLOCK_SAMPLES
@@ -161,7 +166,7 @@ class CsvSource(Source):
 
 def read_csv(
     path: Path, *, chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None
-) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, float | str], np.ndarray, np.ndarray]:
     """(metadata, time_s, adc as int32) from a CSV file; InputError naming file, line and problem.
 
     The result does not depend on `chunk_bytes`; `progress` is advanced by the bytes read.
@@ -209,8 +214,8 @@ def _pieces(path: Path, chunk_bytes: int, progress: Progress | None) -> Iterator
                 return
 
 
-def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
-    meta: dict[str, float] = {}
+def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float | str], np.ndarray, np.ndarray]:
+    meta: dict[str, float | str] = {}
     line = 1  # file line number of the next line
     for text in pieces:
         lines = text.splitlines(keepends=True)
@@ -313,11 +318,16 @@ def _grown(kept: np.ndarray, room: int) -> np.ndarray:
     return out
 
 
-def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float]) -> None:
+def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float | str]) -> None:
     body = text.strip().lstrip("#").strip()
     for sep in (":", "="):
         key, found, value = body.partition(sep)
         key = key.strip().lower()
+        if found and key in META_KEYS and META_KEYS[key] is str:
+            if value.strip() not in FRONT_ENDS:
+                raise InputError(f"{path}: line {line}: {key} {value.strip()!r} is none of {', '.join(FRONT_ENDS)}")
+            meta[key] = value.strip()
+            return
         if found and key in META_KEYS:
             try:
                 v = META_KEYS[key](value.strip())
@@ -394,4 +404,4 @@ def _estimate_rate(t: np.ndarray) -> float | None:
 def from_spec(spec: str, options: SourceOptions) -> CsvSource:
     """`open_source` entry for a `.csv` path: played at `options.speed` on `options.clock`;
     `options.rate_hz` is a declared rate (--rate)."""
-    return CsvSource(spec, rate_hz=options.rate_hz, clock=options.clock, speed=options.speed)
+    return CsvSource(spec, rate_hz=options.rate_hz, front=options.front, clock=options.clock, speed=options.speed)

@@ -19,6 +19,7 @@ import os
 
 import serial
 
+from kneadback import frontend
 from kneadback.errors import SourceError
 from kneadback.model import Command, DeviceInfo, DeviceStatus, SampleBlock, SourceItem
 from kneadback.ports import PortCandidate, ports_seen, scan_ports
@@ -79,6 +80,8 @@ class SerialSource(Source):
         self.clock = options.clock
         self.port = port
         self.serial_number = serial_number
+        # what the user declared now, else what was declared for this board before
+        self.front = options.front or frontend.remembered(serial_number)
         where = port if spec == DEFAULT_SPEC else spec  # what DeviceInfo.source shows
         self.stream = DeviceStream(
             where, options.rate_hz, serial_number=serial_number, mid_stream=True, real_time=real_time
@@ -95,11 +98,21 @@ class SerialSource(Source):
     # --- Source ------------------------------------------------------------------------
     def _open(self) -> None:
         self._ser = self._connect(self.port)
+        frontend.remember(self.serial_number, self.options.front)
 
     def _close(self) -> None:
         self._drop_port()
 
     def read(self, timeout: float = 0.05) -> list[SourceItem]:
+        """What arrived, the board's description with the declared front end in it."""
+        items = self._read(timeout)
+        if self.front:
+            items = [self.front.apply(i) if isinstance(i, DeviceInfo) else i for i in items]
+            if self.info is not None:
+                self.info = self.front.apply(self.info)
+        return items
+
+    def _read(self, timeout: float) -> list[SourceItem]:
         if self.stream.refusal is not None:
             raise SourceError(self.stream.refusal)
         if self._ser is None:

@@ -24,6 +24,7 @@ from kneadback.model import BoutControl, Cue, Event, LinkStatus, Rating, SampleB
 from kneadback.sink import Sink
 from kneadback.ui.audio import audible
 from kneadback.ui.dashboard import zones
+from kneadback.ui.force_words import ForceWords
 from kneadback.ui.statusline import Field
 from kneadback.ui.terminal import TerminalView, link_part
 from kneadback.ui.terminal_keys import KeyReader
@@ -81,19 +82,23 @@ def rate_field(cs: CoachState) -> Field:
 
 
 def pressure_field(cs: CoachState) -> Field:
+    """The last peak against the band, in the units the force has (`ForceWords`)."""
+    words = ForceWords.of(cs)
     band = cs.pressure_band_n or cs.consistency_band_n
     peak = cs.last_peak_n
-    value = "--" if peak is None else f"{peak:.1f}"
+    value = words.force(peak)
+    limit = words.ceiling_note
     if band is None:
-        return Field(f"pressure {value} N (rate it: 0-9, t=10)", f"{value} N", core=True)
+        return Field(f"pressure {value} ({'; '.join(filter(None, ('rate it: 0-9, t=10', limit)))})", value, core=True)
     word = ""
     if peak is not None:
         word = " LIGHT" if peak < band[0] else " HEAVY" if peak > band[1] else " ok"
-    if peak is not None and peak > cs.targets.force_ceiling_n:
+    if peak is not None and cs.force_ceiling is not None and peak > cs.force_ceiling:
         word = " TOO HARD"
-    what = f"{band[0]:.0f}-{band[1]:.0f} N" if cs.pressure_band_n is not None else f"even: {band[0]:.0f}-{band[1]:.0f} N"
-    zone = zones.pressure_zone(peak, band, cs.targets.force_ceiling_n, cs.holding)
-    return Field(f"pressure {value} N{word} ({what})", f"{value} N{word}", zone, core=True)
+    what = f"{words.number(band[0], 0)}-{words.number(band[1], 0)} {words.unit}"
+    what = (what if cs.pressure_band_n is not None else f"even: {what}") + (f", {limit}" if limit else "")
+    zone = zones.pressure_zone(peak, band, cs.force_ceiling, cs.holding)
+    return Field(f"pressure {value}{word} ({what})", f"{value}{word}", zone, core=True)
 
 
 def today_field(cs: CoachState) -> Field:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from kneadback.clock import Clock
-from kneadback.fsr import ForceModel, default_force_model
+from kneadback.fsr import ForceModel, default_force_model, device_divider, uncalibrated_model
 from kneadback.model import (
     Bout,
     Cue,
@@ -75,7 +75,7 @@ class DashboardFeed(Sink):
     # --- Sink --------------------------------------------------------------------------
     def on_info(self, info: DeviceInfo) -> None:
         model = self._force_model_of() if self._force_model_of is not None else None
-        self.force_model = model or default_force_model(info.divider_ohms, info.vref_mv / 1000.0, info.adc_bits)
+        self.force_model = model or uncalibrated_model(device_divider(info))
         rate = info.sample_rate_hz if info.sample_rate_hz and info.sample_rate_hz > 0 else _DEFAULT_RATE_HZ
         capacity = max(1024, int(rate * _KEEP_SECONDS))
         if capacity != self.force.capacity:

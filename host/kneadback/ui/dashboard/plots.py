@@ -93,9 +93,11 @@ class ForceTrace(pg.PlotWidget):
         """Bring the trace up to date; untouched (no repaint) when nothing changed: a paused
         replay, a stalled link."""
         feed = self.feed
-        seen = (feed.version, view.pressure_band, view.force_ceiling_n, self.width())
+        seen = (feed.version, view.pressure_band, view.force_ceiling_n, self.width(), view.force_words)
         if seen == self._seen:
             return
+        if self._seen is None or self._seen[-1] != view.force_words:
+            self.getPlotItem().getAxis("left").setLabel(f"force ({view.force_words.title})")
         self._seen = seen
         t_end = feed.newest_t if feed.samples and not np.isnan(feed.newest_t) else 0.0
         t0 = t_end - TRACE_SECONDS
@@ -110,7 +112,9 @@ class ForceTrace(pg.PlotWidget):
             self.band.show()
         else:
             self.band.hide()
-        self.ceiling.setValue(view.force_ceiling_n)
+        if view.force_ceiling_n is not None:
+            self.ceiling.setValue(view.force_ceiling_n)
+        self.ceiling.setVisible(view.force_ceiling_n is not None)
         visible = [h for h in feed.holds if (h.end is None or h.end >= t0)][-_HOLD_POOL:]
         for item, h in zip(self.holds, visible + [None] * _HOLD_POOL, strict=False):
             if h is None:

@@ -50,7 +50,7 @@ def status_fields(v: DashboardView, *, silent: bool, heard: bool, force: str, ra
     if not replay:
         fields.append(Field("auto bouts" if v.auto_bouts else "manual bouts"))
     sat = "–" if v.saturated_fraction is None else f"{100 * v.saturated_fraction:.1f} %"
-    noise = "–" if v.noise_n is None else f"{v.noise_n:.2f} N"
+    noise = "–" if v.noise_n is None else f"{v.noise_n:.2f} {v.force_words.unit}"
     saturated = (v.saturated_fraction or 0.0) > SATURATED_SHARE
     fields.append(Field(f"sat {sat} · noise {noise} · {force}", f"sat {sat} · noise {noise}",
                         "off" if saturated else "none"))

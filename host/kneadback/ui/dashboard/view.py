@@ -12,12 +12,16 @@ from kneadback.coach.coach import CoachState
 from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.engine.engine import EngineState
+from kneadback.fsr import RELATIVE_FULL_SCALE
+from kneadback.ui import range_advice
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.zones import Zone
+from kneadback.ui.force_words import ForceWords
 
 CUE_FRESH_S = 6.0  # a cue older than this is shown dimmed
 PEAK_FRESH_S = 4.0  # the pressure readout shows the last stroke's peak for this long
+ADVICE_SHOWN_S = 20.0  # advice on the sensor (`kneadback.ui.range_advice`) fills the cue banner this long
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,9 @@ class DashboardView:
     pressure_band: tuple[float, float] | None
     pressure_mode: str  # "band" (the 7/10 band), "consistency" (around recent strokes) or "none"
     pressure_zone: Zone
-    force_ceiling_n: float
+    force_ceiling_n: float | None  # in the force's units; None while a relative one has no reference yet
+    gauge_full_n: float  # the gauge's full scale: the ceiling, else the scale the force has
+    force_words: ForceWords  # how the force and its ceiling are said
     holding: bool
     # bout timer
     bout_left_s: float | None
@@ -93,7 +99,8 @@ def build_view(
         band, mode = cs.pressure_band_n, "band"
     elif cs is not None and cs.consistency_band_n is not None:
         band, mode = cs.consistency_band_n, "consistency"
-    ceiling = targets.force_ceiling_n
+    words = ForceWords.of(cs)
+    ceiling = cs.force_ceiling if cs is not None else targets.force_ceiling_n
     holding = (cs is not None and cs.holding) or (es is not None and es.holding_since is not None)
     p_zone = zones.pressure_zone(pressure, band, ceiling, holding)
     left = cs.bout_left_s if cs is not None else None
@@ -111,6 +118,8 @@ def build_view(
     elif st.state == "silent":
         hint = feed.notice.text if feed.notice is not None else "nothing valid comes from the device"
         headline, text, cue_zone, fresh = "NO DATA", hint, "off", True
+    elif (notice := feed.notice) is not None and notice.kind == range_advice.KIND and t - notice.t <= ADVICE_SHOWN_S:
+        headline, text, cue_zone, fresh = "SENSOR RANGE", range_advice.action(notice.text), "near", True
     return DashboardView(
         t=t,
         rate_spm=rate,
@@ -122,6 +131,8 @@ def build_view(
         pressure_mode=mode,
         pressure_zone=p_zone,
         force_ceiling_n=ceiling,
+        gauge_full_n=ceiling or (RELATIVE_FULL_SCALE if words.trust == "unitless" else targets.force_ceiling_n),
+        force_words=words,
         holding=holding,
         bout_left_s=left,
         bout_s=targets.bout_s,

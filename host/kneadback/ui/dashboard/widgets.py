@@ -178,8 +178,8 @@ class GaugeBar(QtWidgets.QWidget):
 
 
 class PressureTile(Tile):
-    """Stroke pressure in newtons, with a gauge bar showing the live force, the 7/10 band and the
-    safety ceiling."""
+    """Stroke pressure in the units the force has (newtons once calibrated), with a gauge bar
+    showing the live force, the 7/10 band and the safety ceiling, said as relative while it is."""
 
     title = "PRESSURE  N"
 
@@ -190,7 +190,7 @@ class PressureTile(Tile):
 
     def show_view(self, view: DashboardView) -> bool:
         changed = super().show_view(view)
-        live = round(min(max(view.live_force_n, 0.0), view.force_ceiling_n) / view.force_ceiling_n * 400)  # 0.25 %
+        live = round(min(max(view.live_force_n, 0.0), view.gauge_full_n) / view.gauge_full_n * 400)  # 0.25 %
         gauge_key = (live, self._key)
         if gauge_key != self._gauge_key:
             self._gauge_key = gauge_key
@@ -201,7 +201,7 @@ class PressureTile(Tile):
 
     def key_of(self, v: DashboardView) -> object:
         band = None if v.pressure_band is None else (round(v.pressure_band[0], 1), round(v.pressure_band[1], 1))
-        return (_fmt(v.pressure_n), v.pressure_zone, band, v.pressure_mode, v.holding, v.force_ceiling_n)
+        return (_fmt(v.pressure_n), v.pressure_zone, band, v.pressure_mode, v.holding, v.gauge_full_n, v.force_words)
 
     def absorb(self, v: DashboardView) -> None:
         self.value = v.pressure_n
@@ -209,8 +209,10 @@ class PressureTile(Tile):
         self.band = v.pressure_band
         self.mode = v.pressure_mode
         self.holding = v.holding
+        self.words = v.force_words
+        self.title = f"PRESSURE  {v.force_words.title}"
         self.gauge.band = v.pressure_band
-        self.gauge.ceiling = v.force_ceiling_n
+        self.gauge.ceiling = v.gauge_full_n
         self.gauge.background = self.panel_colour()
         self.gauge.update()
 
@@ -235,7 +237,8 @@ class PressureTile(Tile):
             text = f"steady {self.band[0]:.0f}–{self.band[1]:.0f} · rate 0–9"
         else:
             text = f"7/10 band {self.band[0]:.0f}–{self.band[1]:.0f}"
-        self.draw_text(p, note, text, bold=False)
+        limit = self.words.ceiling_note
+        self.draw_text(p, note, text if limit is None else f"{text.split(' · ')[0]} · {limit}", bold=False)
 
 
 class CountdownTile(Tile):
