@@ -182,6 +182,9 @@ class Analysis:
         self.t_first = c.t_first or 0.0
         self.t_last = c.t_last
         self.force_model = engine.force_model.describe() if engine.force_model is not None else ""
+        # a relative force (unknown or linear front end, no calibration) is a share of the range
+        unit = getattr(engine.force_model, "unit", "N") if engine.force_model is not None else "N"
+        self.force_unit = unit or "%"
         self.notes: list[str] = []  # for the user, on stderr
         ev = self.events
         self.strokes = [e for e in ev if isinstance(e, Stroke)]
@@ -267,13 +270,14 @@ class Analysis:
 
     def table(self, strokes: bool = False) -> str:
         sm = self.summary()
+        u = self.force_unit
         lines = [
             (
                 f"{self.spec}: {sm['duration_s']:.1f} s, {self.samples} samples at {sm['rate_hz']:g} Hz"
                 f" ({self.lost} lost), force from the {self.force_model}"
             ),
             "",
-            f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak N':>11}",
+            f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak ' + u:>11}",
         ]
         for b in self.bouts:
             rate = f"{b.rate_spm:8.1f}" if b.rate_spm is not None else f"{'-':>8}"
@@ -282,25 +286,25 @@ class Analysis:
         if not self.bouts:
             lines.append("   (no bouts)")
         if self.holds:
-            lines += ["", f"{'hold':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'mean N':>8}"]
+            lines += ["", f"{'hold':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'mean ' + u:>8}"]
             for k, h in enumerate(self.holds, 1):
                 lines.append(f"{k:>4}  {h.start:8.2f}  {h.end:8.2f}  {h.end - h.start:8.1f}  {h.mean_n:8.1f}")
         if strokes:
-            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak N':>7}  {'mean N':>7}  {'adc':>5}  {'release':>7}  {'rate/min':>8}"]
+            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak ' + u:>7}  {'mean ' + u:>7}  {'adc':>5}  {'release':>7}  {'rate/min':>8}"]
             for s in self.strokes:
                 rate = f"{s.rate_spm:8.1f}" if s.rate_spm is not None else f"{'-':>8}"
                 lines.append(
                     f"{s.index + 1:>5}  {s.t_start:8.2f}  {s.t_peak:8.2f}  {s.t_end:8.2f}  {s.peak_n:7.1f}  {s.mean_n:7.1f}  {s.peak_adc:>5}  {s.release:7.2f}  {rate}"
                 )
         rate = f"{sm['mean_rate_spm']:.1f}/min" if sm["mean_rate_spm"] is not None else "-"
-        peak = f"{sm['mean_peak_n']:.1f} N" if sm["mean_peak_n"] is not None else "-"
+        peak = f"{sm['mean_peak_n']:.1f} {u}" if sm["mean_peak_n"] is not None else "-"
         lines += [
             "",
             (
                 f"strokes {sm['strokes']}, bouts {sm['bouts']}, mean rate {rate}, mean peak {peak}, "
                 f"holds {sm['holds']} ({sm['hold_s']:.1f} s), in contact {sm['contact_s']:.1f} s"
             ),
-            f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} N rms"
+            f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} {u} rms"
             + (f"; {100 * sm['near_rail_fraction']:.1f} % near the rail, where one count is over a tenth of the signal: holds and light strokes are judged coarsely there" if sm["near_rail_fraction"] else ""),
         ]
         return "\n".join(lines) + "\n"

@@ -230,3 +230,18 @@ def test_sessions_record_the_front_end_and_old_rows_still_load():
            "curve": {"r_1n": 5850.0, "exponent": 0.82, "r_floor": 150.0, "turn_on_n": 0.15}}
     assert force_model_from_dict(old) == default_force_model()
     assert force_model_from_dict(None, {"divider_ohms": 2200, "front_end": "unknown"}).trust == "unitless"
+
+
+def test_analyze_names_the_unit_a_relative_force_has(tmp_path, capsys):
+    """A linear front end without a calibration gives a share of the range, not newtons."""
+    from kneadback.simulate.render import render
+    from kneadback.simulate.scenario import load_scenario
+
+    r = render(load_scenario("steady"))
+    f = tmp_path / "linear.csv"
+    f.write_text("time_s,adc\n" + "".join(f"{t:.6f},{a}\n" for t, a in zip(r.t, r.adc)))
+    for flags, unit in ((["--front-end", "linear"], "%"), ([], "N")):
+        assert main(["analyze", str(f), *flags]) == 0
+        table = capsys.readouterr().out
+        assert f"mean peak {unit}" in table and "rms" in table
+        assert (" N rms" in table) == (unit == "N")
