@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kneadback.cli import main
+from kneadback.commands.simulate import write_csv
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
 
@@ -17,8 +18,7 @@ def recording(tmp_path_factory):
     """static-hold as a CSV (with the rate and divider in comment lines) and its truth."""
     r = render(load_scenario("static-hold"), seed=0)
     path = tmp_path_factory.mktemp("rec") / "static-hold.csv"
-    rows = "\n".join(f"{t:.6f},{a}" for t, a in zip(r.t, r.adc))
-    path.write_text(f"# rate_hz: {r.rate_hz:g}\n# divider_ohms: {r.divider_ohms:g}\ntime_s,adc\n{rows}\n")
+    write_csv(r, path)
     return path, r
 
 

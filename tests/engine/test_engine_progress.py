@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from kneadback.cli import main
+from kneadback.commands.simulate import write_csv
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
 
@@ -25,8 +26,7 @@ def recording(tmp_path_factory):
     """A minute at 200 Hz as a CSV that names its rate and divider (so no note is printed)."""
     r = render(load_scenario("steady"), seed=0)
     path = tmp_path_factory.mktemp("rec") / "steady.csv"
-    rows = "".join(f"{t:.6f},{a}\n" for t, a in zip(r.t, r.adc))
-    path.write_text(f"# rate_hz: {r.rate_hz:g}\n# divider_ohms: {r.divider_ohms:g}\ntime_s,adc\n{rows}")
+    write_csv(r, path)
     return path
 
 
