@@ -2,11 +2,18 @@
  * emulated ATmega328P at 16 MHz with simavr, drives ADC0 from ADC counts, and bridges UART0
  * to a pseudo-terminal. See emulator/README.md for usage and the counts file format.
  *
+ * The board is wired as hardware/README.md says: the divider's resistor returns to D7, so ADC0
+ * sees the counts only while D7 is an output driven low; otherwise the FSR pulls A0 to 5 V and
+ * it reads full scale.
+ *
  * stdout carries one announcement a line, "kb-emu: <what> <value>":
  *   kb-emu: pty /dev/pts/N        the port to open (pyserial, screen, the kneadback host)
  *   kb-emu: running               the host opened the port; the CPU runs from here
  *   kb-emu: end-of-input T        the counts file ended at emulated time T s; the last value holds
  *   kb-emu: reset                 SIGUSR1 reset the MCU (the reset button); EEPROM is kept
+ *   kb-emu: divider N U S P M     at exit: N conversions of ADC0, U of them with the divider
+ *                                 open, S the shortest time it was closed before a conversion,
+ *                                 P the longest and M the mean time it stayed closed (us; -1: none)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +30,7 @@
 #include <unistd.h>
 
 #include <avr_adc.h>
+#include <avr_ioport.h>
 #include <avr_uart.h>
 #include <sim_avr.h>
 #include <sim_elf.h>
@@ -34,6 +42,7 @@
 #define SLICE_CYCLES (F_CPU / 1000) /* run at most 1 ms of emulated time between I/O polls */
 #define OUT_CAP 65536
 #define OUT_HIGH 4096 /* bytes queued for the host above which the CPU waits for it to read */
+#define DIVIDER_PIN 7 /* PD7, Arduino D7: the divider resistor's return */
 
 static struct {
     /* ADC input */
@@ -57,7 +66,12 @@ static struct {
     avr_irq_t *uart_in;
     avr_irq_t *adc0;
     avr_t *avr;
-} S = {.first_conv = -1, .master = -1, .counts_rate = 200.0};
+    /* the divider's return (D7) */
+    uint8_t ddrd, portd;  /* port D's direction and output registers, as last written */
+    int64_t closed_since; /* cycle D7 became an output driven low, -1 while not */
+    uint64_t conversions, open, pulses, closed_cycles;
+    int64_t settle_min, pulse_max; /* cycles; -1 before the first */
+} S = {.first_conv = -1, .master = -1, .counts_rate = 200.0, .closed_since = -1, .settle_min = -1, .pulse_max = -1};
 
 static volatile sig_atomic_t stop_requested, reset_requested;
 
@@ -156,6 +170,48 @@ static int count_now(void)
     return S.counts[i];
 }
 
+/* The divider conducts when D7 is an output driven low (an input, or high, leaves it open). */
+static int divider_closed(void)
+{
+    uint8_t bit = 1u << DIVIDER_PIN;
+    return (S.ddrd & bit) && !(S.portd & bit);
+}
+
+static void end_pulse(void)
+{
+    int64_t pulse = (int64_t)S.avr->cycle - S.closed_since;
+    S.closed_cycles += (uint64_t)pulse;
+    S.pulses++;
+    if (pulse > S.pulse_max)
+        S.pulse_max = pulse;
+    S.closed_since = -1;
+}
+
+static void divider_changed(void)
+{
+    if (divider_closed() && S.closed_since < 0)
+        S.closed_since = (int64_t)S.avr->cycle;
+    else if (!divider_closed() && S.closed_since >= 0)
+        end_pulse();
+}
+
+/* port D's registers as the firmware writes them (the value is the register's new content) */
+static void on_ddrd(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)param;
+    S.ddrd = (uint8_t)value;
+    divider_changed();
+}
+
+static void on_portd(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)param;
+    S.portd = (uint8_t)value;
+    divider_changed();
+}
+
 static void on_adc_trigger(avr_irq_t *irq, uint32_t value, void *param)
 {
     union {
@@ -165,10 +221,33 @@ static void on_adc_trigger(avr_irq_t *irq, uint32_t value, void *param)
     (void)irq;
     (void)param;
     if (e.mux.kind == ADC_MUX_SINGLE && e.mux.src == 0) {
-        /* millivolts that the ADC turns back into exactly this count */
+        /* millivolts that the ADC turns back into exactly this count; 5 V with the divider open */
         uint32_t mv = (uint32_t)((count_now() * (uint32_t)VREF_MV + 1022) / 1023);
+        S.conversions++;
+        if (divider_closed()) {
+            int64_t settle = (int64_t)S.avr->cycle - S.closed_since;
+            if (S.settle_min < 0 || settle < S.settle_min)
+                S.settle_min = settle;
+        } else {
+            if (!S.open++)
+                fprintf(stderr, "kb-emu: ADC0 converted with the divider open (D%d not driven low): it reads 1023\n",
+                        DIVIDER_PIN);
+            mv = VREF_MV;
+        }
         avr_raise_irq(S.adc0, mv);
     }
+}
+
+static double cycles_us(int64_t cycles) { return cycles < 0 ? -1.0 : (double)cycles * 1e6 / F_CPU; }
+
+static void announce_divider(void)
+{
+    if (S.closed_since >= 0)
+        end_pulse(); /* a pulse still going ends here */
+    printf("kb-emu: divider %llu %llu %.1f %.1f %.1f\n", (unsigned long long)S.conversions,
+           (unsigned long long)S.open, cycles_us(S.settle_min), cycles_us(S.pulse_max),
+           S.pulses ? cycles_us((int64_t)(S.closed_cycles / S.pulses)) : -1.0);
+    fflush(stdout);
 }
 
 /* Live mode: each complete stdin line is the new count. */
@@ -365,6 +444,10 @@ int main(int argc, char **argv)
     S.adc0 = avr_io_getirq(S.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0);
     avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
                             on_adc_trigger, NULL);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_DIRECTION_ALL),
+                            on_ddrd, NULL);
+    avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_REG_PORT),
+                            on_portd, NULL);
     S.uart_in = avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
     avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
                             on_uart_out, NULL);
@@ -415,6 +498,8 @@ int main(int argc, char **argv)
             if (reset_requested) {
                 reset_requested = 0;
                 avr_reset(S.avr); /* like the reset button: registers and RAM, not EEPROM */
+                S.ddrd = S.portd = 0; /* the reset made port D inputs */
+                divider_changed();
                 printf("kb-emu: reset\n");
                 fflush(stdout);
             }
@@ -445,11 +530,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kb-emu: the firmware stopped (%s)\n",
                         state == cpu_Done ? "done" : "crashed");
                 pump_pty();
+                announce_divider();
                 return 1;
             }
         }
     }
     pump_pty();
+    announce_divider();
     if (S.out_dropped)
         fprintf(stderr, "kb-emu: %llu bytes for an unread port were dropped\n",
                 (unsigned long long)S.out_dropped);

@@ -2,10 +2,14 @@
 //
 // Samples the FSR voltage divider on A0 at a timer-paced rate (200 Hz by default, 10..1000 Hz
 // by SET_RATE) and streams wire protocol 1.1 frames (see ../PROTOCOL.md) over the UART.
+// The divider's resistor returns to digital pin D7, which the sketch drives low only around
+// each conversion and leaves open otherwise, so the FSR passes current for about 0.13 ms of
+// every period (see ../../hardware/README.md).
 //
-//   Timer1 compare ISR -> starts an ADC conversion, stamps the sample instant
-//   ADC ISR            -> pushes (t_us, counts) into a ring buffer
-//   loop()             -> packs DATA frames, sends STATUS once a second, answers commands
+//   Timer1 compare B ISR -> closes the divider KB_SETTLE_US before the sample instant
+//   Timer1 compare A ISR -> starts an ADC conversion, stamps the sample instant
+//   ADC ISR              -> opens the divider, pushes (t_us, counts) into a ring buffer
+//   loop()               -> packs DATA frames, sends STATUS once a second, answers commands
 //
 // Build with `make -C firmware` (plain avr-gcc) or open this folder in the Arduino IDE.
 #include <Arduino.h>
@@ -21,6 +25,12 @@
 #endif
 #ifndef KB_DIVIDER_OHMS
 #define KB_DIVIDER_OHMS 1000  // the fixed resistor of the divider, in ohms
+#endif
+#ifndef KB_DIVIDER_PIN
+#define KB_DIVIDER_PIN 7  // the digital pin (2..7, port D) the divider resistor returns to: D7
+#endif
+#ifndef KB_SETTLE_US
+#define KB_SETTLE_US 20  // the divider is closed this long before each conversion starts
 #endif
 #ifndef KB_DEFAULT_RATE
 #define KB_DEFAULT_RATE 200
@@ -44,6 +54,7 @@
 
 #define KB_MIN_RATE 10
 #define KB_MAX_RATE 1000
+#define DIVIDER_BIT _BV(KB_DIVIDER_PIN)  // port D bit n is Arduino pin Dn on the Uno and Nano
 #define KB_FRAME_SAMPLES_MAX 20
 #define RING_SIZE 64  // samples; a power of two
 #define STATUS_PERIOD_MS 1000
@@ -58,11 +69,15 @@ static_assert(sizeof(KB_BOARD) - 1 <= KB_MAX_BOARD, "KB_BOARD is longer than 32 
 static_assert(sizeof(KB_SERIAL) - 1 <= KB_MAX_SERIAL, "KB_SERIAL is longer than 20 characters");
 static_assert(DATA_PAYLOAD <= KB_MAX_PAYLOAD, "a DATA frame must fit the maximum payload");
 static_assert(HELLO_PAYLOAD <= DATA_PAYLOAD, "the transmit buffer must hold HELLO too");
+static_assert(KB_DIVIDER_PIN >= 2 && KB_DIVIDER_PIN <= 7, "KB_DIVIDER_PIN must be D2..D7 (D0, D1: UART)");
+// the settling and a conversion (104 us) must fit the shortest period, 1000 us
+static_assert(KB_SETTLE_US >= 1 && KB_SETTLE_US <= 800, "KB_SETTLE_US must be 1..800");
 
 // Timer1 settings for one rate (CTC mode): prescaler 8 (0.5 us ticks) from 31 Hz up,
 // 64 (4 us ticks) below.
 struct timer_setting {
   uint16_t top;             // OCR1A
+  uint16_t close_at;        // OCR1B: KB_SETTLE_US (rounded up to whole ticks) before top
   uint8_t clock_select;     // CS1x bits
   uint32_t period_half_us;  // the period in half microseconds
 };
@@ -93,6 +108,14 @@ static uint8_t tx[KB_FRAME_SIZE(DATA_PAYLOAD)];
 static uint8_t rx_buf[32];  // commands are short; longer frames count as oversize
 static kb_rx rx;
 
+// Timer1 compare match B: the divider's settling time before the sample instant. Closes it
+// (D7 an output, low) unless the previous conversion is still running; that tick is then an
+// overrun.
+ISR(TIMER1_COMPB_vect) {
+  if (!conversion_pending)
+    DDRD |= DIVIDER_BIT;
+}
+
 // Timer1 compare match A: the sample instant. The sample clock starts from micros() and then
 // advances by the exact timer period, so timestamps carry no interrupt-latency jitter. A new
 // rate takes over right here, so the next sample comes exactly one new period later.
@@ -106,6 +129,7 @@ ISR(TIMER1_COMPA_vect) {
   t = next_t_us;
   if (switch_pending) {
     OCR1A = next_setting.top;  // TCNT1 restarted from 0 at this match
+    OCR1B = next_setting.close_at;
     if (next_setting.clock_select != setting.clock_select) {
       TCCR1B = _BV(WGM12) | next_setting.clock_select;
       TCNT1 = 0;
@@ -119,7 +143,8 @@ ISR(TIMER1_COMPA_vect) {
     next_t_us++;
     next_half_us -= 2;
   }
-  if (conversion_pending) {  // the previous conversion has not been taken yet
+  // the previous conversion has not been taken yet, or compare B left the divider open
+  if (conversion_pending || !(DDRD & DIVIDER_BIT)) {
     overruns++;
     return;
   }
@@ -131,6 +156,7 @@ ISR(TIMER1_COMPA_vect) {
 ISR(ADC_vect) {
   uint16_t counts = ADC;
   uint8_t next = (ring_head + 1) & (RING_SIZE - 1);
+  DDRD &= ~DIVIDER_BIT;  // the sample is held: the FSR carries no current until the next one
   conversion_pending = false;
   if (next == ring_tail) {  // loop() has not kept up: the transmit queue is full
     dropped++;
@@ -151,16 +177,20 @@ static uint8_t ring_count() {
 static timer_setting timer_for(uint16_t rate) {
   timer_setting s;
   uint32_t ticks;
+  uint16_t settle;
   if (rate >= 31) {
     ticks = (2000000UL + rate / 2) / rate;
     s.clock_select = _BV(CS11);
     s.period_half_us = ticks;
+    settle = KB_SETTLE_US * 2;
   } else {
     ticks = (250000UL + rate / 2) / rate;
     s.clock_select = _BV(CS11) | _BV(CS10);
     s.period_half_us = ticks * 8;
+    settle = (KB_SETTLE_US + 3) / 4;
   }
   s.top = (uint16_t)(ticks - 1);
+  s.close_at = s.top - settle;
   return s;
 }
 
@@ -170,9 +200,10 @@ static void wait_for_conversion() {
 }
 
 static void sampling_stop() {
-  TIMSK1 &= ~_BV(OCIE1A);
+  TIMSK1 &= ~(_BV(OCIE1A) | _BV(OCIE1B));
   TCCR1B = 0;
   wait_for_conversion();  // the last sample lands in the ring
+  DDRD &= ~DIVIDER_BIT;   // compare B may have closed the divider for a tick that never came
 }
 
 static void sampling_start() {
@@ -185,9 +216,10 @@ static void sampling_start() {
   TCCR1A = 0;
   TCNT1 = 0;
   OCR1A = setting.top;
-  TIFR1 = _BV(OCF1A);
+  OCR1B = setting.close_at;
+  TIFR1 = _BV(OCF1A) | _BV(OCF1B);
   TCCR1B = _BV(WGM12) | setting.clock_select;
-  TIMSK1 |= _BV(OCIE1A);
+  TIMSK1 |= _BV(OCIE1A) | _BV(OCIE1B);
 }
 
 // Changes the rate of a running sampler at its next tick (at most 100 ms away) and returns
@@ -239,7 +271,7 @@ static void send_hello() {
   h.board = (const uint8_t *)KB_BOARD;
   h.minor = KB_PROTOCOL_MINOR;
   h.boot_id = boot_id;
-  h.front_end = KB_FRONT_FSR_LOW;  // FSR from 5 V to A0, KB_DIVIDER_OHMS from A0 to GND
+  h.front_end = KB_FRONT_FSR_LOW;  // FSR from 5 V to A0, KB_DIVIDER_OHMS to D7 (GND while sampling)
   h.front_ohms = KB_DIVIDER_OHMS;
   h.serial_len = sizeof(KB_SERIAL) - 1;
   h.serial = (const uint8_t *)KB_SERIAL;
@@ -363,6 +395,10 @@ void setup() {
   boot_id = next_boot_id();
   trailer.boot = (uint16_t)boot_id;
   trailer.rate_hz = rate_hz;
+  // the divider's return: open (an input, no pull-up) between conversions; its output latch
+  // stays 0, so making it an output drives it low
+  DDRD &= ~DIVIDER_BIT;
+  PORTD &= ~DIVIDER_BIT;
   // ADC: AVcc reference, channel 0 (A0), interrupt on completion, clock 16 MHz / 128
   ADMUX = _BV(REFS0);
   ADCSRA = _BV(ADEN) | _BV(ADIE) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0);

@@ -17,6 +17,7 @@ from kneadback.clock import ManualClock
 from kneadback.engine.engine import Engine
 from kneadback.engine.rate import rate_spm
 from kneadback.frontend import Declared
+from kneadback.fsr import trust_words
 from kneadback.model import (
     Bout,
     ContactChanged,
@@ -182,9 +183,7 @@ class Analysis:
         self.t_first = c.t_first or 0.0
         self.t_last = c.t_last
         self.force_model = engine.force_model.describe() if engine.force_model is not None else ""
-        # a relative force (unknown or linear front end, no calibration) is a share of the range
-        unit = getattr(engine.force_model, "unit", "N") if engine.force_model is not None else "N"
-        self.force_unit = unit or "%"
+        self.force_unit = trust_words(engine.force_model).after  # the screens' words for its trust
         self.notes: list[str] = []  # for the user, on stderr
         ev = self.events
         self.strokes = [e for e in ev if isinstance(e, Stroke)]

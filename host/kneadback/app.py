@@ -58,6 +58,13 @@ def add_coaching_arguments(parser: argparse.ArgumentParser) -> None:
     targets_mod.add_arguments(parser)
 
 
+def add_lsl_argument(parser: argparse.ArgumentParser) -> None:
+    """`--lsl`: off by default, so that a run opens no network socket unless asked to."""
+    parser.add_argument("--lsl", action="store_true", default=False,
+                        help="publish the force and the events on the Lab Streaming Layer (LabRecorder, "
+                             "`kneadback overview`; needs kneadback[lsl], see docs/lsl.md)")
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a command runs with, typed and checked, built once from its flags and the config."""
@@ -76,6 +83,8 @@ class Settings:
     jsonl: bool = False
     gui: bool = True
     screenshot: Path | None = None
+    lsl: bool = False  # publish the force and the events on the Lab Streaming Layer
+    lsl_markers: str | None = None  # an LSL stream whose samples are recorded as markers (--lsl-markers)
 
     @classmethod
     def from_args(cls, command: str, args: argparse.Namespace) -> Settings:
@@ -104,7 +113,8 @@ class Settings:
         return cls(source=args.source, speed=speed, seed=args.seed, baud=args.baud, rate_hz=rate,
                    front=front_from_args(command, args), duration=duration,
                    spot=spot, targets=targets_mod.from_args(args), sound=sound_settings(args.metronome, args.mute),
-                   record=args.record, jsonl=args.jsonl, gui=not (args.no_gui or args.jsonl), screenshot=screenshot)
+                   record=args.record, jsonl=args.jsonl, gui=not (args.no_gui or args.jsonl), screenshot=screenshot,
+                   lsl=args.lsl, lsl_markers=getattr(args, "lsl_markers", None))
 
 
 def check_screenshot(command: str, screenshot: Path | None, *, jsonl: bool, no_gui: bool, off: str | None = None) -> None:
@@ -141,10 +151,15 @@ class Run:
             from kneadback.sources.base import SourceOptions
 
             s = self.settings
-            options = SourceOptions(clock=self.clock, speed=s.speed, seed=s.seed, baud=s.baud, rate_hz=s.rate_hz, front=s.front)
+            options = SourceOptions(clock=self.clock, speed=s.speed, seed=s.seed, baud=s.baud, rate_hz=s.rate_hz, front=s.front,
+                                    notice=self.notices.say)
             source = open_source(s.source, options) if s.source is not None else open_default_source(options, self.notices.say)
             if s.spot is not None:
                 source.spot = s.spot
+            if s.lsl_markers is not None:
+                from kneadback.lsl.markers_in import with_markers
+
+                source = with_markers(source, s.lsl_markers, self.clock)
             self._source = source
         return self._source
 
@@ -220,9 +235,11 @@ class Run:
         session = Session(source, self.clock, analyzer=self.analyzer(), coach=self.coach(), sinks=list(sinks),
                           duration=self.settings.duration)
         follow_force_model(self.coach(), session.analyzer)
+        if self.settings.lsl:  # first: without pylsl, nothing else is made
+            session.sinks.append(self.lsl_outlet(session))
         from kneadback.ui.range_advice import RangeAdvice
 
-        session.sinks.append(RangeAdvice(session.sinks))
+        session.sinks.append(RangeAdvice(session.sinks, remember=self.recording is None))  # a replay tells it afresh
         for sink in sinks:
             attach = getattr(sink, "attach", None)  # sinks that send user input (rating keys)
             if attach is not None:
@@ -242,6 +259,15 @@ class Run:
         session.sinks.insert(0, self.notices)
         session.sinks.append(ending)
         return session
+
+    def lsl_outlet(self, session: Session) -> Sink:
+        """`--lsl`: the session's force and events on the Lab Streaming Layer, stamped at the pace
+        the source runs at."""
+        from kneadback.lsl.outlet import LslOutlet
+
+        coach = self.coach()
+        return LslOutlet(self.clock, spot=lambda: coach.spot, coach_state=lambda: coach.state,
+                         force_model=lambda: getattr(session.analyzer, "force_model", None), speed=self.settings.speed)
 
     def recorder(self, session: Session) -> Recorder:
         """The recorder of a live session: its spot, targets, start time and force model."""

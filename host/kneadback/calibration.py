@@ -1,17 +1,27 @@
-"""Force calibration: fit one FSR's own curve to readings taken on a scale.
+"""Force calibration: fit one sensor's own curve to readings taken on a scale.
 
 A user presses the tool onto a kitchen or bathroom scale at five or more levels and notes the
-scale reading at each; every level gives a point (ADC counts, newtons). We fit the parameters of
-the shared FSR model (`kneadback.fsr.FsrCurve`: resistance = r_floor + r_1n / F**exponent) to
-those points through the divider equation, with weak priors from the data sheet so that a
-parameter the points barely constrain (usually the floor) stays physical.
+scale reading at each; every level gives a point (ADC counts, newtons). What is fitted depends on
+the front end (`kneadback.fsr`):
 
-An unloaded reading above zero means the cap preloads the sensor; it is tared: the model
-reports the force *added* to the preload, which is what the scale shows.
+* an FSR divider, low- or high-side: the parameters of the shared FSR model
+  (`kneadback.fsr.FsrCurve`: resistance = r_floor + r_1n / F**exponent) through the divider
+  equation, with weak priors from the data sheet so that a parameter the points barely constrain
+  (usually the floor) stays physical;
+* a linear or unknown front end: `CountsCurve`, force = scale × (counts pressed)**exponent, with
+  a weak prior of exponent 1 (a load cell or a FlexiForce circuit is linear; an op-amp FSR
+  circuit's output grows a little slower than force).
 
-The fit lives in `paths.config_dir()/calibration.json`; `load_force_model` hands the engine the
-calibrated model when one matches the device's front end (kind, divider and ADC), else the
-uncalibrated model of that front end (`kneadback.fsr.uncalibrated_model`).
+Counts are taken as pressed (`Divider.pressed`): a high-side divider reads lower as the force
+grows. An unloaded reading off the rest (0, or full scale high-side) means the cap preloads the
+sensor, or the amplifier has an offset; it is tared: the model reports the force *added* to the
+unloaded one, which is what the scale shows.
+
+A board's fit lives in `paths.config_dir()/calibrations/SERIAL.json`, by its USB serial
+number, and that of boards without one in `paths.config_dir()/calibration.json`;
+`load_force_model` hands the engine the calibrated model when one matches the device's front end
+(kind, divider and ADC), else the uncalibrated model of that front end
+(`kneadback.fsr.uncalibrated_model`).
 """
 
 from __future__ import annotations
@@ -31,7 +41,17 @@ import numpy as np
 
 from kneadback import paths
 from kneadback.errors import InputError
-from kneadback.fsr import DatasheetForceModel, Divider, ForceModel, FsrCurve, device_divider, uncalibrated_model
+from kneadback.frontend import FRONT_ENDS
+from kneadback.fsr import (
+    DatasheetForceModel,
+    Divider,
+    ForceModel,
+    FsrCurve,
+    StatedForceModel,
+    TrustedForce,
+    device_divider,
+    uncalibrated_model,
+)
 from kneadback.model import DeviceInfo
 from kneadback.outfile import write_out
 
@@ -39,15 +59,31 @@ CALIBRATION_FILE = "calibration.json"
 BOARD_CALIBRATIONS = "calibrations"  # a folder: one file per board, by its USB serial number
 FORMAT = "kneadback-force-calibration"
 FORMAT_VERSION = 1
+FSR_MODEL = "fsr-power-law"  # the `model` of a stored FSR divider's calibration ...
+COUNTS_MODEL = "counts-power-law"  # ... and of a linear or unknown front end's
 MIN_POINTS = 5
 MAX_NEWTONS = 500.0  # above this a "scale reading" is a typo, not a massage force
 DRIFT_LIMIT_N = 1.0  # unloaded reading moved by this much force since calibration → recalibrate
+OFF_LIMIT = 0.05  # a point further than this share off the fitted curve is worth a warning
 STANDARD_GRAVITY = 9.80665
 
 # Priors (data sheet nominal, 1-sigma) and the relative error we expect of one point.
 _PRIOR = FsrCurve()
 _PRIOR_SIGMA = (1.0, 0.15, 0.7)  # ln r_1n, exponent, ln r_floor
 _POINT_SIGMA = 0.02
+_COUNTS_EXPONENT_SIGMA = 0.3  # prior on a counts curve's exponent, about 1
+
+
+@dataclass(frozen=True)
+class CountsCurve:
+    """Force from a front end that is not an FSR divider: newtons = scale × x**exponent, x the
+    counts pressed beyond the unloaded reading."""
+
+    scale: float  # newtons at one count
+    exponent: float = 1.0
+
+    def force(self, pressed: np.ndarray | float) -> np.ndarray:
+        return self.scale * np.power(np.maximum(np.asarray(pressed, dtype=float), 0.0), self.exponent)
 
 
 @dataclass(frozen=True)
@@ -66,19 +102,33 @@ class CalPoint:
 class Calibration:
     """A fitted curve with the facts needed to trust and reuse it."""
 
-    curve: FsrCurve
+    curve: FsrCurve | CountsCurve  # an FSR curve for an FSR divider, else a counts curve
     divider: Divider
     points: tuple[CalPoint, ...]
     unloaded_adc: float = 0.0
     created: str = ""  # ISO 8601 UTC
     source: str = ""  # the device or file the points came from
     serial_number: str = ""  # the USB serial number of the board it was made on ("" when unknown)
+    board: str = ""  # the board's own name for itself ("uno", "text"), when it gave one
 
     def force(self, counts: np.ndarray | float) -> np.ndarray:
-        """Newtons added to the unloaded preload, for (mean) counts; 0 at or below the preload."""
+        """Newtons added to the unloaded preload, for (mean) counts; 0 short of the preload."""
         c = np.asarray(counts, dtype=float)
-        f = _curve_force(self.curve, self.divider, c) - _curve_force(self.curve, self.divider, self.unloaded_adc)
-        return np.clip(np.where(c <= self.unloaded_adc, 0.0, f), 0.0, MAX_NEWTONS)
+        beyond = _pressed(self.divider, c) - _pressed(self.divider, self.unloaded_adc)
+        if isinstance(self.curve, CountsCurve):
+            f = self.curve.force(beyond)
+        else:
+            f = _curve_force(self.curve, self.divider, c) - _curve_force(self.curve, self.divider, self.unloaded_adc)
+        return np.clip(np.where(beyond <= 0, 0.0, f), 0.0, MAX_NEWTONS)
+
+    def shift_n(self, unloaded_counts: float) -> float:
+        """The force an unloaded reading now is away from the one at calibration (positive: it
+        reads as pressed harder)."""
+        if isinstance(self.curve, CountsCurve):
+            moved = float(_pressed(self.divider, unloaded_counts) - _pressed(self.divider, self.unloaded_adc))
+            return math.copysign(float(self.curve.force(abs(moved))), moved)
+        now = float(_curve_force(self.curve, self.divider, unloaded_counts))
+        return now - float(_curve_force(self.curve, self.divider, self.unloaded_adc))
 
     def point_errors(self) -> np.ndarray:
         """Relative error of the fit at each point: (fitted - scale) / scale."""
@@ -93,16 +143,21 @@ class Calibration:
 
     def to_dict(self) -> dict[str, Any]:
         errors = self.point_errors()
+        if isinstance(self.curve, CountsCurve):
+            model, curve = COUNTS_MODEL, {"scale": self.curve.scale, "exponent": self.curve.exponent}
+        else:
+            model, curve = FSR_MODEL, {"r_1n": self.curve.r_1n, "exponent": self.curve.exponent, "r_floor": self.curve.r_floor}
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "created": self.created,
             "source": self.source,
             "serial_number": self.serial_number,
-            "model": "fsr-power-law",
+            "board": self.board,
+            "model": model,
             "divider": {"r_fixed": self.divider.r_fixed, "vref": self.divider.vref, "adc_bits": self.divider.adc_bits,
                         "front_end": self.divider.front_end},
-            "curve": {"r_1n": self.curve.r_1n, "exponent": self.curve.exponent, "r_floor": self.curve.r_floor},
+            "curve": curve,
             "unloaded_adc": self.unloaded_adc,
             "points": [
                 {"adc": p.adc, "newtons": p.newtons, "error": round(float(e), 6)}
@@ -119,15 +174,23 @@ class Calibration:
             raise ValueError(f"unsupported version {d.get('version')!r} (this kneadback reads {FORMAT_VERSION})")
         div = d["divider"]
         cur = d["curve"]
-        curve = FsrCurve(r_1n=float(cur["r_1n"]), exponent=float(cur["exponent"]), r_floor=float(cur["r_floor"]))
         divider = Divider(float(div["r_fixed"]), float(div["vref"]), int(div["adc_bits"]), str(div.get("front_end", "fsr-low")))
+        curve: FsrCurve | CountsCurve
+        if d.get("model", FSR_MODEL) == COUNTS_MODEL and not divider.is_fsr:
+            curve = CountsCurve(float(cur["scale"]), float(cur["exponent"]))
+            values = [curve.scale, curve.exponent]
+        elif d.get("model", FSR_MODEL) == FSR_MODEL and divider.is_fsr:
+            curve = FsrCurve(r_1n=float(cur["r_1n"]), exponent=float(cur["exponent"]), r_floor=float(cur["r_floor"]))
+            values = [curve.r_1n, curve.exponent, curve.r_floor]
+        else:
+            raise ValueError(f"model {d.get('model')!r} does not fit a {divider.front_end} front end")
         points = tuple(CalPoint(float(p["adc"]), float(p["newtons"]), f"point {i + 1}") for i, p in enumerate(d["points"]))
-        values = [curve.r_1n, curve.exponent, curve.r_floor, divider.r_fixed, divider.vref]
+        values += [divider.r_fixed, divider.vref]
         if not all(math.isfinite(v) and v > 0 for v in values) or not 8 <= divider.adc_bits <= 16 or len(points) < MIN_POINTS \
-                or not divider.is_fsr:
+                or divider.front_end not in FRONT_ENDS:
             raise ValueError("parameters out of range")
-        return cls(curve, divider, points, float(d.get("unloaded_adc", 0.0)), str(d.get("created", "")), str(d.get("source", "")),
-                   str(d.get("serial_number") or ""))
+        return cls(curve, divider, points, float(d.get("unloaded_adc", divider.rest)), str(d.get("created", "")),
+                   str(d.get("source", "")), str(d.get("serial_number") or ""), str(d.get("board") or ""))
 
 
 @dataclass(frozen=True)
@@ -152,7 +215,7 @@ class DriftCheck:
 
 
 @dataclass(frozen=True)
-class CalibratedForceModel:
+class CalibratedForceModel(TrustedForce):
     """The `ForceModel` the engine uses once a calibration is stored."""
 
     calibration: Calibration
@@ -160,10 +223,6 @@ class CalibratedForceModel:
     @property
     def trust(self) -> str:
         return "calibrated"
-
-    @property
-    def unit(self) -> str:
-        return "N"
 
     def to_newtons(self, counts: np.ndarray) -> np.ndarray:
         return self.calibration.force(counts)
@@ -175,15 +234,20 @@ class CalibratedForceModel:
         day = cal.created[:10] or "undated"
         return (
             f"calibrated {day}: {len(cal.points)} points {lo:.0f}–{hi:.0f} N, "
-            f"fit within {worst:.1f} %, {cal.divider.r_fixed:g} Ω divider"
+            f"fit within {worst:.1f} %, {front_end_text(cal.divider)}"
         )
 
     def check_drift(self, unloaded_counts: float) -> DriftCheck:
         """Compare an unloaded reading now (counts, e.g. a mean over a second off contact)."""
         cal = self.calibration
-        now = float(_curve_force(cal.curve, cal.divider, unloaded_counts))
-        then = float(_curve_force(cal.curve, cal.divider, cal.unloaded_adc))
-        return DriftCheck(float(unloaded_counts), cal.unloaded_adc, now - then)
+        return DriftCheck(float(unloaded_counts), cal.unloaded_adc, cal.shift_n(unloaded_counts))
+
+
+def front_end_text(divider: Divider) -> str:
+    """"1000 Ω divider", "4700 Ω high-side divider", "linear front end"."""
+    if not divider.is_fsr:
+        return f"{divider.front_end} front end"
+    return f"{divider.r_fixed:g} Ω {'high-side ' if divider.falls_with_force else ''}divider"
 
 
 @dataclass(frozen=True)
@@ -220,11 +284,11 @@ def parse_scale_reading(text: str, default_unit: str = "g") -> float:
     return value * units[unit]
 
 
-def read_points_csv(path: Path) -> tuple[list[CalPoint], float]:
+def read_points_csv(path: Path) -> tuple[list[CalPoint], float | None]:
     """`adc,newtons` rows (an optional header; blank lines and `#` comments skipped).
 
-    A row with 0 newtons is the unloaded reading (at most one). Returns (points, unloaded_adc).
-    Raises InputError naming the file and line on malformed input.
+    A row with 0 newtons is the unloaded reading (at most one). Returns (points, unloaded_adc),
+    None for a file without one. Raises InputError naming the file and line on malformed input.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -255,37 +319,46 @@ def read_points_csv(path: Path) -> tuple[list[CalPoint], float]:
             unloaded = adc
             continue
         points.append(CalPoint(adc, newtons, where))
-    return points, (unloaded if unloaded is not None else 0.0)
+    return points, unloaded
 
 
-def validate_points(points: Sequence[CalPoint], divider: Divider, unloaded_adc: float = 0.0, origin: str = "") -> list[CalPoint]:
+def _pressed(divider: Divider, counts: np.ndarray | float) -> np.ndarray:
+    return divider.pressed(np.asarray(counts, dtype=float))
+
+
+def validate_points(points: Sequence[CalPoint], divider: Divider, unloaded_adc: float | None = None,
+                    origin: str = "") -> list[CalPoint]:
     """Points sorted by force, or InputError naming the first bad one.
 
     Rejects: fewer than MIN_POINTS; counts outside 1..full-scale-1 (no contact or a saturated
-    ADC say nothing about force); forces outside 0..MAX_NEWTONS; counts not above the unloaded
-    reading; counts that do not rise strictly with force (the FSR is monotone: a point that
-    breaks this is a misread scale or a moved grip).
+    ADC say nothing about force); forces outside 0..MAX_NEWTONS; counts not pressed beyond the
+    unloaded reading (`None`: the rest); counts that do not move strictly with force, up (or
+    down, high-side) (the sensor is monotone: a point that breaks this is a misread scale or a
+    moved grip).
     """
     if len(points) < MIN_POINTS:
         prefix = f"{origin}: " if origin else ""
         raise InputError(f"{prefix}{len(points)} calibration point(s): at least {MIN_POINTS} are needed, spread over the range you use")
     full = divider.full_scale
+    unloaded = divider.rest if unloaded_adc is None else unloaded_adc
+    beyond, move = ("below", "fall") if divider.falls_with_force else ("above", "rise")
+    less = "use a smaller divider" if divider.is_fsr else "lower the front end's gain"
     for p in points:
         if not 0 < p.adc < full:
-            hint = "no contact: press harder" if p.adc <= 0 else "the ADC is saturated: press less, or use a smaller divider"
+            hint = "no contact: press harder" if _pressed(divider, p.adc) <= 0 else f"the ADC is saturated: press less, or {less}"
             raise InputError(f"{p.label()}: adc {p.adc:g} is out of range 1..{full - 1} ({hint})")
         if not 0 < p.newtons <= MAX_NEWTONS:
             raise InputError(f"{p.label()}: {p.newtons:g} N is out of range (0, {MAX_NEWTONS:g}] N")
-        if p.adc <= unloaded_adc:
-            raise InputError(f"{p.label()}: adc {p.adc:g} is not above the unloaded reading {unloaded_adc:g}")
+        if _pressed(divider, p.adc) <= _pressed(divider, unloaded):
+            raise InputError(f"{p.label()}: adc {p.adc:g} is not {beyond} the unloaded reading {unloaded:g}")
     ordered = sorted(points, key=lambda p: p.newtons)
     for lo, hi in zip(ordered, ordered[1:]):
         if hi.newtons == lo.newtons:
             raise InputError(f"{hi.label()}: {hi.newtons:g} N repeats {lo.label()}: use distinct levels")
-        if hi.adc <= lo.adc:
+        if _pressed(divider, hi.adc) <= _pressed(divider, lo.adc):
             raise InputError(
-                f"{hi.label()}: not monotone: adc {hi.adc:g} at {hi.newtons:g} N is not above "
-                f"adc {lo.adc:g} at {lo.newtons:g} N ({lo.label()}); readings must rise with force"
+                f"{hi.label()}: not monotone: adc {hi.adc:g} at {hi.newtons:g} N is not {beyond} "
+                f"adc {lo.adc:g} at {lo.newtons:g} N ({lo.label()}); readings must {move} with force"
             )
     return ordered
 
@@ -294,35 +367,57 @@ def validate_points(points: Sequence[CalPoint], divider: Divider, unloaded_adc: 
 
 
 def _curve_force(curve: FsrCurve, divider: Divider, counts: np.ndarray | float) -> np.ndarray:
-    """Total force on the FSR for counts (0 for no reading); finite even past the floor."""
-    c = np.asarray(counts, dtype=float)
-    r = divider.resistance_from_counts(np.maximum(c, 0.0))
-    excess = np.maximum(np.where(np.isinf(r), np.inf, r - curve.r_floor), 1e-3)
+    """Total force on the FSR for counts (0 at the rest, where the FSR is open); finite even past
+    the floor."""
+    r = divider.resistance_from_counts(counts)
+    excess = np.maximum(r - curve.r_floor, 1e-3)  # infinite at the rest: no force
     with np.errstate(over="ignore"):
         f = np.power(curve.r_1n / excess, 1.0 / curve.exponent)
-    return np.where(c <= 0, 0.0, np.minimum(f, 1e6))
+    return np.minimum(f, 1e6)
 
 
 def fit_calibration(
     points: Sequence[CalPoint],
     divider: Divider,
-    unloaded_adc: float = 0.0,
+    unloaded_adc: float | None = None,
     *,
     source: str = "",
     serial_number: str | None = None,
+    board: str = "",
     now: dt.datetime | None = None,
 ) -> Calibration:
-    """Validate the points and fit r_1n, exponent and r_floor; raises InputError on bad points.
+    """Validate the points and fit the front end's curve; raises InputError on bad points.
 
-    `now` (the caller's wall clock) dates the calibration; without it the calibration is undated.
+    `unloaded_adc` None: no unloaded reading was taken, the rest is assumed. `now` (the caller's
+    wall clock) dates the calibration; without it the calibration is undated.
     """
-    from scipy.optimize import least_squares  # scipy loads only to fit, not to convert force
-
-    ordered = validate_points(points, divider, unloaded_adc, source)
+    unloaded = float(divider.rest if unloaded_adc is None else unloaded_adc)
+    ordered = validate_points(points, divider, unloaded, source)
     adc = np.array([p.adc for p in ordered])
     newtons = np.array([p.newtons for p in ordered])
+    if divider.is_fsr:
+        curve: FsrCurve | CountsCurve = _fit_fsr(divider, adc, newtons, unloaded)
+    else:
+        curve = _fit_counts(_pressed(divider, adc) - _pressed(divider, unloaded), newtons)
+    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds") if now else ""
+    return Calibration(curve, divider, tuple(ordered), unloaded, stamp, source, serial_number or "", board)
+
+
+def _fit_counts(pressed: np.ndarray, newtons: np.ndarray) -> CountsCurve:
+    """ln F = ln scale + exponent·ln x by least squares, the exponent held weakly to 1."""
+    rows = np.column_stack([np.ones_like(pressed), np.log(pressed)]) / _POINT_SIGMA
+    rows = np.vstack([rows, [0.0, 1.0 / _COUNTS_EXPONENT_SIGMA]])
+    target = np.append(np.log(newtons) / _POINT_SIGMA, 1.0 / _COUNTS_EXPONENT_SIGMA)
+    (ln_scale, exponent), *_ = np.linalg.lstsq(rows, target, rcond=None)
+    return CountsCurve(math.exp(float(ln_scale)), float(exponent))
+
+
+def _fit_fsr(divider: Divider, adc: np.ndarray, newtons: np.ndarray, unloaded: float) -> FsrCurve:
+    """r_1n, exponent and r_floor through the divider equation, with the data sheet's priors."""
+    from scipy.optimize import least_squares  # scipy loads only to fit, not to convert force
+
     r = divider.resistance_from_counts(adc)
-    r0 = divider.resistance_from_counts(unloaded_adc) if unloaded_adc > 0 else np.inf
+    r0 = divider.resistance_from_counts(unloaded)  # infinite at the rest
     prior = np.array([math.log(_PRIOR.r_1n), _PRIOR.exponent, math.log(_PRIOR.r_floor)])
     sigma = np.array(_PRIOR_SIGMA)
     floor_max = math.log(0.98 * float(np.min(r)))
@@ -341,9 +436,18 @@ def fit_calibration(
     start = np.clip(prior, lower + 1e-6, upper - 1e-6)
     result = least_squares(residuals, start, bounds=(lower, upper), x_scale=sigma, method="trf")
     ln_r1n, k, ln_floor = (float(v) for v in result.x)
-    curve = FsrCurve(r_1n=math.exp(ln_r1n), exponent=k, r_floor=math.exp(ln_floor))
-    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds") if now else ""
-    return Calibration(curve, divider, tuple(ordered), float(unloaded_adc), stamp, source, serial_number or "")
+    return FsrCurve(r_1n=math.exp(ln_r1n), exponent=k, r_floor=math.exp(ln_floor))
+
+
+def misfit(cal: Calibration) -> str | None:
+    """Why a calibration is not to be kept: a power law fitted to an unknown front end that
+    misses its own points (an FSR divider, likely) would be trusted in newtons it does not give."""
+    worst = float(np.max(np.abs(cal.point_errors())))
+    if cal.divider.front_end != "unknown" or worst <= OFF_LIMIT:
+        return None
+    return (f"the board does not say its front end, and a power law misses these points by up to {worst:.0%}: "
+            "declare it with --front-end (an FSR divider: fsr-low or fsr-high, with --divider-ohms) and calibrate again; "
+            "nothing saved")
 
 
 def error_report(cal: Calibration) -> list[str]:
@@ -357,7 +461,10 @@ def error_report(cal: Calibration) -> list[str]:
     rms = float(np.sqrt(np.mean(errors**2))) * 100
     worst = float(np.max(np.abs(errors))) * 100
     lines.append(f"over {lo:.1f}–{hi:.1f} N: rms error {rms:.2f} %, worst {worst:.2f} %")
-    if worst > 5.0:
+    if worst > OFF_LIMIT * 100 and cal.divider.front_end == "unknown":
+        lines.append("warning: a point is more than 5 % off the fitted power law, which an unknown front end gets: "
+                     "declare the circuit with --front-end")
+    elif worst > OFF_LIMIT * 100:
         lines.append("warning: a point is more than 5 % off the fitted curve: check that reading and press straight down")
     if hi < 4 * lo:
         lines.append(f"warning: the levels cover only {lo:.1f}–{hi:.1f} N: readings outside are extrapolated; add lighter and harder levels")
@@ -385,6 +492,15 @@ def save_calibration(cal: Calibration, path: Path | None = None) -> Path:
     return path
 
 
+def stored_calibration_paths() -> list[Path]:
+    """Every stored calibration file: the one for boards without a serial number first, then
+    each board's, by serial number."""
+    config = paths.config_dir()
+    single = [config / CALIBRATION_FILE] if (config / CALIBRATION_FILE).exists() else []
+    folder = config / BOARD_CALIBRATIONS
+    return single + (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+
+
 def load_calibration(path: Path | None = None) -> Calibration | None:
     """The stored calibration, None when there is none; InputError when the file is damaged."""
     path = path or calibration_path()
@@ -402,21 +518,26 @@ def load_calibration(path: Path | None = None) -> Calibration | None:
         raise InputError(f"{path}: damaged calibration ({e}); run `kneadback calibrate force` again") from None
 
 
-def load_force_model(divider: Divider, serial_number: str | None = None, path: Path | None = None) -> ForceModel:
-    """The stored calibration of this board (by serial number, else the one for boards without)
-    when it was made with this front end, else the front end's uncalibrated model (a calibration
-    fits an FSR divider only)."""
-    if not divider.is_fsr:
-        return uncalibrated_model(divider)
+def board_calibration(serial_number: str | None = None, path: Path | None = None) -> Calibration | None:
+    """The calibration of this board: its own (by serial number), else the one for boards
+    without one, unless that was made on another board; or the one at `path`."""
     if path is None and serial_number and calibration_path(serial_number).exists():
         path = calibration_path(serial_number)
     cal = load_calibration(path)
-    if cal is None or (cal.serial_number and cal.serial_number != serial_number):
-        return DatasheetForceModel(divider)
+    return None if cal is None or (cal.serial_number and cal.serial_number != serial_number) else cal
+
+
+def load_force_model(divider: Divider, serial_number: str | None = None, path: Path | None = None) -> ForceModel:
+    """The stored calibration of this board (`board_calibration`) when it was made with this
+    front end, else the front end's uncalibrated model."""
+    cal = board_calibration(serial_number, path)
+    if cal is None:
+        return uncalibrated_model(divider)
     if not _same_divider(cal.divider, divider):
-        side = " high-side" if cal.divider.falls_with_force else ""
+        if not divider.is_fsr:
+            return uncalibrated_model(divider)
         reason = (
-            f"the stored calibration is for a {cal.divider.r_fixed:g} Ω{side} divider, "
+            f"the stored calibration is for a {front_end_text(cal.divider)}, "
             f"{cal.divider.adc_bits}-bit ADC at {cal.divider.vref:g} V: recalibrate"
         )
         return UncalibratedForceModel(divider, FsrCurve(), reason)
@@ -424,12 +545,17 @@ def load_force_model(divider: Divider, serial_number: str | None = None, path: P
 
 
 def force_model_for_device(info: DeviceInfo) -> ForceModel:
-    """`load_force_model` for the front end a device reports."""
+    """`load_force_model` for the front end a device reports; the device's own scale when it says
+    its force channel is in newtons."""
+    force = info.channels[0]
+    if force.unit == "N" and force.scale > 0:
+        return StatedForceModel(device_divider(info), force.scale)
     return load_force_model(device_divider(info), info.serial_number)
 
 
 def _same_divider(a: Divider, b: Divider) -> bool:
-    return (math.isclose(a.r_fixed, b.r_fixed, rel_tol=1e-3) and math.isclose(a.vref, b.vref, rel_tol=1e-3)
+    """The same front end; a fixed resistor only matters to an FSR divider."""
+    return ((math.isclose(a.r_fixed, b.r_fixed, rel_tol=1e-3) or not a.is_fsr) and math.isclose(a.vref, b.vref, rel_tol=1e-3)
             and a.adc_bits == b.adc_bits and a.front_end == b.front_end)
 
 
@@ -456,24 +582,33 @@ def simulate_levels(
     noise_counts: float = 0.7,
     wobble: float = 0.01,
     scale_step_n: float = STANDARD_GRAVITY / 1000,
+    linear_full_n: float = 150.0,
 ) -> list[CalPoint]:
     """The points a user records on a scale with a simulated part.
 
     At each level the hand wobbles (relative force sigma `wobble`), the ADC adds noise
     (`noise_counts` sigma, before quantisation) and the procedure averages `samples` readings
     (trimmed mean, as `mean_reading`); the scale shows the mean force rounded to its step (1 g).
+    An FSR divider reads `part` through its divider; another front end is linear, full scale at
+    `linear_full_n` (the simulator's, `kneadback.simulate.physics`).
     """
     points = []
     for i, f in enumerate(forces_n):
         held = float(f) * (1.0 + rng.normal(0.0, wobble, samples))
-        volts = divider.voltage(part.resistance(held)) + rng.normal(0.0, noise_counts * divider.vref / (1 << divider.adc_bits), samples)
+        volts = _volts(part, divider, held, linear_full_n) + rng.normal(0.0, noise_counts * divider.vref / (1 << divider.adc_bits), samples)
         adc, _ = mean_reading(divider.counts(volts))
         shown = round(float(np.mean(held)) / scale_step_n) * scale_step_n
         points.append(CalPoint(adc, shown, f"level {i + 1}"))
     return points
 
 
-def relative_errors(model: ForceModel, part: FsrCurve, divider: Divider, forces_n: np.ndarray) -> np.ndarray:
+def relative_errors(model: ForceModel, part: FsrCurve, divider: Divider, forces_n: np.ndarray,
+                    linear_full_n: float = 150.0) -> np.ndarray:
     """(model reading - true force) / true force for one noise-free, quantised reading per force."""
-    counts = divider.counts(divider.voltage(part.resistance(forces_n)))
+    counts = divider.counts(_volts(part, divider, forces_n, linear_full_n))
     return model.to_newtons(counts) / forces_n - 1.0
+
+
+def _volts(part: FsrCurve, divider: Divider, force_n: np.ndarray, linear_full_n: float) -> np.ndarray:
+    """What the ADC pin sees for a force: through the divider, or in proportion to it."""
+    return divider.voltage(part.resistance(force_n)) if divider.is_fsr else force_n / linear_full_n * divider.vref

@@ -17,7 +17,7 @@ from kneadback import paths
 from kneadback.errors import InputError
 
 CONFIG_NAME = "config.toml"
-TABLES = ("history", "sound", "targets")  # every table an area reads
+TABLES = ("history", "lsl", "sound", "targets")  # every table an area reads
 
 T = TypeVar("T")
 

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     DEVICE_STATUS = "device-status"
     ERROR = "error"
     STROKE = "stroke"
+    STROKE_MOTION = "stroke-motion"
     HOLD = "hold"
     CONTACT = "contact"
     BOUT_START = "bout-start"

@@ -3,7 +3,8 @@
 A board speaking protocol 1.1 says what its front end is; a plain-text board or a CSV file may
 not, or may say it wrongly. What the user declares wins over what the board or file says, field
 by field. The force conversion for each kind lives in `kneadback.fsr`; this module stays light
-(no numpy), as the commands register their flags with it.
+(no numpy), as the commands register their flags with it. A declaration is remembered per board,
+by its USB serial number, in `devices.json`, beside the other things kept for a board (`keep`).
 """
 
 from __future__ import annotations
@@ -130,37 +131,51 @@ def from_args(command: str, args: argparse.Namespace) -> Declared:
 DEVICES_FILE = "devices.json"
 
 
-def remembered(serial_number: str | None) -> Declared:
-    """What was declared for the board with this USB serial number (nothing when none was, or the
-    file is unreadable: a damaged memory must not stop a session)."""
+def _boards() -> dict[str, Any]:
+    """Everything remembered, by USB serial number ({} when the file is missing or unreadable: a
+    damaged memory must not stop a session)."""
     import json
 
     from kneadback import paths
 
-    if not serial_number:
-        return Declared()
     try:
         boards = json.loads((paths.config_dir() / DEVICES_FILE).read_text(encoding="utf-8"))
-        return Declared.from_dict(boards[serial_number]["front"])
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        return Declared()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return boards if isinstance(boards, dict) else {}
 
 
-def remember(serial_number: str | None, declared: Declared) -> None:
-    """Keep `declared` for the board with this serial number, so the next session needs no flags."""
+def recall(serial_number: str | None, key: str) -> Any:
+    """What was kept under `key` for the board with this serial number; None when nothing was."""
+    board = _boards().get(serial_number or "")
+    return board.get(key) if isinstance(board, dict) else None
+
+
+def keep(serial_number: str | None, key: str, value: Any) -> None:
+    """Keep `value` (JSON) under `key` for the board with this serial number, beside what else is
+    kept for it; a board without a serial number cannot be told apart, so nothing is kept."""
     import json
 
     from kneadback import paths
     from kneadback.outfile import write_out
 
-    if not serial_number or not declared:
+    if not serial_number:
         return
-    path = paths.config_dir() / DEVICES_FILE
+    boards = _boards()
+    board = boards.get(serial_number)
+    boards[serial_number] = {**(board if isinstance(board, dict) else {}), key: value}
+    write_out(paths.config_dir() / DEVICES_FILE, json.dumps(boards, indent=2, sort_keys=True) + "\n", new_mode=0o600)
+
+
+def remembered(serial_number: str | None) -> Declared:
+    """What was declared for the board with this USB serial number (nothing when none was)."""
     try:
-        boards = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(boards, dict):
-            boards = {}
-    except (OSError, UnicodeDecodeError, ValueError):
-        boards = {}
-    boards[serial_number] = {"front": declared.to_dict()}
-    write_out(path, json.dumps(boards, indent=2, sort_keys=True) + "\n", new_mode=0o600)
+        return Declared.from_dict(recall(serial_number, "front") or {})
+    except (ValueError, TypeError, AttributeError):
+        return Declared()
+
+
+def remember(serial_number: str | None, declared: Declared) -> None:
+    """Keep `declared` for the board with this serial number, so the next session needs no flags."""
+    if declared:
+        keep(serial_number, "front", declared.to_dict())

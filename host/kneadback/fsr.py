@@ -12,7 +12,8 @@ Front ends (hardware/README.md shows each wiring; HELLO 1.1 and the text header 
 * ``unknown``: nothing is known but that counts rise with force.
 
 Force in newtons comes only from an FSR divider (the data-sheet curve: "approximate") or from a
-calibration ("calibrated"); otherwise it is a relative force with no unit ("unitless").
+calibration of any front end ("calibrated": the user's, or a device's own when it states its force
+channel in newtons); otherwise it is a relative force with no unit ("unitless"). `TRUST_WORDS` says how each is written.
 
 FSR resistance follows a power law with a floor (Interlink FSR 400 series data sheet, Force vs.
 Resistance plot, and the table Adafruit measured on the FSR 402: 30 kΩ at 0.2 N, 6 kΩ at 1 N,
@@ -28,6 +29,7 @@ The AVR ADC returns floor(1024 * V / Vref), clipped to 0..1023.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,8 +37,26 @@ import numpy as np
 
 from kneadback.frontend import FRONT_ENDS, FSR_FRONT_ENDS
 
-TRUST_LEVELS = ("calibrated", "approximate", "unitless")
 RELATIVE_FULL_SCALE = 100.0  # a unitless force: per cent of the ADC's range above zero
+
+
+@dataclass(frozen=True)
+class TrustWords:
+    """How a force of one trust is written, wherever it is shown: the coach, the dashboard, the
+    terminal, `analyze`, the report."""
+
+    unit: str  # the unit its values are in: "N", or "" for a relative force
+    after: str  # written after a number ("21.0 approx. N", "61 rel.")
+    title: str  # a heading's unit (the pressure tile)
+
+
+#: every trust level (`ForceModel.trust`), most trusted first
+TRUST_WORDS = {
+    "calibrated": TrustWords("N", "N", "N"),
+    "approximate": TrustWords("N", "approx. N", "approx. N"),
+    "unitless": TrustWords("", "rel.", "relative"),
+}
+TRUST_LEVELS = tuple(TRUST_WORDS)
 
 if TYPE_CHECKING:
     from kneadback.model import DeviceInfo
@@ -111,6 +131,11 @@ class Divider:
     def falls_with_force(self) -> bool:
         return self.front_end == "fsr-high"
 
+    @property
+    def rest(self) -> int:
+        """The counts with no force on the sensor: 0, or full scale for a high-side divider."""
+        return self.full_scale if self.falls_with_force else 0
+
     def pressed(self, counts: np.ndarray) -> np.ndarray:
         """Counts turned to rise with force (a high-side divider reads full scale unloaded); the
         same map turns them back."""
@@ -146,8 +171,8 @@ class Divider:
 class ForceModel(Protocol):
     """ADC counts → force. The datasheet model is the default; a user calibration replaces it.
 
-    `trust` says how far the force can be believed (one of TRUST_LEVELS); `unit` is "N", or ""
-    for a relative force."""
+    `trust` says how far the force can be believed (one of TRUST_LEVELS); `unit` follows from it
+    (`TrustedForce`)."""
 
     def to_newtons(self, counts: np.ndarray) -> np.ndarray: ...
 
@@ -160,8 +185,30 @@ class ForceModel(Protocol):
     def unit(self) -> str: ...
 
 
+def trust_of(model: ForceModel | None) -> str:
+    """How far a force model's values can be trusted; before the board has said what it is, the
+    engine's default: the data-sheet curve, approximate."""
+    return model.trust if model is not None else "approximate"
+
+
+def trust_words(model: ForceModel | None) -> TrustWords:
+    return TRUST_WORDS[trust_of(model)]
+
+
+class TrustedForce(ABC):
+    """A force model's unit, from its trust: one table says both (`TRUST_WORDS`)."""
+
+    @property
+    @abstractmethod
+    def trust(self) -> str: ...
+
+    @property
+    def unit(self) -> str:
+        return TRUST_WORDS[self.trust].unit
+
+
 @dataclass(frozen=True)
-class DatasheetForceModel:
+class DatasheetForceModel(TrustedForce):
     """Newtons from counts through the divider equation and a nominal FSR curve."""
 
     divider: Divider = Divider()
@@ -170,10 +217,6 @@ class DatasheetForceModel:
     @property
     def trust(self) -> str:
         return "approximate"
-
-    @property
-    def unit(self) -> str:
-        return "N"
 
     def to_newtons(self, counts: np.ndarray) -> np.ndarray:
         r = self.divider.resistance_from_counts(counts)
@@ -190,7 +233,7 @@ class DatasheetForceModel:
 
 
 @dataclass(frozen=True)
-class RelativeForceModel:
+class RelativeForceModel(TrustedForce):
     """A linear or unknown front end without a calibration: per cent of the ADC's range, no unit.
 
     Strokes, rate and holds need no unit; the coach judges such a force against the user's own."""
@@ -201,16 +244,32 @@ class RelativeForceModel:
     def trust(self) -> str:
         return "unitless"
 
-    @property
-    def unit(self) -> str:
-        return ""
-
     def to_newtons(self, counts: np.ndarray) -> np.ndarray:
         c = np.clip(np.asarray(counts, dtype=float), 0, self.divider.full_scale)
         return self.divider.pressed(c) * (RELATIVE_FULL_SCALE / self.divider.full_scale)
 
     def describe(self) -> str:
         return f"{self.divider.front_end} front end, uncalibrated: a relative force (% of the ADC range, no unit)"
+
+
+@dataclass(frozen=True)
+class StatedForceModel(TrustedForce):
+    """A linear front end whose counts are newtons at the scale its device states (a force stream
+    in N, a load cell read out in newtons): the device's own calibration, trusted as one."""
+
+    divider: Divider
+    n_per_count: float
+
+    @property
+    def trust(self) -> str:
+        return "calibrated"
+
+    def to_newtons(self, counts: np.ndarray) -> np.ndarray:
+        c = np.clip(np.asarray(counts, dtype=float), 0, self.divider.full_scale)
+        return self.divider.pressed(c) * self.n_per_count
+
+    def describe(self) -> str:
+        return f"{self.n_per_count:g} N a count, as the device states"
 
 
 def uncalibrated_model(divider: Divider) -> DatasheetForceModel | RelativeForceModel:

@@ -9,6 +9,8 @@ a class-level `type` (`kneadback.event_types.EventType`): the `"type"` field of 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -163,6 +165,26 @@ class Stroke:
     @property
     def duration(self) -> float:
         return self.t_end - self.t_start
+
+    @property
+    def t(self) -> float:
+        return self.t_confirmed
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+@dataclass(frozen=True)
+class StrokeMotion:
+    """How the tool moved in stroke `index`, from a motion sensor on it (`kneadback.engine.motion`):
+    only a board with an IMU gives these, once the stroke's end has passed."""
+
+    type: ClassVar[EventType] = EventType.STROKE_MOTION
+    index: int  # of the `Stroke`
+    t_confirmed: float
+    direction_deg: float  # the working stroke's direction in the skin plane, from the handle, 0..360
+    excursion_cm: float  # how far the tip went from the stroke's start to its end
+    return_share: float | None  # share of the force on the way back before it; None for a run's first
 
     @property
     def t(self) -> float:
@@ -388,6 +410,7 @@ class BoutControl:
 
 Event = (
     Stroke
+    | StrokeMotion
     | HoldStarted
     | HoldEnded
     | ContactChanged
@@ -484,6 +507,26 @@ class LinkStatus:
         }
 
 
+def to_json(obj: dict[str, Any]) -> str:
+    """The one JSON text of an event's `to_dict` (JSON lines, LSL markers): numpy values as plain
+    numbers and lists, a NaN or an infinity as null."""
+    return json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    return value
+
+
 def _to_dict(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"type": obj.type.value}
     for f in dataclasses.fields(obj):
@@ -521,4 +564,6 @@ __all__ = [
     "SourceItem",
     "SpotChanged",
     "Stroke",
+    "StrokeMotion",
+    "to_json",
 ]

@@ -6,7 +6,9 @@
   second of the harness, which does not depend on how busy the machine is;
 - paced 1x: samples per wall second and the harness's CPU use;
 - step latency at 1x: from writing a new count to the harness (live ADC) to the host holding
-  the first sample with it (pyserial + DeviceStream), over N steps.
+  the first sample with it (pyserial + DeviceStream), over N steps;
+- the divider switched by D7, as the harness saw it over the unpaced run: how long it conducts
+  around each conversion, the share of the time at 200 Hz, the shortest settling before one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from kneadback.model import SampleBlock
 from kneadback.sources.base import SourceOptions
-from kneadback.sources.emulated import Harness
+from kneadback.sources.emulated import DividerSwitching, Harness
 from kneadback.sources.serial import SerialSource
 
 
@@ -30,8 +32,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(speed: float, seconds: float) -> tuple[float, float, float]:
-    """(emulated seconds, samples, harness CPU seconds) over `seconds` of wall time."""
+def run(speed: float, seconds: float) -> tuple[float, float, float, DividerSwitching | None]:
+    """(emulated seconds, samples, harness CPU seconds) per wall second over `seconds` of wall
+    time, and how the firmware switched the divider."""
     harness = Harness(value=500, speed=speed)
     source = SerialSource("emu", SourceOptions(), harness.pty)
     source.open()
@@ -49,10 +52,11 @@ def run(speed: float, seconds: float) -> tuple[float, float, float]:
                     n += len(item.t)
                     t_dev.append(int(item.t_device_us[-1]))
         wall = time.monotonic() - start
-        return (t_dev[-1] - t_dev[0]) / 1e6 / wall, n / wall, (cpu_seconds(harness.proc.pid) - cpu0) / wall
+        cpu = cpu_seconds(harness.proc.pid) - cpu0
     finally:
         source.close()
         harness.close()
+    return (t_dev[-1] - t_dev[0]) / 1e6 / wall, n / wall, cpu / wall, harness.divider
 
 
 def latency(steps: int) -> np.ndarray:
@@ -85,10 +89,16 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--steps", type=int, default=30)
     args = ap.parse_args()
-    ratio, rate, cpu = run(math.inf, args.seconds)
+    ratio, rate, cpu, divider = run(math.inf, args.seconds)
     print(f"unpaced: {ratio:.2f}x real time ({rate:.0f} samples/s at 200 Hz), harness CPU {100 * cpu:.0f} % of a core")
     print(f"unpaced, per CPU second of the harness (what a free core gives): {ratio / cpu:.1f}x real time")
-    ratio, rate, cpu = run(1.0, args.seconds)
+    if divider is not None:
+        print(
+            f"divider on D7 over {divider.conversions} conversions: closed {divider.pulse_mean_us:.1f} us a sample "
+            f"({divider.pulse_mean_us * 200e-6 * 100:.1f} % of the time at 200 Hz), longest {divider.pulse_max_us:.1f} us, "
+            f"settled {divider.settle_min_us:.1f} us or more before a conversion, {divider.open} read open"
+        )
+    ratio, rate, cpu, _ = run(1.0, args.seconds)
     print(f"paced 1x: {ratio:.4f}x real time, {rate:.1f} samples/s, harness CPU {100 * cpu:.0f} % of a core")
     lat = latency(args.steps) * 1000
     print(

@@ -8,18 +8,21 @@ Needs gcc-avr, avr-libc, arduino-core-avr, simavr and libsimavr-dev (CI installs
 
 from __future__ import annotations
 
+import fcntl
 import math
+import subprocess
 import time
 
 import numpy as np
 import pytest
 
+from kneadback.commands.hardware import CLOSED_US
 from kneadback.engine.engine import Engine
 from kneadback.model import Command, DeviceInfo, DeviceStatus, LinkEvent, SampleBlock, Stroke
 from kneadback.protocol.messages import frame
 from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
-from kneadback.sources.emulated import EmulatedSource, Harness, missing_tools
+from kneadback.sources.emulated import EmulatedSource, Harness, firmware_dir, missing_tools
 
 pytestmark = pytest.mark.skipif(
     bool(missing_tools()), reason=f"the AVR toolchain or simavr is not installed: missing {', '.join(missing_tools())}"
@@ -29,6 +32,9 @@ FAST = math.inf  # run the emulator as fast as it can
 WALL_LIMIT_S = 60.0  # a guard against a hung emulator, never reached when things work
 STEP_LATENCY_S = 0.25  # the stated bound: ADC step on the emulated pin -> sample at the host
 STROKE_SLACK_S = 0.15  # a detected peak may lie this far outside the true stroke
+# the divider switched by D7 (hardware/README.md): settled before the ADC samples, open after
+SETTLE_NEEDED_US = 13.0  # 7.6 time constants (1.6 us) of the divider and the sample-and-hold
+PULSE_MAX_US = 250.0  # settling + the first conversion after reset (25 ADC clocks, 200 us)
 
 SCENARIO = """
 description = "Strokes at 1 per second, a rest off the skin, then strokes again: 24 s."
@@ -171,10 +177,21 @@ def live_board():
     yield harness, source
     source.close()
     harness.close()
+    # whatever the test did (rates, STOP/START), every conversion had the divider closed
+    assert harness.divider is not None and harness.divider.conversions > 0
+    assert harness.divider.open == 0
 
 
 def _has_samples(n: int):
     return lambda items: len(samples(items)[1]) >= n
+
+
+def _samples_after_hello(n: int):
+    def enough(items) -> bool:
+        hello = next((k for k, i in enumerate(items) if isinstance(i, DeviceInfo)), None)
+        return hello is not None and len(samples(items[hello:])[1]) >= n
+
+    return enough
 
 
 def test_emulator_set_rate_takes_effect(live_board):
@@ -191,14 +208,14 @@ def test_emulator_set_rate_takes_effect(live_board):
     assert set(np.diff(t_dev).tolist()) == {2000}  # exactly 1/500 s apart
     # out of range: refused, the rate stays
     assert source.send(Command("set-rate", 5000))
-    collect(source, lambda items: source.stream.last_ack is not None and source.stream.last_ack.result == 1)
+    refused = collect(source, lambda items: source.stream.last_ack is not None and source.stream.last_ack.result == 1)
     more = collect(source, _has_samples(50))
     assert set(np.diff(samples(more)[2]).tolist()) == {2000}
     # down to 20 Hz (another timer prescaler): the first new sample is one new period on
     assert source.send(Command("set-rate", 20))
-    slow = collect(source, lambda items: any(isinstance(i, DeviceInfo) for i in items) and _has_samples(8)(items))
+    slow = collect(source, _samples_after_hello(8))  # the old rate's last samples may be 8 or more
     assert next(i for i in slow if isinstance(i, DeviceInfo)).sample_rate_hz == 20
-    everything = before + after + more + slow
+    everything = before + after + refused + more + slow  # every item read, so no sample is missed
     diffs = np.diff(samples(everything)[2])
     assert set(diffs.tolist()) == {5000, 2000, 50000}
     assert list(diffs).index(50000) == len(diffs) - list(diffs[::-1]).index(2000)  # 2000s, then 50000s
@@ -239,6 +256,50 @@ def test_emulator_ping_and_get_info_are_answered(live_board):
     collect(source, lambda items: source.stream.last_ack.command == 0x1F)
     assert source.stream.last_ack.result == 2
     assert len(samples(collect(source, _has_samples(20)))[1]) >= 20
+
+
+def test_emulator_firmware_closes_the_divider_only_around_each_conversion(live_board):
+    """D7 is driven low a settling time before each conversion and let go when it is done: at
+    200 Hz the FSR carries current under 3 % of the time, and none while streaming is stopped
+    (a divider left closed would make one long pulse)."""
+    harness, source = live_board
+    collect(source, _has_samples(400))  # two seconds at 200 Hz
+    assert source.send(Command("stop"))
+    collect(source, lambda items: any(isinstance(i, DeviceStatus) and not i.streaming for i in items))
+    collect(source, lambda items: any(isinstance(i, DeviceStatus) for i in items))  # a second stopped
+    source.close()
+    harness.close()
+    switching = harness.divider
+    assert switching is not None and switching.conversions >= 400 and switching.open == 0
+    assert switching.settle_min_us >= SETTLE_NEEDED_US
+    assert 0 < switching.pulse_max_us <= PULSE_MAX_US
+    # the pulse `kneadback hardware divider` takes for the average current: under 3 % at 200 Hz
+    assert abs(switching.pulse_mean_us - CLOSED_US) < 3.0 and CLOSED_US * 200e-6 < 0.03
+
+
+def test_emulator_reads_full_scale_when_the_firmware_leaves_the_divider_open():
+    """The harness gives A0 its counts only while D7 is driven low: the firmware built to
+    switch another pin reads 1023, and the harness counts every conversion as open."""
+    from kneadback.sources.serial import SerialSource
+
+    fw = firmware_dir()
+    with open(fw / "build" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            ["make", "-C", str(fw), "-s", "BUILD=build/pin6", "KB_DIVIDER_PIN=6", "firmware"],
+            capture_output=True, text=True,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    harness = Harness(value=321, speed=FAST, hex_file=fw / "build" / "pin6" / "kneadback.hex")
+    source = SerialSource("emu", SourceOptions(), harness.pty, real_time=False)
+    try:
+        source.open()
+        _, adc, _ = samples(collect(source, _has_samples(50)))
+    finally:
+        source.close()
+        harness.close()
+    assert set(adc.tolist()) == {1023}
+    assert harness.divider is not None and harness.divider.open == harness.divider.conversions >= 50
 
 
 def test_emulator_adc_step_reaches_the_host_within_the_stated_latency():

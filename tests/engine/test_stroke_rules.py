@@ -101,6 +101,19 @@ def test_a_hold_after_strokes_adds_no_stroke_from_its_wander():
     assert len(loose) > 4
 
 
+def test_in_a_rhythm_a_top_held_longer_than_a_stroke_is_a_press_in():
+    """Strokes at 1 Hz, then a hold whose force sags 12 % 1.3 s after its top: held longer than
+    a stroke interval, the top is a press-in, and the sag is the hold's wander, not a release."""
+    rate = 200.0
+    t = np.arange(0, 12.0, 1 / rate)
+    hold = _stroke(t, 4.5, 6.0) - 0.12 * np.exp(-0.5 * ((t - 6.0) / 0.12) ** 2)
+    rel = _train(t, 4, 1.0, 0.25) + hold
+    held = [p for p in _detect(rel, rate)[0] if p < 10.6]
+    assert len(held) == 4
+    loose = [p for p in _detect(rel, rate, StrokeParams(max_top_share=math.inf))[0] if p < 10.6]
+    assert len(loose) == 5  # with only the 1.5 s limit the sag counts
+
+
 def test_a_dip_early_on_a_long_plateau_does_not_count_twice():
     rate = 200.0
     period = 3.0

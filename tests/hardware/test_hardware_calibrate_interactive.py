@@ -22,16 +22,19 @@ G = 9.80665e-3  # newtons per gram
 
 
 class ScaleBoard(Source):
-    """A board whose FSR (one simulated part) is pressed with `force` newtons; 200 Hz, 20 a read."""
+    """A board whose sensor is pressed with `force` newtons; 200 Hz, 20 a read. An FSR divider
+    reads one simulated part; a linear front end reads full scale at 150 N."""
 
-    def __init__(self, part: FsrCurve, clock: ManualClock, divider_ohms: int = 1000, silent: bool = False) -> None:
+    def __init__(self, part: FsrCurve, clock: ManualClock, divider_ohms: int = 1000, silent: bool = False,
+                 front_end: str = "fsr-low", serial_number: str | None = None) -> None:
         super().__init__("test:scale")
         self.part, self.clock, self.silent = part, clock, silent
-        self.divider = Divider(float(divider_ohms))
+        self.divider = Divider(float(divider_ohms), front_end=front_end)
         self.force = 0.0
         self.rng = np.random.default_rng(5)
         self.n = 0
-        self.hello = DeviceInfo(1, "1.0.0", "nano", 200.0, divider_ohms=divider_ohms)
+        self.hello = DeviceInfo(1, "1.0.0", "nano", 200.0, divider_ohms=divider_ohms, front_end=front_end,
+                                serial_number=serial_number)
 
     def _open(self) -> None: ...
 
@@ -43,7 +46,8 @@ class ScaleBoard(Source):
             return []
         items = [self.hello] if self.n == 0 else []
         f = self.force * (1 + self.rng.normal(0, 0.01, 20)) if self.force > 0 else np.zeros(20)
-        v = self.divider.voltage(self.part.resistance(f)) + self.rng.normal(0, 0.003, 20)
+        clean = self.divider.voltage(self.part.resistance(f)) if self.divider.is_fsr else f / 150.0 * self.divider.vref
+        v = clean + self.rng.normal(0, 0.003, 20)
         t = (self.n + np.arange(20)) / 200.0
         items.append(SampleBlock(t=t, adc=self.divider.counts(v), first_index=self.n))
         self.n += 20
@@ -136,3 +140,22 @@ def test_check_reports_drift(monkeypatch, capsys, tmp_path):
     board.force = 3.0  # the cap now presses on the sensor at rest
     assert main(["calibrate", "check"]) == 1
     assert "recalibrate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("front_end", "ohms", "unloaded"), [("fsr-high", 4700, 1023.0), ("linear", 1000, 0.0)])
+def test_the_command_calibrates_the_front_end_the_board_reports(monkeypatch, capsys, front_end, ohms, unloaded):
+    """Today: the board's front end was ignored: every calibration was a low-side divider's."""
+    part = FsrCurve().sample_part(np.random.default_rng(4))
+    board = ScaleBoard(part, ManualClock(), divider_ohms=ohms, front_end=front_end, serial_number="SN-7")
+    monkeypatch.setattr(calibrate, "_open", lambda spec: (board, board.clock))
+    steps = [(0.0, "")] + [(g * G, f"{g}g") for g in (700, 1800, 3500, 7000, 12000)] + [(0.0, "")]
+    ask, _ = _script(board, steps)
+    monkeypatch.setattr(builtins, "input", ask)
+    assert main(["calibrate", "force", "--source", "test:scale"]) == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and "rms error" in out and "warning" not in out
+    model = cm.force_model_for_device(board.hello)
+    assert isinstance(model, CalibratedForceModel) and model.calibration.unloaded_adc == unloaded
+    assert (model.calibration.serial_number, model.calibration.board) == ("SN-7", "nano")
+    grid = np.geomspace(5, 110, 30)
+    assert np.abs(cm.relative_errors(model, part, board.divider, grid)).max() < 0.05

@@ -209,3 +209,108 @@ def test_command_rejects_bad_points_with_exit_2(tmp_path, capsys):
     assert main(["calibrate", "force", "--points", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv: no such file" in capsys.readouterr().err
     assert cm.load_calibration() is None
+
+
+FRONT_ENDS = {
+    "fsr-low": Divider(1000.0),
+    "fsr-high": Divider(4700.0, front_end="fsr-high"),  # counts fall as the force grows
+    "linear": Divider(front_end="linear"),  # a load cell on an amplifier: full scale at 150 N
+}
+
+
+@pytest.mark.parametrize("kind", list(FRONT_ENDS))
+def test_every_front_end_calibrates_within_5_percent(kind):
+    """Today: only a low-side divider could be calibrated; a high-side divider's falling counts
+    were refused as "not monotone" and a linear front end's points were fitted to nothing."""
+    divider = FRONT_ENDS[kind]
+    rng = np.random.default_rng(2025)
+    worst = []
+    for _ in range(15):
+        part = FsrCurve().sample_part(rng)
+        cal = cm.fit_calibration(cm.simulate_levels(part, divider, np.geomspace(5.5, 115.0, 6), rng), divider, now=NOW)
+        cm.save_calibration(cal)
+        model = cm.load_force_model(divider)
+        assert isinstance(model, CalibratedForceModel) and model.calibration.divider.front_end == kind
+        worst.append(np.abs(cm.relative_errors(model, part, divider, GRID)).max())
+    assert max(worst) < 0.05, f"{kind}: worst part {max(worst):.3f}"
+    f = CalibratedForceModel(cal).to_newtons(np.arange(divider.full_scale + 1))
+    assert np.all(np.isfinite(f)) and f.max() <= cm.MAX_NEWTONS
+    rising = f[::-1] if divider.falls_with_force else f
+    assert rising[0] == 0.0 and np.all(np.diff(rising) >= 0)
+
+
+def test_a_linear_front_end_with_an_offset_is_tared_and_keeps_its_curve_when_stored():
+    divider = FRONT_ENDS["linear"]
+    forces = np.array([3.0, 8.0, 20.0, 45.0, 90.0])
+    offset = 37  # the amplifier reads 37 counts with nothing on it
+    counts = divider.counts(forces / 150.0 * divider.vref) + offset
+    cal = cm.fit_calibration([CalPoint(float(c), float(f)) for c, f in zip(counts, forces)], divider, offset, now=NOW)
+    assert isinstance(cal.curve, cm.CountsCurve) and cal.curve.exponent == pytest.approx(1.0, abs=0.02)
+    assert cal.force(np.array([offset, offset - 3]))[0] == 0.0
+    assert np.abs(cal.point_errors()).max() < 0.02
+    again = cm.Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again == cal and CalibratedForceModel(again).describe().endswith("linear front end")
+    assert CalibratedForceModel(cal).check_drift(offset + 40).drifted  # 40 counts is about 6 N
+
+
+def test_a_high_side_divider_is_refused_a_point_that_rises():
+    divider = FRONT_ENDS["fsr-high"]
+    points = [CalPoint(900, 5), CalPoint(800, 10), CalPoint(850, 20, "line 4"), CalPoint(600, 40), CalPoint(500, 80)]
+    with pytest.raises(InputError, match=r"line 4: not monotone: adc 850 at 20 N is not below adc 800 .* must fall with force"):
+        cm.fit_calibration(points, divider)
+
+
+def test_the_command_calibrates_a_declared_high_side_divider(tmp_path, capsys):
+    divider = FRONT_ENDS["fsr-high"]
+    part = FsrCurve().sample_part(np.random.default_rng(12))
+    counts = divider.counts(divider.voltage(part.resistance(np.array([6.0, 15.0, 30.0, 60.0, 110.0]))))
+    f = tmp_path / "high.csv"
+    f.write_text("adc,newtons\n" + "".join(f"{c},{n}\n" for c, n in zip(counts, [6, 15, 30, 60, 110])))
+    assert main(["calibrate", "force", "--points", str(f), "--front-end", "fsr-high", "--divider-ohms", "4700"]) == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and "4700 Ω high-side divider" in out
+    assert cm.load_force_model(divider).trust == "calibrated"
+    assert cm.load_force_model(Divider(4700.0)).trust == "approximate"  # a low-side divider is not this one
+
+
+def test_show_lists_every_stored_calibration_with_its_board_front_end_and_date(capsys):
+    """Today: `calibrate show` read only the calibration of boards without a serial number, and
+    said "no calibration stored" beside a board's own."""
+    rng = np.random.default_rng(8)
+    for serial, kind in (("BOARD-1", "fsr-high"), ("BOARD-2", "linear"), (None, "fsr-low")):
+        divider = FRONT_ENDS[kind]
+        points = cm.simulate_levels(FsrCurve(), divider, [4, 9, 20, 40, 80], rng)
+        cm.save_calibration(cm.fit_calibration(points, divider, serial_number=serial, board="uno", source="/dev/ttyACM0",
+                                               now=NOW))
+    assert main(["calibrate", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "boards without a serial number: fsr-low front end, calibrated 2026-11-25" in out
+    assert "board BOARD-1: fsr-high front end, calibrated 2026-11-25" in out and "4700 Ω high-side divider" in out
+    assert "board BOARD-2: linear front end, calibrated 2026-11-25" in out and "F = " in out
+    assert out.count("made from uno on /dev/ttyACM0") == 3
+
+    cm.calibration_path("BOARD-3").write_text("{damaged")  # one damaged file: named, the rest still shown
+    assert main(["calibrate", "show"]) == 2
+    shown = capsys.readouterr()
+    assert shown.err.count("\n") == 1 and "BOARD-3.json: damaged calibration" in shown.err
+    assert shown.out.count("calibrated 2026-11-25") == 3
+
+    assert main(["calibrate", "reset", "--board", "BOARD-1"]) == 0
+    assert not cm.calibration_path("BOARD-1").exists() and cm.calibration_path("BOARD-2").exists()
+    assert main(["calibrate", "reset", "--board", "BOARD-1"]) == 2
+    assert "no calibration stored for board BOARD-1" in capsys.readouterr().err
+    assert main(["calibrate", "reset"]) == 0
+    assert cm.stored_calibration_paths() == []
+    assert main(["calibrate", "show"]) == 0 and "no calibration stored" in capsys.readouterr().out
+
+
+def test_an_unknown_front_end_that_a_power_law_misses_is_not_kept(tmp_path, capsys):
+    """An FSR divider the board does not declare: its curve is no power law, and a calibration
+    that misses by 30 % must not be trusted in newtons."""
+    f = tmp_path / "undeclared.csv"
+    f.write_text("".join(f"{p.adc},{p.newtons}\n" for p in _ideal_points(FsrCurve())))
+    assert main(["calibrate", "force", "--points", str(f), "--front-end", "unknown"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "declare it with --front-end" in captured.err and "nothing saved" in captured.err
+    assert "rms error" in captured.out and cm.stored_calibration_paths() == []
+    assert main(["calibrate", "force", "--points", str(f), "--front-end", "fsr-low"]) == 0

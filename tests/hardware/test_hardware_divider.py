@@ -1,14 +1,30 @@
-"""`kneadback hardware divider`: the table comes from the shared FSR model and says why 1 kΩ."""
+"""`kneadback hardware divider`: the table comes from the shared FSR model and says why 1 kΩ on D7."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kneadback.cli import main
-from kneadback.commands.hardware import counts_slope, divider_column, divider_table, parse_ohms
+from kneadback.commands.hardware import (
+    CLOSED_US,
+    CURRENT_LIMIT_MA,
+    DEFAULT_RESISTORS,
+    DIVIDER_PIN,
+    FIRMWARE_RATE_HZ,
+    counts_slope,
+    divider_column,
+    divider_table,
+    parse_ohms,
+    pin_duty,
+    recommend,
+)
 from kneadback.errors import InputError
 from kneadback.fsr import DatasheetForceModel, Divider, FsrCurve
+from kneadback.sources import emulated
 
 
 def test_counts_match_the_shared_model():
@@ -54,20 +70,58 @@ def test_command_prints_the_table(capsys):
     assert any("finest here: 1k Ω" in line for line in out)
 
 
-def test_the_table_names_the_finest_resistor_within_the_sensors_current_rating(capsys):
-    """Today: 1 kΩ at 5 V passes 2.5-4 mA at massage forces against the ~1.1 mA guidance."""
+def test_with_r1_to_gnd_the_table_names_the_finest_resistor_within_the_sensors_current_rating(capsys):
+    """1 kΩ to GND passes 2.5-4 mA at massage forces against the ~1.1 mA guidance."""
     assert main(["hardware", "divider"]) == 0
     out = capsys.readouterr().out
-    assert "finest within 1.1 mA up to 90 N: 4.7k Ω." in out
+    assert "R1 to GND: 4.7k Ω, the finest within 1.1 mA up to 90 N." in out
     one_k, four_k7 = divider_column(1000.0, np.array([5.0, 90.0])), divider_column(4700.0, np.array([5.0, 90.0]))
-    assert not one_k.within_rating and one_k.ma.min() > 1.1
-    assert four_k7.within_rating and four_k7.worst_step < 0.05  # still under 5 % a count over 5-90 N
+    assert one_k.current_ma > CURRENT_LIMIT_MA and one_k.ma.min() > 1.1
+    assert four_k7.current_ma <= CURRENT_LIMIT_MA and four_k7.worst_step < 0.05  # still under 5 % a count over 5-90 N
+
+
+def test_the_default_circuit_is_within_the_rating_at_every_firmware_rate(capsys):
+    """Today the firmware's 1 kΩ divider returned to GND: 3.9 mA at 90 N. Returned to D7, driven
+    low only around each conversion, it keeps 1 kΩ's resolution and averages well under 1.1 mA,
+    even at 1000 Hz."""
+    forces = np.array([5.0, 90.0])
+    columns = divider_table(list(DEFAULT_RESISTORS), list(forces))
+    for rate in (10.0, FIRMWARE_RATE_HZ, 1000.0):
+        pick = recommend(columns, pin_duty(rate))
+        assert pick is not None and pick.r_fixed == 1000.0  # the firmware's KB_DIVIDER_OHMS
+        assert pick.current_ma * pin_duty(rate) < CURRENT_LIMIT_MA
+    assert main(["hardware", "divider", "--resistors", "1k,4.7k"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "R1 to D7 at 200 Hz (the firmware's wiring): 1k Ω, the least current that keeps one count ≤ 2 % of the reading over 5-90 N." in out
+    row = next(line.split() for line in out if line.startswith("    1k Ω"))
+    assert row[-2:] == ["3.9*", "0.10"]  # R1 to GND, and to D7 on average at 200 Hz
+
+
+def test_one_rule_picks_for_both_feeds():
+    """The least current that keeps one count within 2 % over 5-90 N; else the finest within."""
+    columns = divider_table([330.0, 1000.0, 2200.0, 4700.0, 10000.0], [5.0, 90.0])
+    assert [c.fine for c in columns] == [True, True, False, False, False]
+    assert recommend(columns).r_fixed == 4700.0  # R1 to GND: no fine resistor is within 1.1 mA
+    assert recommend(columns, 0.5).r_fixed == 2200.0  # half the time: 2.2k is, but not fine
+    assert recommend(columns, 0.02).r_fixed == 1000.0
+    assert recommend(columns[:2]) is None  # all over the rating with R1 to GND
+
+
+def test_the_firmware_and_the_table_agree_on_the_circuit():
+    sketch = (Path(__file__).resolve().parents[2] / "firmware" / "kneadback" / "kneadback.ino").read_text()
+    consts = dict(re.findall(r"#define (KB_\w+) (\d+)", sketch))
+    assert f"D{consts['KB_DIVIDER_PIN']}" == DIVIDER_PIN
+    assert int(consts["KB_DEFAULT_RATE"]) == FIRMWARE_RATE_HZ == emulated.FIRMWARE_RATE_HZ
+    assert int(consts["KB_DIVIDER_OHMS"]) == emulated.FIRMWARE_DIVIDER_OHMS == 1000
+    # the pin is low for the settling, one conversion (104 us) and a few us of interrupt entry
+    assert int(consts["KB_SETTLE_US"]) + 104 < CLOSED_US < int(consts["KB_SETTLE_US"]) + 104 + 15
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--resistors", "1k,foo"], "'foo' is not a resistance"),
     (["--forces", "5,-3"], "forces between 0 and 1000 N"),
     (["--resistors", ","], "--resistors: give a comma-separated list"),
+    (["--rate", "5000"], "--rate 5000: the firmware samples at 10 to 1000 Hz"),
 ])
 def test_command_rejects_bad_input(capsys, argv, message):
     assert main(["hardware", "divider", *argv]) == 2

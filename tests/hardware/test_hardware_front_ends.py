@@ -233,15 +233,45 @@ def test_sessions_record_the_front_end_and_old_rows_still_load():
 
 
 def test_analyze_names_the_unit_a_relative_force_has(tmp_path, capsys):
-    """A linear front end without a calibration gives a share of the range, not newtons."""
+    """A linear front end without a calibration gives a relative force, not newtons; analyze
+    words each trust as the screens do (one table)."""
     from kneadback.simulate.render import render
     from kneadback.simulate.scenario import load_scenario
+    from kneadback.ui.force_words import ForceWords
 
     r = render(load_scenario("steady"))
     f = tmp_path / "linear.csv"
     f.write_text("time_s,adc\n" + "".join(f"{t:.6f},{a}\n" for t, a in zip(r.t, r.adc)))
-    for flags, unit in ((["--front-end", "linear"], "%"), ([], "N")):
+    for flags, trust in ((["--front-end", "linear"], "unitless"), ([], "approximate")):
         assert main(["analyze", str(f), *flags]) == 0
         table = capsys.readouterr().out
-        assert f"mean peak {unit}" in table and "rms" in table
-        assert (" N rms" in table) == (unit == "N")
+        unit = ForceWords(trust).unit
+        assert f"mean peak {unit}" in table and f" {unit} rms" in table
+        assert (" N" in table) == (trust != "unitless")
+
+
+def test_one_table_words_each_trust_and_gives_each_model_its_unit():
+    from kneadback.fsr import TRUST_WORDS
+    from kneadback.ui.force_words import ForceWords
+
+    assert TRUST_LEVELS == ("calibrated", "approximate", "unitless")
+    models = {"calibrated": CalibratedForceModel(cm.fit_calibration(cm.simulate_levels(
+        FsrCurve(), Divider(), [3, 8, 15, 30, 60], np.random.default_rng(1)), Divider())),
+              "approximate": default_force_model(), "unitless": default_force_model(front_end="linear")}
+    for trust, model in models.items():
+        words = TRUST_WORDS[trust]
+        assert model.trust == trust and model.unit == words.unit
+        assert (ForceWords(trust).unit, ForceWords(trust).title) == (words.after, words.title)
+    assert [w.unit for w in TRUST_WORDS.values()] == ["N", "N", ""]
+
+
+def test_a_text_header_with_a_divider_but_no_front_end_is_a_low_side_fsr_divider():
+    """Today: the header's divider was kept but the front end stayed "unknown", so the force of a
+    sketch that said its resistor was unitless."""
+    from kneadback.protocol.stream import DeviceStream
+
+    items = DeviceStream("text").feed(b"# kneadback rate=100 divider=2200\r\n" + b"".join(b"%d\r\n" % v for v in range(300)), 0.0)
+    info = next(i for i in items if isinstance(i, DeviceInfo))
+    assert (info.front_end, info.divider_ohms) == ("fsr-low", 2200)
+    model = cm.force_model_for_device(info)
+    assert model.trust == "approximate" and model == DatasheetForceModel(Divider(2200.0))

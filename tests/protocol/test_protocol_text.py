@@ -87,6 +87,8 @@ def test_a_zero_byte_drops_the_line_under_way():
         ("# kneadback", TextHeader()),
         ("# kneadback divider=4700 front=fsr-high extra=1", TextHeader(None, 4700, "fsr-high")),
         ("# kneadback rate=12.5", TextHeader(12.5)),
+        ("# kneadback divider=2200", TextHeader(None, 2200, "fsr-low")),  # a divider is an FSR divider
+        ("# kneadback divider=2200 front=linear", TextHeader(None, 2200, "linear")),  # unless told otherwise
     ],
 )
 def test_the_header_line(line, header):

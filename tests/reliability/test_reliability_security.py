@@ -17,6 +17,7 @@ import kneadback
 from kneadback import paths
 from kneadback.app import Run
 from kneadback.clock import ManualClock
+from kneadback.lsl import api as lsl_api
 from kneadback.model import Marker, Rating, SpotChanged
 from kneadback.session import Session
 from kneadback.sink import Sink
@@ -90,14 +91,34 @@ def test_a_live_session_opens_no_network_port(monkeypatch: pytest.MonkeyPatch, c
     watch = _PortWatch()
     terminal_sinks = Run.terminal_sinks
     monkeypatch.setattr(Run, "terminal_sinks", lambda run, out: [*terminal_sinks(run, out), watch])
+    monkeypatch.setattr(lsl_api, "load", _no_lsl)  # without --lsl, the network library is not even loaded
     before = _socket_inodes()
+    earlier = before & _listening_inodes()  # not this session's (an earlier test's, in this process)
     # the default source (no board here: the simulated tool), recording on, coaching on
     code, _out, err = run_cli(capsys, ["live", "--no-gui", "--speed", "500", "--duration", "20"])
     assert code == 0, err
     assert watch.looks >= 10  # the watch really looked, all through the session
-    assert watch.listening == set()
+    assert watch.listening - earlier == set()
     assert calls == []
     assert _socket_inodes() <= before  # no socket left open either
+
+
+def _no_lsl() -> None:
+    raise AssertionError("LSL was loaded")
+
+
+def test_the_port_watch_sees_lsls_ports_with_lsl_on(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The check above, shown to see what liblsl opens (in C, past Python's socket module): with
+    `--lsl` the session listens, and closes it all at its end."""
+    watch = _PortWatch()
+    terminal_sinks = Run.terminal_sinks
+    monkeypatch.setattr(Run, "terminal_sinks", lambda run, out: [*terminal_sinks(run, out), watch])
+    before = _socket_inodes()
+    code, _out, err = run_cli(capsys, ["live", "--no-gui", "--speed", "500", "--duration", "5", "--no-record", "--lsl"])
+    assert code == 0, err
+    assert watch.listening - before != set()
+    assert _socket_inodes() <= before
 
 
 def test_the_port_watch_sees_a_listening_socket() -> None:

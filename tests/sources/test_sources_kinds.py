@@ -19,6 +19,8 @@ EXAMPLES: dict[str, list[str]] = {
     "loop://, socket://HOST:PORT": ["loop://", "socket://localhost:5000", "sim://x"],
     "sim[:SCENARIO]": ["sim", "sim:steady", "sim:my/scenario.toml"],
     "emu[:SCENARIO]": ["emu", "emu:steady"],
+    "lsl:NAME, lsl:type=TYPE, lsl:source_id=ID": ["lsl", "lsl:kneadback 42", "lsl:type=Force",
+                                                  "lsl:source_id=kneadback:42:force"],
     "a recording": ["12", "last", "session.json", "exports/today.db", "{tmp}/plain-name"],
 }
 
@@ -30,8 +32,8 @@ def test_every_kind_has_examples():
 @pytest.fixture
 def opened_by(monkeypatch):
     """Each source module's `from_spec` replaced by one that says which module got what."""
-    for module in {k.module for k in SOURCE_KINDS}:
-        mod = importlib.import_module(f"kneadback.sources.{module}")
+    for module in {k.module_name for k in SOURCE_KINDS}:
+        mod = importlib.import_module(module)
         monkeypatch.setattr(mod, "from_spec", lambda argument, options, module=module: (module, argument))
 
 
@@ -42,8 +44,9 @@ def test_each_spec_goes_to_its_kind_s_module(usage, spec, opened_by, tmp_path):
         (tmp_path / "plain-name").write_bytes(b"")  # an existing file, whatever its name
     kind, argument = source_kind(spec)
     assert kind.usage == usage
-    assert open_source(f"  {spec} ") == (kind.module, argument)  # surrounding spaces do not count
-    assert argument == (spec.partition(":")[2] if kind.module in ("simulated", "emulated") else spec)
+    assert open_source(f"  {spec} ") == (kind.module_name, argument)  # surrounding spaces do not count
+    named = kind.module in ("simulated", "emulated", "kneadback.lsl.inlet")  # NAME after the colon
+    assert argument == (spec.partition(":")[2] if named else spec)
 
 
 def test_every_kind_is_in_the_live_help_and_the_errors():

@@ -28,6 +28,7 @@ from kneadback.model import (
     SignalQuality,
     SpotChanged,
     Stroke,
+    StrokeMotion,
 )
 from kneadback.store.events import from_dict, to_json
 from kneadback.store.export import export_json
@@ -43,6 +44,8 @@ EXAMPLES: dict[EventType, list[object]] = {
     EventType.ERROR: [LinkEvent(t=0.6, kind="crc", count=3, detail="bad checksum")],
     EventType.STROKE: [Stroke(index=0, t_start=1.0, t_peak=1.3, t_end=1.6, t_confirmed=1.7, peak_n=24.5, mean_n=12.0,
                               peak_adc=512, impulse_ns=7.25, release=0.9)],
+    EventType.STROKE_MOTION: [StrokeMotion(index=0, t_confirmed=1.9, direction_deg=12.5, excursion_cm=3.2, return_share=0.05),
+                              StrokeMotion(index=1, t_confirmed=2.9, direction_deg=350.0, excursion_cm=2.8, return_share=None)],
     EventType.HOLD: [HoldStarted(start=2.0, t_confirmed=5.0, mean_n=18.0),
                      HoldEnded(start=2.0, end=6.5, t_confirmed=6.6, mean_n=17.5)],
     EventType.CONTACT: [ContactChanged(at=0.9, on=True, t_confirmed=1.0)],

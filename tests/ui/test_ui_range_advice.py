@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -116,3 +117,50 @@ def test_the_dashboard_shows_the_advice_in_the_cue_banner_for_a_while():
 
     assert banner(11.0) == f"SENSOR RANGE: {range_advice.action(text)}" and len(range_advice.action(text)) < 80
     assert banner(10.0 + ADVICE_SHOWN_S + 1.0) == ""
+
+
+def _told(info: DeviceInfo, *, remember: bool = True) -> int:
+    """One session of strokes at the rail for this board: how often the advice was given."""
+    heard = Heard()
+    sinks: list[Sink] = [heard]
+    watch = RangeAdvice(sinks, remember=remember)
+    sinks.append(watch)
+    watch.on_info(info)
+    for i in range(2 * range_advice.STROKES):
+        watch.on_events([_stroke(i, _counts(info.divider_ohms))])
+    return len(heard.notices)
+
+
+def test_a_board_is_told_once_then_again_only_when_its_front_end_changes_or_after_some_sessions():
+    """Today: every session of a board at the rail was told the same thing again."""
+    from kneadback import frontend
+    from kneadback.frontend import Declared
+
+    board = dataclasses.replace(_info(10000), serial_number="85036313530351D0E1A2")
+    frontend.remember(board.serial_number, Declared(divider_ohms=10000.0))
+    quiet = range_advice.REMIND_SESSIONS - 1
+    assert [_told(board) for _ in range(1 + quiet)] == [1] + [0] * quiet
+    assert [_told(board) for _ in range(1 + quiet)] == [1] + [0] * quiet  # reminded, then quiet again
+    assert _told(dataclasses.replace(board, divider_ohms=22000)) == 1  # another resistor declared: judged afresh
+    assert _told(board) == 1  # and back
+    assert frontend.remembered(board.serial_number) == Declared(divider_ohms=10000.0)  # kept beside the front end
+    other = dataclasses.replace(board, serial_number="OTHER")
+    assert _told(other) == 1  # each board for itself
+    assert [_told(_info(10000)) for _ in range(3)] == [1, 1, 1]  # no serial number: no memory
+    assert _told(board, remember=False) == 1  # a replay always tells
+
+
+def test_a_memory_that_cannot_be_written_does_not_stop_the_session():
+    from kneadback import frontend, paths
+
+    (paths.config_dir() / frontend.DEVICES_FILE).mkdir(parents=True)
+    board = dataclasses.replace(_info(10000), serial_number="85036313530351D0E1A2")
+    assert [_told(board) for _ in range(2)] == [1, 1]  # told, as a board without a memory is
+
+
+def test_a_live_run_remembers_what_it_told_each_board():
+    from kneadback.app import Run, Settings
+
+    live = Run(Settings(source="sim:steady", record=False, jsonl=True), ManualClock()).session([])
+    (watch,) = [s for s in live.sinks if isinstance(s, RangeAdvice)]
+    assert watch.remember

@@ -6,9 +6,12 @@ force (an unknown front end) has no scale at all. A fixed ceiling in newtons on 
 either never reached or reached by every stroke, which is an alarm loop. So until the force is
 calibrated the ceiling is relative: `Policy.relative_ceiling` × the user's own force, which is
 the upper edge of the spot's 7/10 band once ratings give one (the hardest the user rated as
-right), else the median peak of the recent strokes on the spot. Either reference is in the same
-units as the strokes it is compared with, so a wrong scale cancels out, and a wrong curve only
-stretches the ratio, which the multiple leaves room for.
+right), else the user's firm strokes: the upper quartile of the recent peaks on the spot. Either
+reference is in the same units as the strokes it is compared with, so a wrong scale cancels out.
+A wrong curve stretches the ratios, most near its floor resistance (a data-sheet FSR 402 curve
+on a larger FSR 406 reads 34 N as 2.5 times 20 N), so the reference is not the median: in varied
+stroking, where firm strokes are half as hard again as light ones, the stretch would carry an
+ordinary firm stroke past the multiple of the median.
 """
 
 from __future__ import annotations
@@ -17,22 +20,9 @@ import collections
 import statistics
 
 from kneadback.coach.rules import Policy
-from kneadback.fsr import ForceModel
 
 Band = tuple[float, float]
 CALIBRATED = "calibrated"
-#: each trust's unit, as the screens and the report write it after a force
-UNITS = {CALIBRATED: "N", "approximate": "approx. N", "unitless": "rel."}
-
-
-def trust_of(model: ForceModel | None) -> str:
-    """How far a force model's values can be trusted (`kneadback.fsr.TRUST_LEVELS`); before the
-    board has said what it is, the engine's default: the data-sheet curve, approximate."""
-    return model.trust if model is not None else "approximate"
-
-
-def force_unit(model: ForceModel | None) -> str:
-    return UNITS.get(trust_of(model), "")
 
 
 class Ceiling:
@@ -52,8 +42,10 @@ class Ceiling:
 
     @property
     def typical(self) -> float | None:
-        """The median peak of the recent strokes on the spot."""
-        return statistics.median(self.peaks) if self.peaks else None
+        """The user's firm strokes: the upper quartile of the recent peaks on the spot."""
+        if len(self.peaks) < 2:
+            return self.peaks[0] if self.peaks else None
+        return statistics.quantiles(self.peaks, n=4, method="inclusive")[2]
 
     @property
     def reference(self) -> float | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from kneadback.coach import discomfort
 from kneadback.coach.bouts import BoutMachine, started_phase
-from kneadback.coach.ceiling import Ceiling, trust_of
+from kneadback.coach.ceiling import Ceiling
 from kneadback.coach.judges import Pressure, Rhythm
 from kneadback.coach.rules import Gate, Policy
 from kneadback.coach.score import Score, ScoreKeeper
@@ -39,7 +39,7 @@ from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_
 from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.engine.bouts import BoutParams
-from kneadback.fsr import ForceModel
+from kneadback.fsr import ForceModel, trust_of
 from kneadback.model import (
     Bout,
     BoutPhase,
@@ -572,10 +572,13 @@ class Coach:
         self._pressure.set_band(band)
 
 
-def score_events(events: Sequence[Event], targets: Targets | None = None, spot: str = "") -> tuple[list[Score], Score]:
+def score_events(events: Sequence[Event], targets: Targets | None = None, spot: str = "",
+                 force_model: ForceModel | None = None) -> tuple[list[Score], Score]:
     """Bout and session scores of a recorded session's events (its bouts as recorded, ratings
-    included)."""
+    included), judged as live judged them: `force_model` is the one the session recorded, whose
+    trust decides whether the band is capped at the force ceiling."""
     coach = Coach(targets, spot or "default", MemorySpotHistory(), 0.0)
+    coach.force_model_of = lambda: force_model
     evs = sorted((e for e in events if not isinstance(e, Cue)), key=lambda e: getattr(e, "t", 0.0))
     coach.on_events(evs, max((getattr(e, "t", 0.0) for e in evs), default=0.0))
     return coach.scores()

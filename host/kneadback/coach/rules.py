@@ -49,7 +49,7 @@ class Policy:
     aim_inner: float = 0.25  # a pressure correction is followed until the strokes are this share of the band inside it
     band_low_cap: float = 0.8  # the 7/10 band starts at most at this share of the force ceiling
     # safety until the force is calibrated (`kneadback.coach.ceiling`): too hard above this × the
-    # user's own force on the spot (the 7/10 band's top, else the median of the last
+    # user's own force on the spot (the 7/10 band's top, else the upper quartile of the last
     # `typical_strokes` peaks). Clear of a firm stroke after a rest (1.5-1.7× the last ones in the
     # demo session) and of the stretch a wrong data-sheet curve puts on force ratios, so it flags
     # a stroke far harder than the user's own and never an ordinary one

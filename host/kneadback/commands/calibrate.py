@@ -2,9 +2,9 @@
 
     kneadback calibrate force                 interactive: press on a scale, type what it shows
     kneadback calibrate force --points F.csv  fit `adc,newtons` rows from a file
-    kneadback calibrate show                  the stored calibration
+    kneadback calibrate show                  every stored calibration, by board
     kneadback calibrate check                 has the unloaded reading drifted?
-    kneadback calibrate reset                 forget the calibration (back to the data sheet)
+    kneadback calibrate reset                 forget the calibrations (back to the uncalibrated force)
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from kneadback.clock import Clock, MonotonicClock
 from kneadback.errors import InputError, KneadbackError, SourceError
+from kneadback.frontend import FRONT_ENDS
 from kneadback.sources import DEFAULT_SPEC, SOURCE_USAGE
 
 if TYPE_CHECKING:  # numpy, the FSR model and the fit load where used: registering the flags stays light
     import numpy as np
 
     from kneadback.calibration import Calibration, CalPoint
-    from kneadback.fsr import DatasheetForceModel, Divider
+    from kneadback.fsr import Divider, ForceModel
     from kneadback.model import DeviceInfo, SampleBlock
     from kneadback.sources.base import Source
 
@@ -49,6 +50,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     force = sub.add_parser("force", help="fit the FSR curve to scale readings (interactive, or --points FILE.csv)")
     force.add_argument("--source", default=DEFAULT_SPEC, metavar="SPEC", help=f"where to read the ADC (default: auto): {SOURCE_USAGE}")
     force.add_argument("--points", type=Path, metavar="FILE.csv", help="fit adc,newtons rows from a file instead")
+    force.add_argument("--front-end", choices=FRONT_ENDS, metavar="KIND",
+                       help=f"the sensor circuit: {', '.join(FRONT_ENDS)} (default: what the board reports, else fsr-low)")
     force.add_argument("--divider-ohms", type=float, metavar="OHMS",
                        help="the divider resistor (default: what the board reports, else 1000)")
     force.add_argument("--vref", type=float, default=None, help="ADC reference volts (default: board, else 5)")
@@ -57,13 +60,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     force.add_argument("--seconds", type=float, default=CAPTURE_S, help="seconds averaged per level (default 1)")
     force.add_argument("--no-save", action="store_true", help="fit and report, but keep the stored calibration")
     force.set_defaults(func=run_force)
-    show = sub.add_parser("show", help="print the stored calibration")
+    show = sub.add_parser("show", help="print every stored calibration: its board, front end and date")
     show.set_defaults(func=run_show)
     check = sub.add_parser("check", help="compare the unloaded reading with the one at calibration (exit 1 on drift)")
     check.add_argument("--source", default=DEFAULT_SPEC, metavar="SPEC", help=f"where to read the ADC (default: auto): {SOURCE_USAGE}")
     check.add_argument("--seconds", type=float, default=CAPTURE_S, help="seconds averaged (default 1)")
     check.set_defaults(func=run_check)
-    reset = sub.add_parser("reset", help="delete the stored calibration; the data-sheet curve is used again")
+    reset = sub.add_parser("reset", help="delete the stored calibrations; the uncalibrated force is used again")
+    reset.add_argument("--board", metavar="SERIAL", help="only the calibration of the board with this USB serial number")
     reset.set_defaults(func=run_reset)
     parser.set_defaults(func=lambda args: _usage(parser))
 
@@ -145,7 +149,8 @@ def _divider(args: argparse.Namespace, info: DeviceInfo | None) -> Divider:
         raise InputError(f"--divider-ohms {ohms:g}: a resistor between 10 Ω and 10 MΩ, please")
     if not 0 < vref <= 20 or not 8 <= bits <= 16:
         raise InputError("--vref must be 0..20 V and --adc-bits 8..16")
-    return Divider(float(ohms), float(vref), int(bits))
+    front = args.front_end or (info.front_end if info is not None else "fsr-low")
+    return Divider(float(ohms), float(vref), int(bits), front)
 
 
 # --- the interactive procedure -------------------------------------------------------------
@@ -159,9 +164,9 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
     """
     from kneadback import calibration as cal_mod
     from kneadback.calibration import CalPoint
-    from kneadback.fsr import DatasheetForceModel
+    from kneadback.fsr import uncalibrated_model
 
-    rough = DatasheetForceModel(divider)
+    rough = uncalibrated_model(divider)
 
     def prompt(text: str) -> str:
         try:
@@ -172,14 +177,17 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
             raise Cancelled("calibration cancelled: nothing saved")
         return answer
 
-    say(f"Calibrating {reader.source.spec} ({divider.r_fixed:g} Ω divider, {divider.adc_bits}-bit ADC).")
+    say(f"Calibrating {reader.source.spec} ({cal_mod.front_end_text(divider)}, {divider.adc_bits}-bit ADC).")
+    if divider.front_end == "unknown":
+        say("The board does not say its front end: declare it with --front-end for a closer fit.")
     say("You need a kitchen or bathroom scale. Press straight down, tip centred, at 5 or more levels from")
     say("light to the hardest you use (about 0.5 kg to 12 kg). At each level hold steady, type the scale's")
     say("reading and press Enter while still holding: one second of samples is taken. q stops without saving.")
     prompt("Lift the tool off everything, then press Enter: ")
     reader.drain()
     unloaded, _ = cal_mod.mean_reading(reader.capture(seconds))
-    say(f"  unloaded: {unloaded:.1f} counts" + (" (the cap preloads the sensor; it is tared)" if unloaded >= 1 else ""))
+    preloaded = abs(unloaded - divider.rest) >= 1
+    say(f"  unloaded: {unloaded:.1f} counts" + (" (a preload or an offset; it is tared)" if preloaded else ""))
     points: list[CalPoint] = []
     while True:
         n = len(points) + 1
@@ -207,25 +215,29 @@ def interactive_calibration(reader: AdcReader, divider: Divider, ask: Ask, say: 
 
 
 def _level_problem(adc: float, spread: float, newtons: float, unloaded: float, points: list[CalPoint],
-                   divider: Divider, rough: DatasheetForceModel) -> str | None:
+                   divider: Divider, rough: ForceModel) -> str | None:
     import numpy as np
 
     from kneadback import calibration as cal_mod
 
-    if adc >= divider.full_scale - 0.5:
-        return "the ADC is saturated: this level is beyond what the divider can read"
-    if adc <= unloaded + 0.5:
+    def pressed(counts: float) -> float:
+        return float(divider.pressed(np.asarray(counts, dtype=float)))
+
+    if pressed(adc) >= divider.full_scale - 0.5:
+        return "the ADC is saturated: this level is beyond what the front end can read"
+    if pressed(adc) <= pressed(unloaded) + 0.5:
         return "no force reached the sensor: centre the tip on the scale"
     if not 0 < newtons <= cal_mod.MAX_NEWTONS:
         return f"{newtons:.1f} N is out of range"
-    f = rough.to_newtons(np.array([adc - spread, adc + spread]))
-    mid = float(rough.to_newtons(np.array([adc]))[0])
-    if mid > 0 and (f[1] - f[0]) / 2 / mid > STEADY_LIMIT:
-        return f"the reading wobbled ±{(f[1] - f[0]) / 2 / mid * 100:.0f} %: hold still"
+    # the wobble as a share of the force added to the unloaded reading, by the uncalibrated curve
+    base, low, mid, high = rough.to_newtons(np.array([unloaded, adc - spread, adc, adc + spread]))
+    wobble = abs(float(high - low)) / 2 / float(mid - base) if mid > base else 0.0
+    if wobble > STEADY_LIMIT:
+        return f"the reading wobbled ±{wobble * 100:.0f} %: hold still"
     for p in points:
         if p.newtons == newtons:
             return f"{newtons:.2f} N was already taken: use a different level"
-        if (p.newtons < newtons) != (p.adc < adc):
+        if (p.newtons < newtons) != (pressed(p.adc) < pressed(adc)):
             return f"{adc:.1f} counts at {newtons:.2f} N does not fit {p.adc:.1f} counts at {p.newtons:.2f} N ({p.where})"
     return None
 
@@ -264,9 +276,13 @@ def run_force(args: argparse.Namespace) -> int:
         finally:
             source.close()
         serial = reader.info.serial_number if reader.info is not None else None
-        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, serial_number=serial, now=_now(clock))
+        board = reader.info.board if reader.info is not None else ""
+        cal = cal_mod.fit_calibration(points, divider, unloaded, source=source.spec, serial_number=serial, board=board,
+                                      now=_now(clock))
     for line in cal_mod.error_report(cal):
         print(line)
+    if (problem := cal_mod.misfit(cal)) is not None:
+        raise InputError(f"calibrate force: {problem}")
     if args.no_save:
         print("not saved (--no-save)")
     else:
@@ -276,29 +292,67 @@ def run_force(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from kneadback import calibration as cal_mod
-    from kneadback.calibration import CalibratedForceModel
+    """Every stored calibration; a damaged one is named on stderr (exit 2) and the rest still shown."""
+    import sys
 
-    cal = cal_mod.load_calibration()
-    if cal is None:
-        print("no calibration stored: force comes from the data-sheet FSR 402 curve (run `kneadback calibrate force`)")
+    from kneadback import calibration as cal_mod
+
+    found = cal_mod.stored_calibration_paths()
+    if not found:
+        print("no calibration stored: force comes from the data-sheet curve of an FSR divider, or is relative "
+              "(run `kneadback calibrate force`)")
         return 0
-    print(f"{cal_mod.calibration_path()}: {CalibratedForceModel(cal).describe()}")
-    print(f"source {cal.source or '?'}, unloaded reading {cal.unloaded_adc:.1f} counts")
-    print(f"curve: R = {cal.curve.r_floor:.0f} Ω + {cal.curve.r_1n:.0f} Ω / F^{cal.curve.exponent:.3f}")
-    for line in cal_mod.error_report(cal):
-        print(line)
-    return 0
+    damaged = 0
+    for k, path in enumerate(found):
+        try:
+            cal = cal_mod.load_calibration(path)
+        except InputError as e:
+            print(f"kneadback: {e}", file=sys.stderr)
+            damaged += 1
+            continue
+        if cal is not None:
+            if k:
+                print()
+            for line in describe_calibration(cal, path):
+                print(line)
+    return 2 if damaged else 0
+
+
+def describe_calibration(cal: Calibration, path: Path) -> list[str]:
+    """What `calibrate show` says of one calibration: whose it is, its front end, when, its fit."""
+    from kneadback import calibration as cal_mod
+    from kneadback.calibration import CountsCurve
+
+    board = f"board {cal.serial_number}" if cal.serial_number else "boards without a serial number"
+    made = f"{cal.board} on {cal.source}" if cal.board else (cal.source or "?")
+    d = cal.divider
+    if isinstance(cal.curve, CountsCurve):
+        curve = f"F = {cal.curve.scale:.4g} N × counts^{cal.curve.exponent:.3f}"
+    else:
+        curve = f"R = {cal.curve.r_floor:.0f} Ω + {cal.curve.r_1n:.0f} Ω / F^{cal.curve.exponent:.3f}"
+    circuit = f"{cal_mod.front_end_text(d)}, " if d.is_fsr else ""  # (the first line names the kind)
+    return [
+        f"{board}: {d.front_end} front end, calibrated {cal.created[:10] or 'undated'} ({path})",
+        f"  {circuit}{d.adc_bits}-bit ADC at {d.vref:g} V; made from {made}; unloaded reading {cal.unloaded_adc:.1f} counts",
+        f"  curve: {curve}",
+        *(f"  {line}" for line in cal_mod.error_report(cal)),
+    ]
 
 
 def run_check(args: argparse.Namespace) -> int:
     from kneadback import calibration as cal_mod
     from kneadback.calibration import CalibratedForceModel
 
-    cal = _stored()
+    if not cal_mod.stored_calibration_paths():
+        raise InputError("no calibration stored: run `kneadback calibrate force` first")
     source, clock = _open(args.source)
     try:
         reader = AdcReader(source, clock)
+        reader.wait_for_info()
+        serial = reader.info.serial_number if reader.info is not None else None
+        cal = cal_mod.board_calibration(serial)
+        if cal is None:
+            raise InputError(f"{source.spec}: no calibration stored for board {serial}: run `kneadback calibrate force`")
         input("Lift the tool off everything, then press Enter: ")
         reader.drain()
         unloaded, _ = cal_mod.mean_reading(reader.capture(args.seconds))
@@ -318,23 +372,20 @@ def run_check(args: argparse.Namespace) -> int:
 def run_reset(args: argparse.Namespace) -> int:
     from kneadback import calibration as cal_mod
 
-    path = cal_mod.calibration_path()
-    if path.exists():
-        path.unlink()
-        print(f"removed {path}: force comes from the data-sheet curve again")
+    if args.board is not None:
+        path = cal_mod.calibration_path(args.board)
+        if not path.exists():
+            raise InputError(f"calibrate reset: no calibration stored for board {args.board} (`kneadback calibrate show` lists them)")
+        found = [path]
     else:
-        print("no calibration stored")
+        found = cal_mod.stored_calibration_paths()
+    for path in found:
+        path.unlink()
+        print(f"removed {path}")
+    print("force is uncalibrated again" if found else "no calibration stored")
     return 0
 
 
 def _now(clock: Clock) -> dt.datetime:
     return dt.datetime.fromtimestamp(clock.wall(), dt.UTC)
 
-
-def _stored() -> Calibration:
-    from kneadback import calibration as cal_mod
-
-    cal = cal_mod.load_calibration()
-    if cal is None:
-        raise InputError("no calibration stored: run `kneadback calibrate force` first")
-    return cal

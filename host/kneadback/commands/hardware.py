@@ -6,6 +6,13 @@ a summary: the worst resolution relative to the reading over the forces people u
 above which one count is more than 2 % of the reading (where the divider "saturates" for our
 purpose), and the current against the sensor's rating: Interlink's integration guide asks for
 about 1 mA per cm² of actuator, 1.1 mA under the tip cap's 12 mm spreader.
+
+The current is given for both ways to return the fixed resistor: to GND, where it flows all
+the time, and to a digital pin that the firmware drives low only around each conversion (and
+leaves open otherwise), where the sensor carries it for that share of the time. One rule picks
+a resistor for either: among those within the rating, the one with the least current that
+still keeps one count within 2 % of the reading over the massage range (the most counts at a
+light touch too); when none does, the finest within the rating.
 """
 
 from __future__ import annotations
@@ -31,6 +38,11 @@ DEFAULT_FORCES = (5.0, 10.0, 20.0, 30.0, 50.0, 80.0, 100.0, 120.0, 150.0)
 USABLE_STEP = 0.02  # one count may be at most this share of the reading
 RANGE_N = (5.0, 90.0)  # the forces people use on a massage tool
 CURRENT_LIMIT_MA = 1.1  # Interlink: ~1 mA/cm² of actuator; the cap's spreader covers 1.1 cm²
+DIVIDER_PIN = "D7"  # the pin the firmware switches the divider with (KB_DIVIDER_PIN)
+FIRMWARE_RATE_HZ = 200  # the firmware's sample rate after reset (KB_DEFAULT_RATE)
+# the pin is low for the settling time (KB_SETTLE_US, 20 us), one conversion (13 ADC clocks at
+# 125 kHz, 104 us) and the interrupts' entry: 134 us a sample on the emulated board
+CLOSED_US = 134.0
 
 @dataclass(frozen=True)
 class DividerColumn:
@@ -46,8 +58,25 @@ class DividerColumn:
     ma: np.ndarray  # current through the FSR, per force
 
     @property
-    def within_rating(self) -> bool:
-        return self.current_ma <= CURRENT_LIMIT_MA
+    def fine(self) -> bool:
+        """One count stays within USABLE_STEP of the reading over the whole massage range."""
+        return self.worst_step <= USABLE_STEP
+
+
+def pin_duty(rate_hz: float) -> float:
+    """The share of the time a divider switched by the pin conducts at this sample rate."""
+    return CLOSED_US * 1e-6 * rate_hz
+
+
+def recommend(columns: list[DividerColumn], duty: float = 1.0) -> DividerColumn | None:
+    """The resistor for a divider that conducts `duty` of the time (1: R1 to GND): within the rating,
+    the least current that keeps one count within USABLE_STEP over the massage range, else the
+    finest; None when none is within the rating."""
+    rated = [c for c in columns if c.current_ma * duty <= CURRENT_LIMIT_MA]
+    fine = [c for c in rated if c.fine]
+    if fine:
+        return max(fine, key=lambda c: c.r_fixed)
+    return min(rated, key=lambda c: c.worst_step) if rated else None
 
 
 def parse_list(text: str, item: str, parse: Callable[[str], float]) -> list[float]:
@@ -111,7 +140,21 @@ def _ohms_label(r: float) -> str:
     return f"{r / 1e3:g}k" if r >= 1e3 else f"{r:g}"
 
 
-def format_table(columns: list[DividerColumn], forces: list[float], adc_bits: int = 10) -> list[str]:
+def _advice(wiring: str, pick: DividerColumn | None, limit: str) -> str:
+    lo, hi = RANGE_N
+    if pick is None:
+        return f"{wiring}: none of these stays within {limit} up to {hi:g} N: try a larger resistor."
+    why = (
+        f"the least current that keeps one count ≤ {USABLE_STEP * 100:g} % of the reading over {lo:g}-{hi:g} N"
+        if pick.fine
+        else f"the finest within {limit} up to {hi:g} N"
+    )
+    return f"{wiring}: {_ohms_label(pick.r_fixed)} Ω, {why}."
+
+
+def format_table(
+    columns: list[DividerColumn], forces: list[float], adc_bits: int = 10, rate_hz: float = FIRMWARE_RATE_HZ
+) -> list[str]:
     width = 20
     head = "force N " + "".join(f"{_ohms_label(c.r_fixed) + ' Ω':>{width}}" for c in columns)
     sub = "        " + "".join(f"{'counts N/cnt  mA':>{width}}" for _ in columns)
@@ -126,25 +169,33 @@ def format_table(columns: list[DividerColumn], forces: list[float], adc_bits: in
         lines.append(f"{f:>7g} " + "".join(f"{s:>{width}}" for s in cells))
     lines.append("")
     lo, hi = RANGE_N
-    lines.append(f"resistor  worst step {lo:g}-{hi:g} N  one count ≤ {USABLE_STEP * 100:g} % up to  counts at 1 N  FSR mA at {hi:g} N")
+    duty = pin_duty(rate_hz)
+    pin = f"R1 to {DIVIDER_PIN} at {rate_hz:g} Hz"
+    lines.append(
+        f"resistor  worst step {lo:g}-{hi:g} N  one count ≤ {USABLE_STEP * 100:g} % up to  counts at 1 N"
+        f"  FSR mA at {hi:g} N: R1 to GND  {pin}"
+    )
     for c in columns:
         usable = f"{c.usable_to_n:.0f} N" if c.usable_to_n < 1000 else "> 1000 N"
+        hot, pin_hot = ("*" if c.current_ma * d > CURRENT_LIMIT_MA else " " for d in (1.0, duty))
         lines.append(
-            f"{_ohms_label(c.r_fixed) + ' Ω':>8}  {c.worst_step * 100:>10.2f} %  {usable:>19}  {c.counts_1n:>13}  {c.current_ma:>11.1f}"
+            f"{_ohms_label(c.r_fixed) + ' Ω':>8}  {c.worst_step * 100:>10.2f} %  {usable:>19}  {c.counts_1n:>13}"
+            f"  {c.current_ma:>25.1f}{hot} {c.current_ma * duty:>{len(pin) - 1}.2f}{pin_hot}"
         )
     best = min(columns, key=lambda c: c.worst_step)
     lines.append(f"'!': one count is more than {USABLE_STEP * 100:g} % of the reading (ADC {adc_bits} bits, full scale {full}).")
     lines.append(f"'*': more than {CURRENT_LIMIT_MA:g} mA through the FSR, the sensor's rating under the tip cap's spreader.")
     lines.append(
+        f"mA: while the divider conducts. With R1 to {DIVIDER_PIN} it conducts {CLOSED_US / 1000:g} ms around each "
+        f"conversion ({duty * 100:.1f} % of the time at {rate_hz:g} Hz); its column is the average."
+    )
+    lines.append(
         f"worst step: the largest N-per-count as a share of the force over {lo:g}-{hi:g} N; "
         f"finest here: {_ohms_label(best.r_fixed)} Ω."
     )
-    rated = [c for c in columns if c.within_rating]
-    if rated:
-        pick = min(rated, key=lambda c: c.worst_step)
-        lines.append(f"finest within {CURRENT_LIMIT_MA:g} mA up to {hi:g} N: {_ohms_label(pick.r_fixed)} Ω.")
-    else:
-        lines.append(f"none of these stays within {CURRENT_LIMIT_MA:g} mA up to {hi:g} N: try a larger resistor.")
+    limit = f"{CURRENT_LIMIT_MA:g} mA"
+    lines.append(_advice("R1 to GND", recommend(columns), limit))
+    lines.append(_advice(f"{pin} (the firmware's wiring)", recommend(columns, duty), f"{limit} on average"))
     return lines
 
 
@@ -158,6 +209,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     div.add_argument("--vref", type=float, default=5.0, help="ADC reference in volts (default 5)")
     div.add_argument("--adc-bits", type=int, default=10, choices=range(8, 17), metavar="BITS",
                      help="ADC resolution (default 10)")
+    div.add_argument("--rate", type=float, default=float(FIRMWARE_RATE_HZ), metavar="HZ",
+                     help=f"sample rate of a divider switched by {DIVIDER_PIN}, 10-1000 (default %(default)g, the firmware's)")
     div.set_defaults(func=run_divider)
     parser.set_defaults(func=lambda args: _usage(parser))
 
@@ -172,8 +225,10 @@ def run_divider(args: argparse.Namespace) -> int:
     forces = sorted(parse_list(args.forces, "forces", parse_force))
     if not 0 < args.vref <= 20:
         raise InputError(f"--vref {args.vref:g}: a reference between 0 and 20 V, please")
+    if not 10 <= args.rate <= 1000:
+        raise InputError(f"--rate {args.rate:g}: the firmware samples at 10 to 1000 Hz")
     columns = divider_table(resistors, forces, args.vref, args.adc_bits)
-    print("FSR 402 (data-sheet curve) from 5 V to A0, the fixed resistor from A0 to GND")
-    for line in format_table(columns, forces, args.adc_bits):
+    print(f"FSR 402 (data-sheet curve) from 5 V to A0, the fixed resistor R1 from A0 to GND or to {DIVIDER_PIN}")
+    for line in format_table(columns, forces, args.adc_bits, args.rate):
         print(line)
     return 0

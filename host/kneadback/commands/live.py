@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from kneadback import frontend
-from kneadback.app import Run, Settings, add_coaching_arguments
+from kneadback.app import Run, Settings, add_coaching_arguments, add_lsl_argument
 from kneadback.clock import MonotonicClock
 from kneadback.sources import SOURCE_HELP
 
@@ -46,8 +46,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate of a plain-text board (default: estimated)")
     frontend.add_arguments(parser, "the board")
     add_coaching_arguments(parser)
+    parser.add_argument("--lsl-markers", metavar="NAME",
+                        help="record the samples of this LSL stream (a marker button, an experiment's events) as markers")
     parser.add_argument("--no-record", dest="record", action="store_false",
                         help="do not record this session (recording is on by default)")
+    add_lsl_argument(parser)
     parser.set_defaults(func=run)
 
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kneadback.app import Run, Settings, check_screenshot
+from kneadback.app import Run, Settings, add_lsl_argument, check_screenshot
 from kneadback.clock import ManualClock, MonotonicClock
 from kneadback.coach.sound import sound_settings
 from kneadback.errors import InputError
@@ -41,6 +41,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-gui", action="store_true", help="terminal view instead of the dashboard")
     parser.add_argument("--jsonl", action="store_true", help="print one JSON object a line (implies --no-gui)")
     parser.add_argument("--screenshot", metavar="PATH", help="save the dashboard window to a PNG when the replay ends")
+    add_lsl_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -69,12 +70,14 @@ def run(args: argparse.Namespace) -> int:
     screenshot = Path(args.screenshot) if args.screenshot else None
     check_screenshot("replay", screenshot, jsonl=args.jsonl, no_gui=args.no_gui,
                      off="--speed max" if math.isinf(speed) else None)
+    if args.lsl and math.isinf(speed):
+        raise InputError("replay: --lsl needs a finite --speed (LSL stamps follow the replay's pace)")
     rec = open_recording(args.session)
     if args.start > rec.duration_s:
         rec.close()
         raise InputError(f"replay: --from {args.start:g} s is past the end of the session ({rec.duration_s:.1f} s)")
     settings = Settings(speed=speed, sound=sound_settings(), jsonl=args.jsonl, gui=not (args.no_gui or args.jsonl),
-                        screenshot=screenshot, record=False)
+                        screenshot=screenshot, record=False, lsl=args.lsl)
     gui = settings.gui and (live.has_display() or screenshot is not None)
     if gui and math.isfinite(speed):
         return _run_gui(settings, rec, args.start)

@@ -7,8 +7,9 @@ with carried state, running extrema); Python runs once per turning point and per
 
 Pipeline per block: despike (median of 5 counts) → linearise (conductance µS, force N) →
 8 Hz low-pass, and a 10 ms mean of the conductance for the detector's quick rule → stroke
-detector (conductance) → contact (force above a tracked baseline) → holds → bouts and rate;
-quality runs beside it on the raw counts.
+detector (conductance) → contact (conductance above a tracked baseline) → holds → bouts and rate;
+quality runs beside it on the raw counts; a board with an IMU adds each stroke's motion
+(`kneadback.engine.motion`), which an FSR-only board never runs.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from kneadback.engine.filters import LOWPASS_HZ, BoxMean, Despike, LowPass
 from kneadback.engine.history import History
 from kneadback.engine.holds import HoldChange, HoldTracker, Mark
 from kneadback.engine.linearise import Linearizer
+from kneadback.engine.motion import MotionTracker, imu_columns
 from kneadback.engine.quality import ADC_STEP_RMS, RESOLUTION_COUNTS, QualityMeter, near_rail_from
 from kneadback.engine.strokes import Candidate, StrokeDetector
-from kneadback.fsr import ForceModel, device_divider, uncalibrated_model
+from kneadback.engine.undeclared import Direction, OrientedForce, stroke_params
+from kneadback.fsr import ForceModel, RelativeForceModel, device_divider, uncalibrated_model
 from kneadback.model import (
     Bout,
     BoutStarted,
@@ -40,6 +43,7 @@ from kneadback.model import (
     SampleBlock,
     SignalQuality,
     Stroke,
+    StrokeMotion,
 )
 
 HISTORY_S = 12.0  # seconds of processed samples kept for looking back
@@ -48,7 +52,7 @@ START_SHARE = 0.02  # a stroke starts where it has risen this share of its rise 
 SLICE = 16384  # samples processed at a time (long blocks are sliced; the output is the same)
 
 # order of simultaneous events (same t_confirmed)
-_RANK = {ContactChanged: 0, HoldEnded: 1, Bout: 2, Stroke: 3, BoutStarted: 4, HoldStarted: 5, SignalQuality: 6}
+_RANK = {ContactChanged: 0, HoldEnded: 1, Bout: 2, StrokeMotion: 3, Stroke: 3, BoutStarted: 4, HoldStarted: 5, SignalQuality: 6}
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ class Engine:
 
     def configure(self, info: DeviceInfo) -> None:
         """Set up for a device; a repeated identical INFO (a reconnect) keeps all state."""
-        key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits, info.front_end)
+        key = (info.sample_rate_hz, info.divider_ohms, info.vref_mv, info.adc_bits, info.front_end, info.channels)
         self.info = info
         if key == self._configured_key:
             return
@@ -126,20 +130,34 @@ class Engine:
         assert self.force_model is not None
         self.rate_hz = float(info.sample_rate_hz)
         self.lin = Linearizer(divider, self.force_model)
+        # an undeclared front end's counts may fall with force, and need not be proportional to it
+        # (`engine.undeclared`); a calibration made on the raw counts knows which way they go
+        undeclared = divider.front_end == "unknown"
+        self._direction = Direction(divider.full_scale, self.rate_hz) if undeclared and isinstance(self.force_model, RelativeForceModel) else None
+        if self._direction is not None:  # the engine's tables take turned counts; raw counts are read turned too
+            self.force_model = OrientedForce(self.force_model, self._direction)
+        self._turned = False
         self._despike = Despike()
         self._lp = LowPass(self.rate_hz)  # conductance and force, one channel each
         self._despike_lag_s = 2.0 / self.rate_hz  # the median of five lags two samples
         self.lag_s = self._lp.delay_s + self._despike_lag_s
+        imu = imu_columns(info)  # a motion sensor on the tool: stroke direction and length
+        self.motion = MotionTracker(self.rate_hz, imu, self.lag_s) if imu is not None else None
+        self._extra: np.ndarray | None = None
+        self._extra_at = 0
         self._lp_lag_n = round(self._lp.delay_s * self.rate_hz)
         # white noise that survives the low-pass (equivalent noise bandwidth ≈ 1.11 × cutoff)
         self._lp_noise_gain = math.sqrt(min(1.0, 2.0 * 1.11 * LOWPASS_HZ / self.rate_hz))
         self.history = History(HISTORY_S)
-        self.detector = StrokeDetector(self.history, self.rate_hz, self._lp_noise_gain)
+        self.detector = StrokeDetector(self.history, self.rate_hz, self._lp_noise_gain, stroke_params(divider.full_scale) if undeclared else None)
         # the least noise, in counts after the low-pass: a stroke's floor (noise_k of it) is at
         # least `RESOLUTION_COUNTS`, so a flicker of one count is never a stroke
         self._least_noise = RESOLUTION_COUNTS / self.detector.p.noise_k
         self._fast = BoxMean(self.detector.fast_n)
-        self.contact = ContactTracker(self.lag_s)
+        # an FSR divider reads its zero with no force on the sensor (the FSR open); other front
+        # ends have an offset, so their lowest reading so far stands for it
+        zero = float(self.lin.conductance_us[0]) if divider.is_fsr else math.inf
+        self.contact = ContactTracker(self.lag_s, self.rate_hz, zero)
         self.holds = HoldTracker(self._moved)
         self.bouts = BoutTracker()
         self.bouts.index = self._bout_index
@@ -164,14 +182,26 @@ class Engine:
             return []
         events: list[Event] = []
         # long blocks go in slices that stay in the CPU cache; the output is the same
+        self._extra, self._extra_at = block.extra, 0  # the IMU's rows, taken as the samples are
         for a in range(0, len(t_all), SLICE):
-            events += self._process(t_all[a : a + SLICE], adc_all[a : a + SLICE], int(block.lost) if a == 0 else 0)
+            events += self._oriented(t_all[a : a + SLICE], adc_all[a : a + SLICE], int(block.lost) if a == 0 else 0)
         return events
+
+    def _oriented(self, t: np.ndarray, adc: np.ndarray, lost: int) -> list[Event]:
+        """An undeclared front end's counts turned as they go with force (`engine.undeclared`); where
+        that turns, the filters and the detector start afresh, as after a gap."""
+        if self._direction is None:
+            return self._process(t, adc, lost)
+        c, k = self._direction.oriented(adc)
+        events = self._process(t[:k], c[:k], lost) if k else []
+        self._turned = k is not None
+        return events + self._process(t[k or 0 :], c[k or 0 :], 0 if k else lost)
 
     def _process(self, t: np.ndarray, adc: np.ndarray, lost: int) -> list[Event]:
         self._lost += lost
         restarted: list[HoldChange] = []
-        if self._t_last is not None and float(t[0]) - self._t_last > GAP_RESET_S:
+        if self._t_last is not None and (float(t[0]) - self._t_last > GAP_RESET_S or self._turned):
+            self._turned = False
             self._restart_filters()
             restarted = self.holds.restart(self.history.end, float(t[0]), self._t_last - self.lag_s)
             self.bouts.grace_s += float(t[0]) - self._t_last
@@ -195,9 +225,15 @@ class Engine:
         self._f_last = float(f[-1])
 
         events: list[Event] = []
+        level = self.detector.peak_level
         cands = self.detector.process(t, g, fast, noise, first)
+        # the level strokes peak at, per sample: it changes where each stroke is confirmed
+        steps = [(0, math.nan if level is None else level)]
+        steps += [(cand.i_confirm - first, cand.level_us) for cand in cands if cand.accepted]
+        at, levels = zip(*steps)
+        peak = np.repeat(levels, np.diff((*at, len(t))))
         strokes = [(cd_.i_confirm, *self._stroke(cd_)) for cd_ in cands if cd_.accepted]
-        changes = self.contact.process(t, f, first)
+        changes = self.contact.process(t, g, noise, peak, first)
         marks = [Mark(ch.index, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
         marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s, _ in strokes]
         holds = restarted + self.holds.process(t, first, marks)
@@ -205,6 +241,10 @@ class Engine:
         events += [self._hold_event(h) for h in holds]
         events += self._bouts(t, first, strokes, holds)  # the strokes too, with their rate
         events += quality
+        if self.motion is not None:
+            rows = None if self._extra is None else self._extra[self._extra_at : self._extra_at + len(t)]
+            self._extra_at += len(t)
+            events += self.motion.process(t, rows, f, [s for _, s, _ in strokes])
         events.sort(key=lambda e: (e.t, _RANK[type(e)]))
         return events
 
@@ -240,7 +280,7 @@ class Engine:
             saturated_fraction=self.quality.saturated_fraction if ready else 0.0,
             noise_n=self.quality.noise_n if ready else 0.0,
             lost_samples=self._lost,
-            baseline_n=self.contact.baseline if ready else 0.0,
+            baseline_n=self.lin.force_at(self.contact.baseline) if ready else 0.0,
         )
 
     # --- internals ------------------------------------------------------------------------
@@ -257,7 +297,7 @@ class Engine:
         t_top = h.at("t", cand.i_peak)  # the low-passed peak, for where the rise began
         i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
         i_conf = cand.i_confirm
-        tt, gg, ff, cc = (h.col(name, i0, i_conf + 1) for name in ("t", "g", "f", "c"))
+        tt, gg, ff, cc = h.col("t", i0, i_conf + 1), h.col("g", i0, i_conf + 1), h.col("f", i0, i_conf + 1), h.col("c", i0, i_conf + 1)
         g_rise = gg[: cand.i_peak + 1 - i0]
         low = (g_rise <= cand.trough_us + START_SHARE * cand.rise_us).nonzero()[0]
         k0 = int(low[-1]) if len(low) else 0  # the stroke starts here
@@ -267,14 +307,16 @@ class Engine:
         # the peak in time: despiked counts, sharper than `g`, up to the low-passed peak (later,
         # the FSR's hysteresis lifts the reading as the force is released)
         upto = cc[: max(1, cand.i_peak + self._lp_lag_n + 1 - i0 - k0)]
-        tops = (upto == upto.max()).nonzero()[0]
-        breaks = ((tops[1:] - tops[:-1]) > 1).nonzero()[0]
-        run = tops[: breaks[0] + 1] if len(breaks) else tops
-        k_raw = int(run[len(run) // 2])  # the middle of a flat (clipped) top
+        at_top = upto == np.maximum.reduce(upto)
+        a = int(at_top.argmax())  # the first run of samples at the top
+        n = int(at_top[a:].argmin())
+        if at_top[a + n]:  # the run goes on to the end
+            n = len(upto) - a
+        k_raw = a + n // 2  # the middle of a flat (clipped) top
         t_start = max(float(tt[0]) - lag, self._t_first)
         t_peak = float(tt[k_raw]) - self._despike_lag_s
         t_conf = float(tt[-1])
-        peak_n = float(ff.max())
+        peak_n = float(np.maximum.reduce(ff))
         f_start = float(ff[0])
         # the fall is still under way at confirmation: it takes about as long as the press-in took
         # (twice start → mid-rise), a fifth of which has passed by now
@@ -293,7 +335,7 @@ class Engine:
             t_confirmed=t_conf,
             peak_n=peak_n,
             mean_n=impulse / duration if duration > 0 else peak_n,
-            peak_adc=int(cc.max()),
+            peak_adc=int(np.maximum.reduce(cc)),
             impulse_ns=impulse,
             release=release,
         )
@@ -309,7 +351,8 @@ class Engine:
         # (wide near the rail, where the low-passed signal wanders by a count)
         c = int(self.history.at("c", i))
         noise = max(self.quality.noise_counts * self._lp_noise_gain, ADC_STEP_RMS) * float(self.lin.slope_us[c])
-        last = self.history.last_move(i, t_from + self.lag_s, p.still_share, p.noise_k * noise)
+        band = self.detector.still_band(float(self.history.at("g", i)), p.noise_k * noise)
+        last = self.history.last_move(i, t_from + self.lag_s, *band)
         return None if last is None else last - self.lag_s
 
     def _hold_mean(self, i_end: int) -> float:

@@ -60,12 +60,13 @@ class History:
 
     def col(self, name: str, i0: int, i1: int) -> np.ndarray:
         """Samples i0..i1-1 (running numbers; clamped to what is held) of one column."""
-        a = max(i0, self.start) - self.start
-        b = max(min(i1, self.end) - self.start, a)
-        return self._cols[name][a:b]
+        s = self.start
+        a = i0 - s if i0 > s else 0
+        b = i1 - s if i1 - s < self._len else self._len
+        return self._cols[name][a : b if b > a else a]
 
     def at(self, name: str, i: int) -> float:
-        j = min(max(i, self.start), self.end - 1) - self.start
+        j = min(max(i - self.start, 0), self._len - 1)
         return float(self._cols[name][j])
 
     def index_at(self, t: float) -> int:

@@ -18,9 +18,11 @@ import numpy as np
 
 from kneadback.fsr import Divider, ForceModel
 
-# The FSR's resistance never falls below its floor (~150 Ω, less for a low part); counts that
-# imply less are noise at the rail or a saturated input, so conductance is capped there.
-MIN_FSR_OHMS = 60.0
+# The counts at the pressed rail are a saturated input or the noise there: the conductance is held
+# at its value this many counts below the rail. The cap is in counts, not in ohms, so a divider
+# read with the wrong resistor (a file that does not say) gives the same signal to scale, and the
+# scale-free strokes and holds come out the same.
+RAIL_COUNTS = 2
 MAX_FORCE_N = 500.0  # far beyond any hand on a massage tool
 
 
@@ -34,7 +36,8 @@ class Linearizer:
         if divider.is_fsr:
             r = divider.resistance_from_counts(raw)
             with np.errstate(divide="ignore"):
-                g = np.where(np.isinf(r), 0.0, 1e6 / np.maximum(r, MIN_FSR_OHMS))
+                g = np.where(np.isinf(r), 0.0, 1e6 / r)
+            g = np.minimum(g, g[self.full_scale - RAIL_COUNTS])
         else:
             g = np.arange(self.full_scale + 1, dtype=float)
         self.conductance_us = g
@@ -43,6 +46,11 @@ class Linearizer:
         f = np.nan_to_num(f, nan=0.0, posinf=MAX_FORCE_N)
         self.force_n = np.minimum(np.maximum.accumulate(np.maximum(f, 0.0)), MAX_FORCE_N)
         self.slope_us = np.gradient(g)  # signal per count, for noise in counts → signal
+
+    def force_at(self, signal: float) -> float:
+        """The force of the lowest count whose linearised signal reaches `signal`."""
+        i = int(self.conductance_us.searchsorted(signal))
+        return float(self.force_n[min(i, self.full_scale)])
 
     def clip(self, counts: np.ndarray) -> np.ndarray:
         """ADC counts as the engine works on them: within range, rising with force."""

@@ -89,26 +89,34 @@ class QualityMeter:
         hist = np.bincount(seg[skip:] * BINS + d2, minlength=len(starts) * BINS)
         hist = hist.reshape(len(starts), BINS)
         noise = np.empty(len(starts))
+        medians = _medians_of_histograms(hist)
         per_window = zip(starts.tolist(), win[starts].tolist(), lengths.tolist(), sat.tolist(), rail.tolist(), sums.tolist())
         for k, (a, w, n, n_sat, n_rail, s) in enumerate(per_window):
             if w != self.window:
-                out.append(self._emit(float(t[a])))
+                # a window begun in this block has this block's histogram alone: its median is known
+                out.append(self._emit(float(t[a]), float(medians[k - 1]) if k > 1 else None))
                 self.window = w
             noise[k] = self.noise_counts
             self.n += n
             self.n_sat += n_sat
             self.n_rail += n_rail
             self.sum_c += s
-            self.hist += hist[k]
+            if k == 0:
+                self.hist += hist[0]
+        # every window but the last is closed here with its median known: only the last one's
+        # histogram is still needed
+        if len(starts) > 1:
+            self.hist += hist[-1]
         return out, np.repeat(noise, lengths)
 
-    def _emit(self, t: float) -> SignalQuality:
+    def _emit(self, t: float, median: float | None = None) -> SignalQuality:
+        """Close the window; `median`: of its histogram, when known already."""
         if self.n:
             self.saturated_fraction = self.n_sat / self.n
             self.near_rail_fraction = self.n_rail / self.n
             mean_c = round(self.sum_c / self.n)
             slope = float(self.force_per_count[min(max(mean_c, 0), self.full_scale)])
-            self.noise_counts = _median_of_histogram(self.hist) / _MAD_D2
+            self.noise_counts = (_median_of_histogram(self.hist) if median is None else median) / _MAD_D2
             self.noise_n = self.noise_counts * slope
         q = SignalQuality(t, self.saturated_fraction, self.noise_n, self.lost_total, self.near_rail_fraction)
         self._reset()
@@ -126,3 +134,17 @@ def _median_of_histogram(hist: np.ndarray) -> float:
     frac = (total / 2.0 - below) / float(hist[k])
     lo = max(k - 0.5, 0.0)
     return lo + frac * (k + 0.5 - lo)
+
+
+def _medians_of_histograms(hist: np.ndarray) -> np.ndarray:
+    """`_median_of_histogram` of each row at once, with the same arithmetic."""
+    cum = hist.cumsum(axis=1)
+    total = cum[:, -1]
+    half = total / 2.0
+    k = (cum < half[:, None]).sum(axis=1)  # the first bin where the count reaches half
+    rows = np.arange(len(hist))
+    below = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (half - below) / hist[rows, np.minimum(k, hist.shape[1] - 1)]
+    lo = np.maximum(k - 0.5, 0.0)
+    return np.where(total > 0, lo + frac * (k + 0.5 - lo), 0.0)

@@ -21,8 +21,9 @@ The signal alternates between two searches:
   refractory period after the previous stroke's peak. In a rhythm, a candidate too small to be
   a stroke (tremor on a slow press) does not cut the rise: the next rise is measured from the
   lower trough before it, if that is at most `merge_s` old. A top that is not confirmed within
-  `max_top_s` of the rise first coming within `creep` of it is a press-in (a hold; creep keeps
-  lifting its top): the rise is measured afresh from the lowest point since;
+  `max_top_s` (in a rhythm, one stroke interval when shorter) of the rise first coming within
+  `creep` of it is a press-in (a hold; creep keeps lifting its top): the rise is measured
+  afresh from the lowest point since;
 * **fall**: track the running minimum; a trough is confirmed when the signal rises again by the
   hysteresis. After a stroke the force must first fall back by `release` (half) of its rise:
   ridges, a sagging plateau and tissue rebound inside one stroke never count twice; and back to
@@ -44,9 +45,9 @@ import numpy as np
 
 from kneadback.engine.history import History
 
-# samples scanned per vectorised step: short after an event, longer while none comes
-WINDOWS = (128, 512, 2048, 8192)
-_ARANGE = np.arange(WINDOWS[-1])  # sample offsets within a window
+# seconds scanned per vectorised step: short after an event (a stroke's rise or fall takes a
+# fraction of a second), longer while none comes
+WINDOWS_S = (0.75, 3.0, 16.0)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class StrokeParams:
     floor_rel_quiet: float = 0.12  # ... after `quiet_s` of stillness without strokes (a hold's wander)
     quiet_s: float = 2.0
     still_share: float = 0.12  # still: the signal stays within this share of its level
+    rail: float | None = None  # raw counts that may crowd towards this rail: a level is the room to the nearer rail
     noise_k: float = 8.0  # ... and this many noise RMS of the low-passed signal
     hyst_k: float = 3.0  # turning-point hysteresis, noise RMS of the low-passed signal
     amp_share: float = 0.15  # adaptive threshold: share of the running stroke amplitude
@@ -75,7 +77,8 @@ class StrokeParams:
     max_rise_s: float = 4.0  # how far back a stroke's start is looked for
     merge_s: float = 1.5  # in a rhythm, a rise goes on from a trough this recent below a rejected peak
     rhythm: float = 2.5  # a rhythm runs while a top comes at most this many intervals after the last peak
-    max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke;
+    max_top_s: float = 1.5  # a top not confirmed this long after it is a press-in, not a stroke,
+    max_top_share: float = 1.0  # ...in a rhythm, this share of the stroke interval when shorter;
     creep: float = 0.05  # ...counted from when the rise came within this share of it (FSR creep lifts a held top)
     quick_fall: float = 0.025  # a fall of this share of the peak confirms sooner (the quick rule)...
     fast_s: float = 0.01  # ...seen in the conductance averaged over this long,
@@ -95,6 +98,7 @@ class Candidate:
     peak_us: float
     threshold_us: float
     accepted: bool
+    level_us: float  # the level strokes peak at, as of this candidate (NaN before the first stroke)
 
     @property
     def rise_us(self) -> float:
@@ -110,6 +114,7 @@ class StrokeDetector:
         self.history = history  # the processed samples, the current block included
         self.p = params or StrokeParams()
         self.fast_n = max(1, round(self.p.fast_s * rate_hz))  # samples the fast signal averages
+        self.windows = tuple(max(16, round(w * rate_hz)) for w in WINDOWS_S)  # samples per step
         self.fast_hyst = 1.0 / (lp_noise_gain * math.sqrt(self.fast_n))  # its noise over the low-pass's
         self.rising = False  # start in the fall search: the first rise starts from the lowest point
         self.m0, self.i_m0, self.t_m0 = math.inf, 0, 0.0  # trough: value, sample number, time
@@ -139,7 +144,18 @@ class StrokeDetector:
             fade = 1.0 if self.rhythm_until is not None and t_peak <= self.rhythm_until else math.exp(-(t_now - self.t_amp) / p.level_fade_s)
             adaptive = max(adaptive, p.reach * fade * (self.peak_level - trough_us))
         rel = p.floor_rel_quiet if still else p.floor_rel
-        return max(rel * peak_us, p.noise_k * noise_us, adaptive)
+        return max(rel * self.level(peak_us), p.noise_k * noise_us, adaptive)
+
+    def level(self, g: float) -> float:
+        """The signal's level, which the rules relative to it take a share of (`rail`)."""
+        return g if self.p.rail is None else min(g, self.p.rail - g)
+
+    def still_band(self, g: float, noise_band: float) -> tuple[float, float]:
+        """The stillness band at signal `g`, as `History.last_move` takes it: a share of its level,
+        never narrower than `noise_band`."""
+        if self.p.rail is None:
+            return self.p.still_share, noise_band
+        return 0.0, max(noise_band, self.p.still_share * self.level(g))
 
     def process(self, t: np.ndarray, g: np.ndarray, fast: np.ndarray, noise: np.ndarray, first: int) -> list[Candidate]:
         """Scan one block: `g` low-passed, `fast` averaged over `fast_n` samples only; `first` is
@@ -152,19 +168,25 @@ class StrokeDetector:
         p = self.p
         hyst = p.hyst_k * noise
         step = 0
-        last_step = len(WINDOWS) - 1
+        windows = self.windows
+        last_step = len(windows) - 1
         while pos < n:
-            end = min(n, pos + WINDOWS[step])
-            step = min(step + 1, last_step)
+            end = pos + windows[step]
+            if end > n:
+                end = n
+            if step < last_step:
+                step += 1
             seg = g[pos:end]
             hs = hyst[pos:end]
             if self.rising:
                 top, m0 = self.top, self.m0
                 run = np.maximum.accumulate(seg)
-                np.maximum(run, top, out=run)
-                rise = run - m0
-                np.minimum(rise, p.rise_cap * run, out=rise)
-                level = p.fall * rise
+                if seg[0] < top:  # `run` never falls: from a new high on, it is its own max
+                    np.maximum(run, top, out=run)
+                rise = np.subtract(run, m0)
+                level = np.multiply(run, p.rise_cap)
+                np.minimum(rise, level, out=rise)
+                np.multiply(rise, p.fall, out=level)
                 np.maximum(hs, level, out=level)
                 np.subtract(run, level, out=level)
                 np.maximum(level, m0, out=level)
@@ -182,17 +204,18 @@ class StrokeDetector:
                     if q is not None:
                         fell[q] = True
                         j = q
-                if t[end - 1] - self.t_near >= p.max_top_s:
-                    hit = fell | self._stalled(seg, run, t[pos:end])
-                    j = int(hit.argmax())
-                    if not hit[j]:
-                        j = -1
+                max_top = self._max_top()
+                if t[end - 1] - self.t_near >= max_top:
+                    k = self._stalled(run, t[pos:end], max_top, j + 1 if j >= 0 else end - pos)
+                    if k >= 0 and (j < 0 or k < j):
+                        j = k
                 if run[j] > top:  # a new top up to the hit (or the end of the window)
                     k = int(seg[: j + 1].argmax()) if j >= 0 else int(seg.argmax())
-                    near = float(seg[k]) - p.creep * (float(seg[k]) - m0)
+                    new_top = float(seg[k])
+                    near = new_top - p.creep * (new_top - m0)
                     if near > top:  # creep alone never moves it
                         self.t_near = float(t[pos + min(int(run[: k + 1].searchsorted(near)), k)])
-                    self.top, self.i_top, self.t_top = float(seg[k]), first + pos + k, float(t[pos + k])
+                    self.top, self.i_top, self.t_top = new_top, first + pos + k, float(t[pos + k])
                 if j < 0:
                     pos = end
                     continue
@@ -205,11 +228,15 @@ class StrokeDetector:
             else:
                 low = self.low
                 run = np.minimum.accumulate(seg)
-                np.minimum(run, low, out=run)
+                if seg[0] > low:
+                    np.minimum(run, low, out=run)
                 hit = seg > run + hs
+                t_pos = t[pos]
                 for bar, until in ((self.release_level, self.release_until), self.floor_release):
-                    if bar != math.inf and t[pos] < until:
-                        hit &= (run <= bar) | (t[pos:end] >= until)
+                    if bar != math.inf and t_pos < until:
+                        # before `until` no trough counts above `bar` (`run` never rises)
+                        u = int(t[pos:end].searchsorted(until))
+                        hit[: u if run[u - 1] > bar else int((run[:u] <= bar).argmax())] = False
                 j = int(hit.argmax())
                 if not hit[j]:
                     j = -1
@@ -238,21 +265,38 @@ class StrokeDetector:
         r, fast = run[:stop], fast[:stop]
         # scalar exit: `run` never falls, so no sample has fallen `quick_fall` below it when
         # even the lowest one stays above that share of the last running max
-        if fast.min() >= (1.0 - p.quick_fall) * r[-1]:
+        if np.minimum.reduce(fast) >= (1.0 - p.quick_fall) * r[-1]:
             return None
-        below = r - self.fast_hyst * hyst[:stop]
+        below = np.multiply(hyst[:stop], self.fast_hyst)
+        np.subtract(r, below, out=below)
         np.minimum(below, (1.0 - p.quick_fall) * r, out=below)
         at = (fast < below).nonzero()[0]
         if not len(at):
             return None
         b = int(at[-1]) + 1
         assert self.interval is not None and self.rhythm_until is not None
-        top_t = self._top_times(seg[:b], run[:b], t[:b])[at]
-        ok = t[at] - top_t <= p.quick_top_s
-        ok &= top_t <= self.rhythm_until
-        ok &= t[at] - self._mid_times(i_first + b, r[at]) <= max(p.quick_mid_s, p.quick_mid_share * self.interval)
-        at = at[ok]
+        mid_s = max(p.quick_mid_s, p.quick_mid_share * self.interval)
+        # mostly the first sample that has fallen far enough is the one: judge it alone first
+        i = int(at[0])
+        k = int(seg[: i + 1].argmax())
+        top_t = float(t[k]) if seg[k] > self.top else self.t_top
+        if t[i] - top_t <= p.quick_top_s and top_t <= self.rhythm_until and t[i] - self._mid_time(i_first + b, float(r[i])) <= mid_s:
+            return i
+        at = at[1:]
+        tops_t = self._top_times(seg[:b], run[:b], t[:b], at)
+        at = at[(t[at] - tops_t <= p.quick_top_s) & (tops_t <= self.rhythm_until)]
+        if not len(at):
+            return None
+        at = at[t[at] - self._mid_times(i_first + b, r[at]) <= mid_s]
         return int(at[0]) if len(at) else None
+
+    def _mid_time(self, i_end: int, top: float) -> float:
+        """When the rise since the trough first reached half way to `top` (the last sample
+        before `i_end` if it never did)."""
+        g = self.history.col("g", max(self.i_m0, self.history.start), i_end)
+        reached = g >= self.m0 + 0.5 * (top - self.m0)
+        k = int(reached.argmax())
+        return self.history.at("t", i_end - len(g) + (k if reached[k] else len(g) - 1))
 
     def _mid_times(self, i_end: int, tops: np.ndarray) -> np.ndarray:
         """When the rise since the trough first reached half way to each of `tops`."""
@@ -262,22 +306,34 @@ class StrokeDetector:
         k = np.searchsorted(reach, self.m0 + 0.5 * (tops - self.m0))
         return h.col("t", i0, i_end)[np.minimum(k, len(reach) - 1)]
 
-    def _stalled(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Samples at which the force has been within `creep` of its running max for
-        `max_top_s`: a press-in that stays up, however its top creeps."""
-        near = run - self.p.creep * (run - self.m0)
-        since = np.where(near <= self.top, self.t_near, t[np.minimum(run.searchsorted(near), len(run) - 1)])
-        return t - since >= self.p.max_top_s
+    def _max_top(self) -> float:
+        """How long a top may stay up and still be a stroke: in a rhythm, no longer than a
+        stroke interval (a top held that long is a press-in settling into a hold)."""
+        p = self.p
+        if self.interval is None or self.rhythm_until is None or self.t_top > self.rhythm_until:
+            return p.max_top_s
+        return min(p.max_top_s, p.max_top_share * self.interval)
 
-    def _top_times(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """When the running max `run` of `seg` was reached, at each sample."""
-        n = len(seg)
-        prev = np.empty(n)
-        prev[0] = self.top
-        prev[1:] = run[:-1]
-        at = np.where(seg > prev, _ARANGE[:n] if n <= len(_ARANGE) else np.arange(n), -1)
-        np.maximum.accumulate(at, out=at)
-        return np.where(at >= 0, t[np.maximum(at, 0)], self.t_top)
+    def _stalled(self, run: np.ndarray, t: np.ndarray, max_top: float, stop: int) -> int:
+        """The first sample before `stop` at which the force has been within `creep` of its
+        running max for `max_top` (a press-in that stays up, however its top creeps), or -1."""
+        run, t = run[:stop], t[:stop]
+        # it has been near since `t_near` at the earliest: skip the samples before that plus
+        # `max_top` (less a margin far above rounding)
+        u = int(t.searchsorted(self.t_near + max_top - 1e-6))
+        near = run[u:] - self.p.creep * (run[u:] - self.m0)
+        since = np.where(near <= self.top, self.t_near, t[np.minimum(run.searchsorted(near), len(run) - 1)])
+        stalled = t[u:] - since >= max_top
+        k = int(stalled.argmax()) if len(stalled) else 0
+        return u + k if len(stalled) and stalled[k] else -1
+
+    def _top_times(self, seg: np.ndarray, run: np.ndarray, t: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """When the running max `run` of `seg` was reached, at each of the samples `at` (sorted)."""
+        new = (seg[1:] > run[:-1]).nonzero()[0] + 1  # where the running max rose
+        if seg[0] > self.top:
+            new = np.concatenate(([0], new))
+        k = new.searchsorted(at, side="right") - 1  # the last rise at or before each sample
+        return np.where(k >= 0, t[new[np.maximum(k, 0)]] if len(new) else self.t_top, self.t_top)
 
     def _reanchor(self, first: int, i: int) -> None:
         """The force rose and stayed up (a press-in, a hold): measure rises from the lowest point
@@ -298,11 +354,11 @@ class StrokeDetector:
         t_peak = self.t_top
         rise = self.top - self.m0
         quiet = self.t_last_peak is None or t_peak - self.t_last_peak > p.quiet_s
-        still = quiet and self.history.last_move(self.i_m0, self.t_m0 - p.quiet_s, p.still_share, p.noise_k * float(noise[i])) is None
-        thr = self.threshold(self.top, self.m0, float(noise[i]), t_peak, t_now, still)
+        noise_i = float(noise[i])
+        still = quiet and self.history.last_move(self.i_m0, self.t_m0 - p.quiet_s, *self.still_band(self.m0, p.noise_k * noise_i)) is None
+        thr = self.threshold(self.top, self.m0, noise_i, t_peak, t_now, still)
 
         ok = rise >= thr and (self.t_last_peak is None or t_peak - self.t_last_peak >= p.refractory_s)
-        cand = Candidate(self.i_m0, self.i_top, first + i, self.m0, self.top, thr, ok)
         if ok:
             eff = min(rise, p.rise_cap * self.top)
             amp_now = self.amp * math.exp(-(t_now - self.t_amp) / p.amp_fade_s) if self.amp else eff
@@ -329,6 +385,8 @@ class StrokeDetector:
             rhythm = self.rhythm_until is not None and t_peak <= self.rhythm_until
             if rhythm and (self.kept_trough is None or self.m0 < self.kept_trough[0]):
                 self.kept_trough = (self.m0, self.i_m0, self.t_m0)
+        level = math.nan if self.peak_level is None else self.peak_level
+        cand = Candidate(self.i_m0, self.i_top, first + i, self.m0, self.top, thr, ok, level)
         self.rising = False
         self.low, self.i_low, self.t_low = float(g[i]), first + i, t_now
         return cand

@@ -18,7 +18,8 @@ line: half a number is not a reading.
 
 A sketch may describe itself in one optional header line (firmware/PROTOCOL.md, "Plain-text
 boards"): ``# kneadback rate=200 divider=10000 front=fsr-low bits=10 vref=5000``, every key
-optional, unknown keys ignored. It comes back as a `TextHeader`.
+optional, unknown keys ignored; a divider without a front end is a low-side FSR divider. It
+comes back as a `TextHeader`.
 
 `ArrivalRate` estimates a text board's rate from when its lines arrive.
 """
@@ -109,6 +110,8 @@ def parse_header(line: str) -> TextHeader | str:
     def whole(key: str) -> int | None:
         return int(found[key]) if key in found else None
 
+    if front is None and "divider" in found:
+        front = "fsr-low"  # a divider resistor means an FSR divider: the firmware's circuit unless told
     return TextHeader(found.get("rate"), whole("divider"), front, whole("bits"), whole("vref"))
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from kneadback.coach.ceiling import force_unit
 from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
 from kneadback.coach.rules import Policy
 from kneadback.coach.spots import SpotRating
@@ -20,6 +19,7 @@ from kneadback.coach.targets import Targets
 from kneadback.engine.bouts import stroke_rates as rates_from_times
 from kneadback.errors import RecordingError
 from kneadback.event_types import EventType
+from kneadback.fsr import trust_words
 from kneadback.progress import Progress
 from kneadback.report.svg import Chart
 from kneadback.store.db import Store, default_path
@@ -189,7 +189,7 @@ def force_chart(rec: Recording, facts: SessionFacts, progress: Progress | None =
     t, adc, _dev = rec.samples(progress)
     force = rec.force_model.to_newtons(adc) if len(adc) else np.zeros(0)
     top = max(5.0, float(np.nanmax(force)) * 1.1 if len(force) else 5.0)
-    unit = force_unit(rec.force_model)
+    unit = trust_words(rec.force_model).after
     c = Chart("Force, with bouts, strokes, holds and cues", (0.0, max(rec.duration_s, 1.0)), (0.0, top),
               "session time (s)", f"force ({unit})", height=300, chart_id="force")
     c.vspans([(b["start"], b["end"]) for b in facts.bouts], GREEN, "bouts")
@@ -222,7 +222,7 @@ def pressure_chart(rec: Recording, facts: SessionFacts, curves: dict[str, Discom
     bands = [(a, b, spot, curves[spot].band(tg.discomfort, tg.discomfort_tolerance))  # type: ignore[union-attr]
              for a, b, spot in spot_timeline(rec) if curves.get(spot) is not None]
     top = max([5.0, *(p * 1.15 for p in peaks), *(band[1] * 1.2 for _a, _b, _s, band in bands)])
-    unit = force_unit(rec.force_model)
+    unit = trust_words(rec.force_model).after
     c = Chart(f"Stroke pressure against the {tg.discomfort:g}/10 band of each spot", (0.0, max(rec.duration_s, 1.0)),
               (0.0, top), "session time (s)", f"peak force ({unit})", chart_id="pressure")
     for a, b, _spot, band in bands:
@@ -250,7 +250,7 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     info = rec.info
     tg = facts.targets
     esc = html.escape
-    unit = force_unit(rec.force_model)
+    unit = trust_words(rec.force_model).after
     title = f"kneadback session {m.id} — {m.started_at[:16].replace('T', ' ')}"
     out = [
         "<!DOCTYPE html>",

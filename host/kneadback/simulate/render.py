@@ -14,7 +14,8 @@ import numpy as np
 
 from kneadback import __version__
 from kneadback.fsr import FSR_PARTS, FsrCurve
-from kneadback.model import DeviceInfo
+from kneadback.model import FORCE_CHANNEL, DeviceInfo
+from kneadback.simulate.motion import IMU_CHANNELS, ToolMotion, measure_stroke_motion, simulate_motion
 from kneadback.simulate.physics import adc_counts
 from kneadback.simulate.scenario import Scenario
 from kneadback.simulate.truth import LostRun, Truth, measure_truth
@@ -38,6 +39,7 @@ class Rendering:
     part: FsrCurve  # the simulated FSR part
     lost: np.ndarray  # bool per sample: never reaches the host (lost frames, disconnect)
     plan: WirePlan
+    tool: ToolMotion | None = None  # with [motion]: the tool's path and its IMU's counts (`tool.imu`)
 
     @property
     def info(self) -> DeviceInfo:
@@ -53,6 +55,7 @@ class Rendering:
             divider_ohms=round(d.divider_ohms),
             source=f"sim:{self.scenario.name}",
             front_end=d.front_end,
+            channels=(FORCE_CHANNEL, *IMU_CHANNELS) if self.tool is not None else (FORCE_CHANNEL,),
         )
 
     @property
@@ -66,7 +69,8 @@ class Rendering:
         a STATUS follows the DATA frame it came after. With `faults=False` no frame is lost.
         """
         rng = np.random.default_rng([self.seed, 7])
-        return wire_chunks(self.info, self.plan, self.t, self.t_us, self.adc, faults, rng)
+        extra = self.tool.imu if self.tool is not None else None
+        return wire_chunks(self.info, self.plan, self.t, self.t_us, self.adc, faults, rng, extra)
 
     def wire_bytes(self, faults: bool = True) -> bytes:
         return b"".join(data for _, data in self.wire_chunks(faults))
@@ -88,6 +92,10 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
     releases = [(at(s.t_peak), at(s.t_end)) for s in truth.strokes]
     adc = adc_counts(scenario, part, t, motion.force_n, releases, rngs[3])
     plan = plan_wire(scenario, t, rngs[4])
+    tool = None
+    if scenario.motion is not None:  # its own generator: an FSR-only rendering draws nothing more
+        tool = simulate_motion(scenario, t, motion, np.random.default_rng([seed, 5]))
+        truth.stroke_motion = measure_stroke_motion(scenario, t, truth.strokes, tool, motion)
     t_us = device_timestamps(plan, rate, n)
     lost = plan.lost_mask(n)
     truth.lost = _lost_runs(t, lost, plan)
@@ -110,7 +118,7 @@ def render(scenario: Scenario, seed: int = 0) -> Rendering:
         "disconnect": list(plan.disconnect) if plan.disconnect else None,
         "garbage_bursts": len(plan.garbage),
     }
-    return Rendering(scenario, seed, rate, float(scenario.device.divider_ohms), t, t_us, adc, motion.force_n, truth, part, lost, plan)
+    return Rendering(scenario, seed, rate, float(scenario.device.divider_ohms), t, t_us, adc, motion.force_n, truth, part, lost, plan, tool)
 
 
 def _lost_runs(t: np.ndarray, lost: np.ndarray, plan: WirePlan) -> list[LostRun]:

@@ -20,6 +20,8 @@ from kneadback.frontend import FRONT_ENDS
 SIGNALS_DIR = Path(__file__).resolve().parents[3] / "signals"
 DEFAULT_SCENARIO = "demo-session"
 PHASE_KINDS = ("strokes", "hold", "rest")
+PATTERNS = ("one-way", "back-and-forth", "circle")  # how the tip moves in a strokes phase ([motion])
+MAX_MOTION_RATE_HZ = 500  # 7 channels of 2 bytes a sample: more does not fit through 115200 baud
 SENSOR_PARTS = ("fsr402", "fsr406", "flexiforce")  # the keys of kneadback.fsr.FSR_PARTS (numpy-free here)
 
 
@@ -107,12 +109,42 @@ class SpotSpec:
 
 
 @dataclass(frozen=True)
+class PathSpec:
+    """Where the tool tip goes in a strokes phase ([motion]; a phase may override any of these)."""
+
+    pattern: str = "one-way"  # one of PATTERNS: work one way and come back off the skin or lightly,
+    # scrub back and forth with the same force both ways, or knead in circles
+    direction_deg: float = 0.0  # working direction in the skin plane, from the tool's x axis (the handle)
+    direction_jitter_deg: float = 8.0  # 1-sigma variation of each stroke's direction
+    excursion_cm: float = 3.0  # length of a working stroke (the circle's diameter) at the phase's start
+    excursion_end_cm: float | None = None  # ... and at its end (a drift); None = constant
+    excursion_cv: float = 0.1  # 1-sigma relative variation of each stroke's length
+
+
+@dataclass(frozen=True)
+class MotionSpec:
+    """A 6-axis IMU (MPU-6050) on the handle and how the hand holds the tool ([motion])."""
+
+    path: PathSpec = PathSpec()
+    tilt_deg: float = 15.0  # the handle's lean from the skin's normal
+    wobble_deg: float = 3.0  # RMS slow wobble of that lean (0.1–1 Hz)
+    heading_wander_deg: float = 5.0  # RMS slow turning of the tool about the skin's normal
+    tremor_mm: float = 0.1  # RMS physiological tremor of the tip (8–12 Hz), per axis
+    lift_cm: float = 1.0  # how high the tip lifts on a return off the skin
+    sink_cm: float = 0.5  # how far the tip sinks into the tissue at the typical force
+    gyro_bias_dps: float = 5.0  # 1-sigma zero-rate offset per axis (data sheet: ±20 °/s)
+    gyro_drift_dps: float = 0.2  # RMS wander of that offset over a minute (temperature)
+    accel_offset_mg: float = 30.0  # 1-sigma zero-g offset per axis (data sheet: ±50 mg x, y; ±80 mg z)
+
+
+@dataclass(frozen=True)
 class Phase:
     kind: str  # "strokes", "hold" or "rest" (off the skin)
     duration_s: float
     spot: str
     user: UserSpec
     rating: bool = False  # the user rates the discomfort at the end of this phase
+    path: PathSpec = PathSpec()  # the tip's motion (used only with [motion])
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,7 @@ class Scenario:
     spots: dict[str, SpotSpec]
     phases: tuple[Phase, ...]
     path: Path | None = None
+    motion: MotionSpec | None = None  # an IMU on the tool; None = an FSR-only board
 
     @property
     def duration_s(self) -> float:
@@ -206,7 +239,27 @@ _PHASE_OWN = {
     "rating": (bool, None, None),
     "repeat": (int, 1, 1000),
 }
-_TOP = {"description", "device", "sensor", "noise", "faults", "user", "spots", "phase"}
+_PATH = {
+    "pattern": (str, None, None),
+    "direction_deg": (_NUM, -360, 360),
+    "direction_jitter_deg": (_NUM, 0, 90),
+    "excursion_cm": (_NUM, 1, 10),
+    "excursion_end_cm": (_NUM, 1, 10),
+    "excursion_cv": (_NUM, 0, 0.5),
+}
+_MOTION = {
+    **_PATH,
+    "tilt_deg": (_NUM, 0, 60),
+    "wobble_deg": (_NUM, 0, 20),
+    "heading_wander_deg": (_NUM, 0, 45),
+    "tremor_mm": (_NUM, 0, 2),
+    "lift_cm": (_NUM, 0, 5),
+    "sink_cm": (_NUM, 0, 3),
+    "gyro_bias_dps": (_NUM, 0, 20),
+    "gyro_drift_dps": (_NUM, 0, 5),
+    "accel_offset_mg": (_NUM, 0, 80),
+}
+_TOP = {"description", "device", "sensor", "noise", "faults", "user", "motion", "spots", "phase"}
 
 
 class _Reader:
@@ -281,6 +334,7 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
     noise = NoiseSpec(**rd.table(data.get("noise", {}), "noise", _NOISE))
     faults = FaultSpec(**rd.table(data.get("faults", {}), "faults", _FAULTS))
     user = UserSpec(**rd.table(data.get("user", {}), "user", _USER))
+    motion = _motion(rd, data, device)
 
     spots: dict[str, SpotSpec] = {}
     raw_spots = data.get("spots", [])
@@ -303,9 +357,10 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
         where = f"phase #{i + 1}"
         if not isinstance(raw, dict):
             raise rd.fail(where, "must be a table")
-        checked = rd.table(raw, where, {**_PHASE_OWN, **_USER})
+        checked = rd.table(raw, where, {**_PHASE_OWN, **_USER, **(_PATH if motion else {})})
         own = {k: v for k, v in checked.items() if k in _PHASE_OWN}
-        over = {k: v for k, v in checked.items() if k not in _PHASE_OWN}
+        over = {k: v for k, v in checked.items() if k in _USER}
+        tip = _path(rd, motion.path, {k: v for k, v in checked.items() if k in _PATH}, where) if motion else PathSpec()
         kind = own.get("kind")
         if kind is None:
             raise rd.fail(f"{where}.kind", f"missing (one of {', '.join(PHASE_KINDS)})")
@@ -321,12 +376,30 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
             raise rd.fail(where, "press + release must leave room for the plateau (at most 0.95)")
         if kind == "hold" and own["duration_s"] < 3 * pu.ramp_s:
             raise rd.fail(f"{where}.duration_s", f"a hold must last at least 3 × ramp_s ({3 * pu.ramp_s:g} s)")
-        phase = Phase(kind, float(own["duration_s"]), spot, pu, bool(own.get("rating", False)))
+        phase = Phase(kind, float(own["duration_s"]), spot, pu, bool(own.get("rating", False)), tip)
         phases.extend([phase] * int(own.get("repeat", 1)))
     if not spots:
         for p in phases:
             spots.setdefault(p.spot, SpotSpec(name=p.spot))
-    return Scenario(name, desc.strip(), device, sensor, noise, faults, spots, tuple(phases), path)
+    return Scenario(name, desc.strip(), device, sensor, noise, faults, spots, tuple(phases), path, motion)
+
+
+def _path(rd: _Reader, base: PathSpec, over: dict[str, Any], where: str) -> PathSpec:
+    out = dataclasses.replace(base, **over)
+    if out.pattern not in PATTERNS:
+        raise rd.fail(f"{where}.pattern", f"{out.pattern!r} is not one of {', '.join(PATTERNS)}")
+    return out
+
+
+def _motion(rd: _Reader, data: dict[str, Any], device: DeviceSpec) -> MotionSpec | None:
+    """The [motion] table, or None for an FSR-only board."""
+    if "motion" not in data:
+        return None
+    raw = rd.table(data["motion"], "motion", _MOTION)
+    if device.rate_hz > MAX_MOTION_RATE_HZ:
+        raise rd.fail("device.rate_hz", f"{device.rate_hz:g} Hz with [motion]: the link carries an IMU's samples up to {MAX_MOTION_RATE_HZ} Hz")
+    tip = _path(rd, PathSpec(), {k: v for k, v in raw.items() if k in _PATH}, "motion")
+    return MotionSpec(path=tip, **{k: v for k, v in raw.items() if k not in _PATH})
 
 
 def scenario_path(name_or_path: str) -> Path:
@@ -374,7 +447,9 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "DeviceSpec",
     "FaultSpec",
+    "MotionSpec",
     "NoiseSpec",
+    "PathSpec",
     "Phase",
     "Scenario",
     "SensorSpec",

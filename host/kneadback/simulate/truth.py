@@ -12,7 +12,10 @@ Definitions (also in signals/README.md):
   the start of the let-go ramp;
 - a **bout** is a run of consecutive strokes phases: from its first stroke's start to its last
   stroke's end;
-- **spots** are runs of phases on the same spot, from the first phase's start to the last's end.
+- **spots** are runs of phases on the same spot, from the first phase's start to the last's end;
+- with a `[motion]` table, each stroke's **motion** (`stroke_motion`), measured on the tip's true
+  path in the skin plane (`kneadback.simulate.motion`): the working direction and excursion from
+  its start to its end, and the share of the force on the return before it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ class TrueStroke:
     spot: str
     bout: int
     lost_samples: int = 0  # of its samples, how many never reach the host (frame loss, disconnect)
+
+
+@dataclass(frozen=True)
+class TrueStrokeMotion:
+    """The motion of stroke `index` (signals/README.md, "Ground truth")."""
+
+    index: int
+    direction_deg: float  # the working stroke's direction in the skin plane, from the handle, 0..360
+    excursion_cm: float  # its length: the tip's displacement from the stroke's start to its end
+    return_share: float | None  # share of the force on the return before it; None for a bout's first
+    return_loaded: bool  # the user kept the return on the skin (scrubbing, or easing off in contact)
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,7 @@ class Truth:
     spots: list[TrueSpot] = field(default_factory=list)
     lost: list[LostRun] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    stroke_motion: list[TrueStrokeMotion] = field(default_factory=list)  # only with [motion]
 
     def to_dict(self) -> dict[str, Any]:
         def rows(items: list[Any]) -> list[dict[str, Any]]:
@@ -104,6 +119,7 @@ class Truth:
             "ratings": [{k: _plain(v) for k, v in r.to_dict().items() if k != "type"} for r in self.ratings],
             "spots": rows(self.spots),
             "lost": rows(self.lost),
+            **({"stroke_motion": rows(self.stroke_motion)} if self.stroke_motion else {}),
         }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from kneadback.simulate.scenario import Phase, Scenario
+from kneadback.simulate.scenario import Phase, Scenario, UserSpec
 
 REBOUND_S = 0.08  # time constant of the tissue rebound after a release
 RIDGES_PER_STROKE = 3  # most ridges on one plateau
@@ -33,6 +33,12 @@ class Motion:
     phase_start: np.ndarray  # session time each phase begins
     phase_end: np.ndarray
     holds: tuple[tuple[float, float, int], ...]  # (start, end, phase) of each hold's steady part
+
+
+def active_share(u: UserSpec) -> float:
+    """The share of each stroke cycle spent pressing, sliding and releasing: the rest is off the
+    skin (`duty`) or, in contact, resting at the trough (`dwell`)."""
+    return 1.0 - u.dwell if u.contact > 0 else u.duty
 
 
 def _rc(x: np.ndarray) -> np.ndarray:
@@ -180,10 +186,9 @@ def _strokes(
     if u.contact > 0:
         inner = u.contact * level[1:] * np.exp(np.clip(rng.normal(0.0, 0.03, m - 1), -0.1, 0.1))
         trough = np.concatenate([[l_in], inner, [l_out]])
-        active = 1.0 - u.dwell
     else:
         trough = np.zeros(m + 1)
-        active = u.duty
+    active = active_share(u)
     # the stroke's height above the higher of its two troughs varies, so that even a 10 %
     # modulation stays a clear stroke: the peak is never below its troughs
     spread = np.exp(np.clip(rng.normal(0.0, u.force_cv, m), -3 * u.force_cv, 3 * u.force_cv))

@@ -156,12 +156,14 @@ def wire_chunks(
     adc: np.ndarray,
     faults: bool,
     rng: np.random.Generator,
+    extra: np.ndarray | None = None,
 ) -> Iterator[tuple[float, bytes]]:
     """(arrival time in session seconds, bytes) in order, one frame (and what precedes it) each.
 
     `info` is the board's description; each boot's HELLO says it as protocol 1.1, with the
     boot's id. With `faults` off no frame is lost or garbled; a disconnect (a reset of the
-    board, visible in the boot id and the timestamps) still happens.
+    board, visible in the boot id and the timestamps) still happens. `extra` (n × channels−1,
+    int16) holds the other channels `info` lists, sent after each frame's trailer.
     """
     from kneadback.protocol.messages import PROTOCOL_MINOR, Trailer, frame_data, frame_hello, frame_status
 
@@ -183,7 +185,7 @@ def wire_chunks(
         for i0 in range(seg.first, seg.stop, plan.per_frame):
             i1 = min(i0 + plan.per_frame, seg.stop)
             g += 1
-            data = frame_data(seq, t_us[i0:i1], adc[i0:i1], trailer)
+            data = frame_data(seq, t_us[i0:i1], adc[i0:i1], trailer, None if extra is None else extra[i0:i1])
             seq = (seq + 1) % 65536
             out = b""
             if faults:

@@ -34,12 +34,17 @@ class SourceKind:
 
     usage: str  # how it is written, as the help and the errors list it
     about: str  # what it reads, in a few words
-    module: str  # the module of `kneadback.sources` whose `from_spec(argument, options)` makes it
+    module: str  # the module (of `kneadback.sources`, or a full name) whose `from_spec(argument, options)` makes it
     argument: Callable[[str], str | None]  # what of a spec goes to `from_spec`; None: not this kind
 
     @property
     def help(self) -> str:
         return f"{self.usage}: {self.about}"
+
+    @property
+    def module_name(self) -> str:
+        """The full name of its module."""
+        return self.module if "." in self.module else f"kneadback.sources.{self.module}"
 
 
 def _auto(spec: str) -> str | None:
@@ -87,6 +92,8 @@ SOURCE_KINDS: tuple[SourceKind, ...] = (
     SourceKind("sim[:SCENARIO]", "the simulated tool playing a scenario (of signals/, or a .toml file)", "simulated",
                _named("sim")),
     SourceKind("emu[:SCENARIO]", "the real firmware in an AVR emulator, fed that scenario", "emulated", _named("emu")),
+    SourceKind("lsl:NAME, lsl:type=TYPE, lsl:source_id=ID", "a force stream on the Lab Streaming Layer",
+               "kneadback.lsl.inlet", _named("lsl")),
     SourceKind("a recording", "a session id (12, last), a database, a JSON export or a CSV file", "replay", _recording),
 )
 
@@ -108,8 +115,8 @@ def source_kind(spec: str) -> tuple[SourceKind, str]:
     raise InputError(f"unknown source {spec!r}: use {SOURCE_USAGE}")
 
 
-def _module(name: str, spec: str) -> ModuleType:
-    full = f"kneadback.sources.{name}"
+def _module(kind: SourceKind, spec: str) -> ModuleType:
+    full = kind.module_name
     try:
         return importlib.import_module(full)
     except ModuleNotFoundError as e:
@@ -124,7 +131,7 @@ def open_source(spec: str, options: SourceOptions | None = None) -> Source:
 
     spec = spec.strip()
     kind, argument = source_kind(spec)
-    source: Source = _module(kind.module, spec).from_spec(argument, options or SourceOptions())
+    source: Source = _module(kind, spec).from_spec(argument, options or SourceOptions())
     return source
 
 

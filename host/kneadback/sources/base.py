@@ -9,6 +9,7 @@ they have delivered everything. Sources are paced by the injected clock, never b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kneadback.clock import Clock, MonotonicClock
@@ -26,6 +27,7 @@ class SourceOptions:
     baud: int = 115200  # serial
     rate_hz: float | None = None  # declared rate of a plain-text board (--rate)
     front: Declared = field(default_factory=Declared)  # the front end the user declared (--front-end...)
+    notice: Callable[[str], None] | None = None  # a line for the user on how the input is read (said once)
 
 
 class Source(ABC):

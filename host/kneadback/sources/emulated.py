@@ -89,6 +89,23 @@ def build(fw: Path | None = None) -> tuple[Path, Path]:
     return fw / "build" / "kneadback.hex", fw / "build" / "kb-emu"
 
 
+@dataclasses.dataclass(frozen=True)
+class DividerSwitching:
+    """How the firmware switched the FSR divider (its resistor returns to pin D7, driven low
+    around each conversion), as the harness saw it at exit."""
+
+    conversions: int  # ADC0 conversions
+    open: int  # of them with the divider open (D7 not driven low): they read full scale
+    settle_min_us: float  # the shortest time it was closed before a conversion started (-1: none)
+    pulse_max_us: float  # the longest time it stayed closed (-1: never)
+    pulse_mean_us: float  # the mean time it stayed closed (-1: never)
+
+    @classmethod
+    def parse(cls, text: str) -> DividerSwitching:
+        n, open_, settle, longest, mean = text.split()
+        return cls(int(n), int(open_), float(settle), float(longest), float(mean))
+
+
 def write_counts(path: Path, adc: Sequence[int] | np.ndarray, rate_hz: float) -> None:
     """Write an ADC counts file for the harness (see firmware/emulator/README.md)."""
     counts = np.clip(np.asarray(adc, dtype=np.int64), 0, 1023)
@@ -102,8 +119,10 @@ class Harness:
     """A running `kb-emu` with the firmware; `.pty` is the port to open.
 
     `counts_file` plays a counts file into ADC0; `live=True` takes counts from `set_adc`
-    instead (the harness's stdin); otherwise ADC0 reads `value`. The harness holds the CPU
-    until the port is opened, and exits with this process.
+    instead (the harness's stdin); otherwise ADC0 reads `value`. ADC0 reads it only while the
+    firmware closes the divider (D7 driven low), else full scale; after `close()`, `.divider`
+    says how the firmware switched it. `hex_file` runs another build of the firmware. The
+    harness holds the CPU until the port is opened, and exits with this process.
     """
 
     def __init__(
@@ -114,8 +133,10 @@ class Harness:
         value: int = 0,
         speed: float = 1.0,
         fw: Path | None = None,
+        hex_file: Path | None = None,
     ) -> None:
         hex_path, harness = build(fw)
+        hex_path = hex_file or hex_path
         args = [str(harness), "--speed", "0" if speed >= FREE_RUNNING else f"{speed:g}"]
         if counts_file is not None:
             args += ["--adc", str(counts_file)]
@@ -138,6 +159,7 @@ class Harness:
         self._partial = b""
         self.ended_at: float | None = None  # emulated time the counts file ended, once it has
         self.running = False
+        self.divider: DividerSwitching | None = None  # announced when the harness exits
         self.pty = self._expect("pty", START_TIMEOUT_S)
 
     def _expect(self, what: str, timeout: float) -> str:
@@ -171,6 +193,8 @@ class Harness:
                         self.ended_at = float(value)
                     elif what == "running":
                         self.running = True
+                    elif what == "divider":
+                        self.divider = DividerSwitching.parse(value)
                     out.append((what, value))
             timeout = 0.0
         return out
@@ -198,6 +222,8 @@ class Harness:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        with contextlib.suppress(OSError, ValueError):
+            self.poll()  # the announcements up to exit: "divider"
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if f:
                 with contextlib.suppress(OSError):

@@ -9,7 +9,10 @@ blocks. Each column is a little-endian numpy array, zlib-compressed:
 - `t`: session seconds as float64 *differences* from the chunk's `t0` (exact: the encoder checks
   that the running sum gives back every bit, and stores plain float64 when it would not);
 - `adc`: counts as int16 differences (int32 when counts do not fit in int16);
-- `t_device_us`: device microseconds (u32) as wrapping differences; NULL when the device sent none.
+- `t_device_us`: device microseconds (u32) as wrapping differences; NULL when the device sent none;
+- the other channels of a board that has them (`SampleBlock.extra`, int16, e.g. an IMU's six),
+  each as wrapping int16 differences, follow the counts in the `adc` column; the flag `_EXTRA` and
+  their number (bits 12–15 of `codec`) say so. Chunks without them read as they always did.
 
 Numeric columns are byte-shuffled before compression (all first bytes, then all second bytes...),
 which lets zlib squeeze the slowly changing high bytes of times and counts.
@@ -18,6 +21,7 @@ which lets zlib squeeze the slowly changing high bytes of times and counts.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +34,9 @@ CODEC_VERSION = 1
 # flag bits of the `codec` column (the version sits in the low byte)
 _T_RAW = 1 << 8  # `t` holds plain float64 values, not differences
 _ADC_32 = 1 << 9  # `adc` holds int32 differences
+_EXTRA = 1 << 10  # `adc` goes on with the other channels, their number in bits 12..15
+_EXTRA_SHIFT = 12
+MAX_EXTRA = 15
 
 BLOCK_DTYPE = np.dtype([("n", "<u4"), ("first_index", "<i8"), ("lost", "<i8"), ("t_arrival", "<f8")])
 
@@ -57,12 +64,25 @@ def _pack(a: np.ndarray) -> bytes:
 
 
 def _unpack(blob: bytes, dtype: npt.DTypeLike, n: int) -> np.ndarray:
-    dt = np.dtype(dtype)
-    data = zlib.decompress(blob)
-    if len(data) != n * dt.itemsize:
-        raise ValueError(f"chunk column holds {len(data)} bytes, expected {n * dt.itemsize}")
-    planes = np.frombuffer(data, np.uint8).reshape(dt.itemsize, n)
-    return planes.T.copy().view(dt).reshape(n)
+    return _columns(blob, [dtype], n)[0]
+
+
+def _columns(blob: bytes, dtypes: Sequence[npt.DTypeLike], n: int) -> list[np.ndarray]:
+    """Byte-shuffled columns of `n` values each, one after another in one compressed blob."""
+    dts = [np.dtype(d) for d in dtypes]
+    data = np.frombuffer(zlib.decompress(blob), np.uint8)
+    if len(data) != n * sum(d.itemsize for d in dts):
+        raise ValueError(f"chunk column holds {len(data)} bytes, expected {n * sum(d.itemsize for d in dts)}")
+    out, pos = [], 0
+    for dt in dts:
+        out.append(data[pos : pos + n * dt.itemsize].reshape(dt.itemsize, n).T.copy().view(dt).reshape(n))
+        pos += n * dt.itemsize
+    return out
+
+
+def extra_columns(block: SampleBlock) -> int:
+    """How many other channels a block carries."""
+    return 0 if block.extra is None else int(np.asarray(block.extra).shape[1])
 
 
 def _pack_table(meta: np.ndarray) -> bytes:
@@ -87,12 +107,19 @@ def _unpack_table(blob: bytes, n: int) -> np.ndarray:
 
 
 def encode(blocks: list[SampleBlock]) -> EncodedChunk:
-    """Encode non-empty blocks; either all or none of them carry device timestamps."""
+    """Encode non-empty blocks; either all or none of them carry device timestamps, and all the
+    same number of other channels."""
     if not blocks:
         raise ValueError("nothing to encode")
     with_dev = [b.t_device_us is not None for b in blocks]
     if any(with_dev) and not all(with_dev):
         raise ValueError("blocks with and without device timestamps cannot share a chunk")
+    columns = {extra_columns(b) for b in blocks}
+    if len(columns) > 1:
+        raise ValueError("blocks with different other channels cannot share a chunk")
+    n_extra = columns.pop()
+    if n_extra > MAX_EXTRA:
+        raise ValueError(f"at most {MAX_EXTRA} other channels, not {n_extra}")
     meta = np.empty(len(blocks), BLOCK_DTYPE)
     meta["n"] = [len(b) for b in blocks]
     meta["first_index"] = [b.first_index for b in blocks]
@@ -116,6 +143,13 @@ def encode(blocks: list[SampleBlock]) -> EncodedChunk:
         codec |= _ADC_32
         d_adc = np.diff(adc.astype(np.int32), prepend=np.int32(0))
 
+    adc_blob = _shuffle(np.ascontiguousarray(d_adc))
+    if n_extra:
+        codec |= _EXTRA | n_extra << _EXTRA_SHIFT
+        extra = np.concatenate([np.asarray(b.extra, dtype=np.int16) for b in blocks if b.extra is not None])
+        d_extra = np.diff(extra, axis=0, prepend=np.zeros((1, n_extra), np.int16))  # wraps, exactly undone by cumsum
+        adc_blob += b"".join(_shuffle(np.ascontiguousarray(d_extra[:, c])) for c in range(n_extra))
+
     dev_blob = None
     if all(with_dev):
         dev = np.concatenate([np.asarray(b.t_device_us).astype(np.uint32) for b in blocks])
@@ -130,7 +164,7 @@ def encode(blocks: list[SampleBlock]) -> EncodedChunk:
         t1=float(t[-1]),
         blocks=_pack_table(meta),
         t=t_blob,
-        adc=_pack(d_adc),
+        adc=zlib.compress(adc_blob, 6),
         t_device_us=dev_blob,
     )
 
@@ -150,8 +184,10 @@ def decode(codec: int, n_blocks: int, n_samples: int, t0: float, blocks: bytes, 
             d = _unpack(t, np.float64, n_samples)
             d[0] = t0
             tt = np.cumsum(d)
-        counts = _unpack(adc, np.int32 if codec & _ADC_32 else np.int16, n_samples)
+        n_extra = (codec >> _EXTRA_SHIFT) & MAX_EXTRA if codec & _EXTRA else 0
+        counts, *others = _columns(adc, [np.int32 if codec & _ADC_32 else np.int16] + [np.int16] * n_extra, n_samples)
         aa = np.cumsum(counts, dtype=counts.dtype).astype(np.int32)
+        extra = np.cumsum(np.stack(others, axis=1), axis=0, dtype=np.int16) if others else None
         dev = None
         if t_device_us is not None:
             dev = np.cumsum(_unpack(t_device_us, np.uint32, n_samples), dtype=np.uint32)
@@ -170,6 +206,7 @@ def decode(codec: int, n_blocks: int, n_samples: int, t0: float, blocks: bytes, 
                 lost=int(rec["lost"]),
                 t_device_us=None if dev is None else dev[sl],
                 t_arrival=float(rec["t_arrival"]),
+                extra=None if extra is None else extra[sl],
             )
         )
         pos += n

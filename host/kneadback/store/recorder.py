@@ -179,7 +179,8 @@ class Recorder(Sink):
     def _chunk_full(self, block: SampleBlock) -> bool:
         if self._chunk_samples + len(block) > CHUNK_SAMPLES or block.t_end - float(self._chunk[0].t[0]) > CHUNK_SECONDS:
             return True
-        return (block.t_device_us is None) != (self._chunk[0].t_device_us is None)
+        first = self._chunk[0]
+        return (block.t_device_us is None) != (first.t_device_us is None) or codec.extra_columns(block) != codec.extra_columns(first)
 
     def _write_chunk(self) -> None:
         if self._chunk and self._chunk_dirty:

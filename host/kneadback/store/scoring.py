@@ -9,6 +9,7 @@ from kneadback.coach.coach import score_events
 from kneadback.coach.targets import Targets
 from kneadback.event_types import EventType
 from kneadback.model import DeviceInfo
+from kneadback.store.calibration import force_model_from_dict
 from kneadback.store.db import EventRow, SessionRow
 from kneadback.store.events import from_dict
 
@@ -27,5 +28,5 @@ def targets_of(row: SessionRow) -> Targets:
 def session_scores(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
     """{"bouts": [score dict, ...], "session": score dict}."""
     evs = [ev for ev in (from_dict(e.data) for e in events if e.type in _SCORED) if not isinstance(ev, DeviceInfo)]
-    bouts, session = score_events(evs, targets_of(row), row.spot or "")
+    bouts, session = score_events(evs, targets_of(row), row.spot or "", force_model_from_dict(row.calibration, row.device))
     return {"bouts": [b.to_dict() for b in bouts], "session": session.to_dict()}

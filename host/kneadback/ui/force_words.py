@@ -1,4 +1,4 @@
-"""Force as the screen shows it, in the units it has (`kneadback.coach.ceiling`): newtons once
+"""Force as the screen shows it, in the units it has (`kneadback.fsr.TRUST_WORDS`): newtons once
 calibrated, "approx. N" through the data-sheet curve, and a relative scale without a unit for an
 unknown front end; and the safety ceiling, in newtons or as a multiple of the user's own force.
 The terminal's pressure field and the dashboard's pressure tile both say it this way."""
@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kneadback.coach.ceiling import CALIBRATED, UNITS
+from kneadback.coach.ceiling import CALIBRATED
 from kneadback.coach.coach import CoachState
-
-TITLES = {CALIBRATED: "N", "approximate": "approx. N", "unitless": "relative"}
+from kneadback.fsr import TRUST_WORDS
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,12 @@ class ForceWords:
 
     @property
     def unit(self) -> str:
-        return UNITS.get(self.trust, "")
+        return TRUST_WORDS[self.trust].after
 
     @property
     def title(self) -> str:
         """The pressure tile's unit."""
-        return TITLES.get(self.trust, "")
+        return TRUST_WORDS[self.trust].title
 
     def number(self, x: float | None, digits: int = 1) -> str:
         """A relative force is a share of the ADC range: no decimals to suggest precision."""

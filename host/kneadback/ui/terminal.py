@@ -16,16 +16,12 @@ the coaching cue). On a terminal the line is fitted to its width, in colour (`st
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-import numpy as np
-
 from kneadback.clock import Clock
-from kneadback.model import DeviceInfo, Event, LinkEvent, LinkStatus, Notice
+from kneadback.model import DeviceInfo, Event, LinkEvent, LinkStatus, Notice, to_json
 from kneadback.sink import Sink
 from kneadback.ui.statusline import Field, ansi_line, columns, fit, wants_colour
 
@@ -168,20 +164,6 @@ class TerminalView(Sink):
         self.out.flush()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    return value
-
-
 class JsonLinesSink(Sink):
     """One JSON object a line, each with a "type"."""
 
@@ -189,7 +171,7 @@ class JsonLinesSink(Sink):
         self.out = out if out is not None else sys.stdout
 
     def write(self, obj: dict[str, Any]) -> None:
-        self.out.write(json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False) + "\n")
+        self.out.write(to_json(obj) + "\n")
         self.out.flush()
 
     def on_info(self, info: DeviceInfo) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +51,14 @@ def run_dashboard(
     _hide_qt_noise()
     window = DashboardWindow(session, clock, replay=replay, screenshot=screenshot)
     window.resize(*size)
+    return exec_window(app, window, session.stop)  # the step timer notices the stop
+
+
+def exec_window(app: Any, window: Any, stop: Callable[[], None]) -> int:
+    """Show `window` (a dashboard or the overview: `start`, `is_finished`, `finished`, `error`)
+    and run Qt until it finishes; Ctrl-C and the stop signals call `stop`. Its error is raised."""
     window.finished.connect(app.quit)
-    stop_signals = (signal.SIGINT, *STOP_SIGNALS)
-    previous = {s: signal.signal(s, lambda *_: session.stop()) for s in stop_signals}  # the step timer notices
+    previous = {s: signal.signal(s, lambda *_: stop()) for s in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         window.show()
         window.start()

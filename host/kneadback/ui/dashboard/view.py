@@ -16,11 +16,9 @@ from kneadback.fsr import RELATIVE_FULL_SCALE
 from kneadback.ui import range_advice
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
-from kneadback.ui.dashboard.zones import Zone
+from kneadback.ui.dashboard.zones import CUE_FRESH_S, PEAK_FRESH_S, Zone
 from kneadback.ui.force_words import ForceWords
 
-CUE_FRESH_S = 6.0  # a cue older than this is shown dimmed
-PEAK_FRESH_S = 4.0  # the pressure readout shows the last stroke's peak for this long
 ADVICE_SHOWN_S = 20.0  # advice on the sensor (`kneadback.ui.range_advice`) fills the cue banner this long
 
 

@@ -6,11 +6,14 @@ Each tile takes a `DashboardView` in `show_view` and repaints only when what it 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
-from kneadback.ui.dashboard.view import DashboardView
 from kneadback.ui.dashboard.zones import COLOURS, Zone
+
+if TYPE_CHECKING:  # the overview's tiles paint with these helpers without the view (and the engine) loaded
+    from kneadback.ui.dashboard.view import DashboardView
 
 BACKGROUND = "#000000"
 PANEL = "#161616"

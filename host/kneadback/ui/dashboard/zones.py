@@ -22,6 +22,11 @@ COLOURS: dict[Zone, str] = {
     "none": "#5c5c5c",
 }
 
+#: a cue older than this (session seconds) is shown dimmed, in no zone's colour
+CUE_FRESH_S = 6.0
+#: the pressure readout shows the last stroke's peak (and its zone) for this long
+PEAK_FRESH_S = 4.0
+
 #: a cue's severity → the zone whose colour shows it
 SEVERITY_ZONE: dict[str, Zone] = {
     "praise": "on",
