@@ -4,7 +4,9 @@
  *
  * The board is wired as hardware/README.md says: the divider's resistor returns to D7, so ADC0
  * sees the counts only while D7 is an output driven low; otherwise the FSR pulls A0 to 5 V and
- * it reads full scale.
+ * it reads full scale. When the counts file has IMU columns, an MPU-6050 answers on I2C at 0x68
+ * (register map, WHO_AM_I, PWR_MGMT_1 sleep, burst reads with auto-increment) and its data
+ * registers read the columns of the sample playing when the read's register pointer is set.
  *
  * stdout carries one announcement a line, "kb-emu: <what> <value>":
  *   kb-emu: pty /dev/pts/N        the port to open (pyserial, screen, the kneadback host)
@@ -14,6 +16,8 @@
  *   kb-emu: divider N U S P M     at exit: N conversions of ADC0, U of them with the divider
  *                                 open, S the shortest time it was closed before a conversion,
  *                                 P the longest and M the mean time it stayed closed (us; -1: none)
+ *   kb-emu: i2c N M X             at exit, with an IMU: N burst reads of its data registers,
+ *                                 M the mean and X the longest from START to STOP (us)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +35,7 @@
 
 #include <avr_adc.h>
 #include <avr_ioport.h>
+#include <avr_twi.h>
 #include <avr_uart.h>
 #include <sim_avr.h>
 #include <sim_elf.h>
@@ -43,10 +48,21 @@
 #define OUT_CAP 65536
 #define OUT_HIGH 4096 /* bytes queued for the host above which the CPU waits for it to read */
 #define DIVIDER_PIN 7 /* PD7, Arduino D7: the divider resistor's return */
+#define IMU_VALUES 6  /* accel x, y, z, gyro x, y, z */
+#define MPU_ADDR 0x68
+#define MPU_ACCEL_XOUT_H 0x3B
+#define MPU_GYRO_XOUT_H 0x43
+#define MPU_PWR_MGMT_1 0x6B
+#define MPU_WHO_AM_I 0x75
+#define MPU_SLEEP 0x40
+#define TWSR_ADDR 0xB9     /* the ATmega328P's TWI status register (data space) */
+#define TW_MT_DATA_ACK 0x28
+#define TW_MT_SLA_ACK 0x18
 
 static struct {
     /* ADC input */
     int *counts;
+    int16_t *imu; /* n_counts x IMU_VALUES when the file has IMU columns, else NULL */
     size_t n_counts;
     double counts_rate;
     int live;            /* counts come live on stdin */
@@ -71,7 +87,16 @@ static struct {
     int64_t closed_since; /* cycle D7 became an output driven low, -1 while not */
     uint64_t conversions, open, pulses, closed_cycles;
     int64_t settle_min, pulse_max; /* cycles; -1 before the first */
-} S = {.first_conv = -1, .master = -1, .counts_rate = 200.0, .closed_since = -1, .settle_min = -1, .pulse_max = -1};
+    /* the MPU-6050 */
+    uint8_t reg[128];     /* its register map */
+    uint8_t ptr;          /* the register the next byte reads or writes */
+    int selected, write_index; /* addressed by the current transfer; bytes written in it */
+    int burst;            /* the current transfer reads the data registers */
+    int sla_w;            /* an address byte for writing was just acknowledged */
+    int64_t started;      /* cycle of the current transfer's first START, -1 between transfers */
+    uint64_t bursts, burst_cycles, burst_max;
+    avr_irq_t *twi_in;
+} S = {.started = -1, .first_conv = -1, .master = -1, .counts_rate = 200.0, .closed_since = -1, .settle_min = -1, .pulse_max = -1};
 
 static volatile sig_atomic_t stop_requested, reset_requested;
 
@@ -102,17 +127,19 @@ static double now_s(void)
 
 static int clamp_count(long v) { return v < 0 ? 0 : (v > 1023 ? 1023 : (int)v); }
 
-/* Reads a counts file: one integer a line, '#' comments, "# rate_hz: R" declares its rate. */
+/* Reads a counts file: one integer a line, '#' comments, "# rate_hz: R" declares its rate. A
+ * line may carry the IMU's six int16 counts after the ADC count (accel x, y, z, gyro x, y, z);
+ * then every line does and the board has an MPU-6050. */
 static void load_counts(const char *path)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "r") : NULL;
     char buf[256];
     size_t cap = 0, lineno = 0;
+    int columns = 0; /* 1 or 1 + IMU_VALUES, from the first sample line */
     if (!f)
         die("cannot open ADC counts file %s", path);
     while (fgets(buf, sizeof buf, f)) {
         char *p = buf, *end;
-        long v;
         lineno++;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -129,33 +156,46 @@ static void load_counts(const char *path)
         }
         if (*p == '\n' || *p == '\r' || *p == '\0')
             continue;
-        v = strtol(p, &end, 10);
+        long col[1 + IMU_VALUES];
+        int n = 0, ok = 1;
+        for (end = p; n < 1 + IMU_VALUES; n++) {
+            p = end;
+            col[n] = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            ok = ok && (n ? col[n] >= -32768 && col[n] <= 32767 : col[n] >= 0 && col[n] <= 1023);
+        }
         while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
             end++;
-        if (end == p || *end != '\0' || v < 0 || v > 1023) {
-            fprintf(stderr, "kb-emu: %s line %zu: expected an ADC count 0..1023\n", path, lineno);
+        if (!columns && (n == 1 || n == 1 + IMU_VALUES))
+            columns = n;
+        if (!ok || *end != '\0' || n != columns) {
+            fprintf(stderr, "kb-emu: %s line %zu: expected an ADC count 0..1023%s\n", path, lineno,
+                    columns > 1 ? " and six IMU counts -32768..32767" : "");
             exit(2);
         }
         if (S.n_counts == cap) {
             cap = cap ? cap * 2 : 4096;
             S.counts = realloc(S.counts, cap * sizeof *S.counts);
-            if (!S.counts)
+            if (columns > 1)
+                S.imu = realloc(S.imu, cap * IMU_VALUES * sizeof *S.imu);
+            if (!S.counts || (columns > 1 && !S.imu))
                 die("out of memory reading %s", path);
         }
-        S.counts[S.n_counts++] = (int)v;
+        for (int k = 1; k < columns; k++)
+            S.imu[S.n_counts * IMU_VALUES + (size_t)k - 1] = (int16_t)col[k];
+        S.counts[S.n_counts++] = (int)col[0];
     }
     fclose(f);
     if (!S.n_counts)
         die("%s holds no ADC counts", path);
 }
 
-/* The count for a conversion starting now: the file is played from the first conversion on,
- * sample i at i/rate seconds, each held until the next (so any firmware rate works). */
-static int count_now(void)
+/* The file's line playing now: it is played from the first conversion on, sample i at i/rate
+ * seconds, each held until the next (so any firmware rate works). */
+static size_t sample_now(void)
 {
     size_t i;
-    if (S.live || !S.n_counts)
-        return S.value;
     if (S.first_conv < 0)
         S.first_conv = (int64_t)S.avr->cycle;
     i = (size_t)llround((double)((int64_t)S.avr->cycle - S.first_conv) * S.counts_rate / F_CPU);
@@ -167,7 +207,15 @@ static int count_now(void)
         }
         i = S.n_counts - 1;
     }
-    return S.counts[i];
+    return i;
+}
+
+/* The count for a conversion starting now. */
+static int count_now(void)
+{
+    if (S.live || !S.n_counts)
+        return S.value;
+    return S.counts[sample_now()];
 }
 
 /* The divider conducts when D7 is an output driven low (an input, or high, leaves it open). */
@@ -247,6 +295,108 @@ static void announce_divider(void)
     printf("kb-emu: divider %llu %llu %.1f %.1f %.1f\n", (unsigned long long)S.conversions,
            (unsigned long long)S.open, cycles_us(S.settle_min), cycles_us(S.pulse_max),
            S.pulses ? cycles_us((int64_t)(S.closed_cycles / S.pulses)) : -1.0);
+    fflush(stdout);
+}
+
+/* --- the MPU-6050 on I2C -------------------------------------------------------------- */
+
+static void mpu_reset(void)
+{
+    memset(S.reg, 0, sizeof S.reg);
+    S.reg[MPU_PWR_MGMT_1] = MPU_SLEEP; /* it powers up asleep */
+    S.reg[MPU_WHO_AM_I] = MPU_ADDR;
+    S.selected = 0;
+    S.started = -1;
+}
+
+/* Latches the playing sample into the data registers (big-endian), as the part's shadow
+ * registers do for a burst read; asleep, they keep what they held. */
+static void mpu_latch(void)
+{
+    const int16_t *v = S.imu + sample_now() * IMU_VALUES;
+    if (S.reg[MPU_PWR_MGMT_1] & MPU_SLEEP)
+        return;
+    for (int k = 0; k < IMU_VALUES; k++) {
+        uint8_t at = (uint8_t)(k < 3 ? MPU_ACCEL_XOUT_H + 2 * k : MPU_GYRO_XOUT_H + 2 * (k - 3));
+        S.reg[at] = (uint8_t)((uint16_t)v[k] >> 8);
+        S.reg[at + 1] = (uint8_t)v[k];
+    }
+}
+
+static void mpu_reply(uint8_t msg, uint8_t data)
+{
+    avr_raise_irq(S.twi_in, avr_twi_irq_msg(msg, (uint8_t)(MPU_ADDR << 1), data));
+}
+
+/* The bus as the AVR's TWI drives it: START (with the address byte), WRITE, READ, STOP. */
+static void on_twi(avr_irq_t *irq, uint32_t value, void *param)
+{
+    avr_twi_msg_irq_t v;
+    (void)irq;
+    (void)param;
+    v.u.v = value;
+    if (v.u.twi.msg & TWI_COND_STOP) {
+        if (S.started >= 0 && S.burst) {
+            uint64_t d = S.avr->cycle - (uint64_t)S.started;
+            S.bursts++;
+            S.burst_cycles += d;
+            if (d > S.burst_max)
+                S.burst_max = d;
+        }
+        S.selected = 0;
+        S.started = -1;
+    }
+    if (v.u.twi.msg & TWI_COND_START) {
+        S.selected = (v.u.twi.addr >> 1) == MPU_ADDR;
+        S.write_index = 0;
+        if (S.started < 0) {
+            S.started = (int64_t)S.avr->cycle;
+            S.burst = 0;
+        }
+        if (S.selected) {
+            mpu_reply(TWI_COND_ACK, 1);
+            S.sla_w = !(v.u.twi.addr & 1);
+        }
+    }
+    if (!S.selected)
+        return;
+    if (v.u.twi.msg & TWI_COND_WRITE) {
+        mpu_reply(TWI_COND_ACK, 1);
+        if (S.write_index++ == 0) {
+            S.ptr = v.u.twi.data & 0x7F;
+            if (S.ptr == MPU_ACCEL_XOUT_H) {
+                S.burst = 1;
+                mpu_latch();
+            }
+        } else {
+            if (S.ptr != MPU_WHO_AM_I)
+                S.reg[S.ptr] = v.u.twi.data;
+            S.ptr = (S.ptr + 1) & 0x7F;
+        }
+    }
+    if (v.u.twi.msg & TWI_COND_READ) {
+        mpu_reply(TWI_COND_READ, S.reg[S.ptr]);
+        S.ptr = (S.ptr + 1) & 0x7F;
+    }
+}
+
+/* simavr 1.6 reports an acknowledged SLA+W as 0x28 (data sent) instead of 0x18; the status
+ * the firmware then reads is set right, as the part's TWI would. */
+static void on_twi_status(avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)param;
+    if (S.sla_w && value == TW_MT_DATA_ACK)
+        S.avr->data[TWSR_ADDR] = (uint8_t)((S.avr->data[TWSR_ADDR] & 0x03) | TW_MT_SLA_ACK);
+    S.sla_w = 0;
+}
+
+static void announce_i2c(void)
+{
+    if (!S.imu)
+        return;
+    printf("kb-emu: i2c %llu %.1f %.1f\n", (unsigned long long)S.bursts,
+           S.bursts ? cycles_us((int64_t)(S.burst_cycles / S.bursts)) : -1.0, cycles_us((int64_t)S.burst_max));
     fflush(stdout);
 }
 
@@ -354,6 +504,7 @@ static void usage(void)
             "usage: kb-emu [--adc FILE | --adc -] [--value N] [--speed X] [--no-wait]\n"
             "              [--wait-ms MS] FIRMWARE.hex|.elf\n"
             "  --adc FILE   ADC0 counts, one integer 0..1023 a line, '# rate_hz: R' (default 200)\n"
+            "               (+ six IMU counts a line: an MPU-6050 answers on I2C and reads them)\n"
             "  --adc -      live: each line on stdin becomes the ADC0 count at once\n"
             "  --value N    constant ADC0 count when no --adc is given (default 0)\n"
             "  --speed X    emulated seconds per wall second (default 1; 0 = as fast as it can)\n"
@@ -448,6 +599,12 @@ int main(int argc, char **argv)
                             on_ddrd, NULL);
     avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_REG_PORT),
                             on_portd, NULL);
+    if (S.imu) {
+        mpu_reset();
+        S.twi_in = avr_io_getirq(S.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
+        avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT), on_twi, NULL);
+        avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_STATUS), on_twi_status, NULL);
+    }
     S.uart_in = avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
     avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
                             on_uart_out, NULL);
@@ -500,6 +657,8 @@ int main(int argc, char **argv)
                 avr_reset(S.avr); /* like the reset button: registers and RAM, not EEPROM */
                 S.ddrd = S.portd = 0; /* the reset made port D inputs */
                 divider_changed();
+                S.selected = 0; /* a transfer the reset cut short is over; the IMU keeps its registers */
+                S.started = -1;
                 printf("kb-emu: reset\n");
                 fflush(stdout);
             }
@@ -531,12 +690,14 @@ int main(int argc, char **argv)
                         state == cpu_Done ? "done" : "crashed");
                 pump_pty();
                 announce_divider();
+                announce_i2c();
                 return 1;
             }
         }
     }
     pump_pty();
     announce_divider();
+    announce_i2c();
     if (S.out_dropped)
         fprintf(stderr, "kb-emu: %llu bytes for an unread port were dropped\n",
                 (unsigned long long)S.out_dropped);

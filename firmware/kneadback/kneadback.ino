@@ -1,7 +1,9 @@
 // kneadback firmware for ATmega328P boards (Arduino Uno, Nano).
 //
 // Samples the FSR voltage divider on A0 at a timer-paced rate (200 Hz by default, 10..1000 Hz
-// by SET_RATE) and streams wire protocol 1.1 frames (see ../PROTOCOL.md) over the UART.
+// by SET_RATE) and streams wire protocol 1.1 frames (see ../PROTOCOL.md) over the UART. An
+// MPU-6050 on I2C (A4 SDA, A5 SCL, address 0x68), when one answers at boot, is read on the same
+// tick, so its six channels share the FSR sample's timestamp; with it the rate is 10..500 Hz.
 // The divider's resistor returns to digital pin D7, which the sketch drives low only around
 // each conversion and leaves open otherwise, so the FSR passes current for about 0.13 ms of
 // every period (see ../../hardware/README.md).
@@ -9,6 +11,9 @@
 //   Timer1 compare B ISR -> closes the divider KB_SETTLE_US before the sample instant
 //   Timer1 compare A ISR -> starts an ADC conversion, stamps the sample instant
 //   ADC ISR              -> opens the divider, pushes (t_us, counts) into a ring buffer
+//   TWI ISR              -> I2C transfers, a step per interrupt: at boot the IMU's setup, then
+//                           each tick's 14-byte burst read begun at compare A; the sample is
+//                           pushed by whichever of the ADC and the read ends last
 //   loop()               -> packs DATA frames, sends STATUS once a second, answers commands
 //
 // Build with `make -C firmware` (plain avr-gcc) or open this folder in the Arduino IDE.
@@ -16,6 +21,7 @@
 #include <avr/eeprom.h>
 #include <avr/interrupt.h>
 #include <avr/io.h>
+#include <util/twi.h>
 #include <util/atomic.h>
 
 #include "src/kb_proto.h"
@@ -48,27 +54,48 @@
 #define KB_SERIAL ""  // a board id / serial number for HELLO, up to 20 ASCII characters
 #endif
 
+#ifndef KB_IMU_ADDR
+#define KB_IMU_ADDR 0x68  // the MPU-6050 with AD0 low (GY-521 boards)
+#endif
+
 #define FW_MAJOR 0
 #define FW_MINOR 2
 #define FW_PATCH 0
 
 #define KB_MIN_RATE 10
 #define KB_MAX_RATE 1000
+// With the IMU a sample is 18 bytes in DATA: 500 Hz takes about 84 % of 115200 baud, and its
+// I2C read (about 0.48 ms at 400 kHz) a quarter of the period.
+#define KB_IMU_MAX_RATE 500
+#define IMU_VALUES 6  // accel x, y, z, gyro x, y, z
 #define DIVIDER_BIT _BV(KB_DIVIDER_PIN)  // port D bit n is Arduino pin Dn on the Uno and Nano
 #define KB_FRAME_SAMPLES_MAX 20
 #define RING_SIZE 64  // samples; a power of two
+#define IMU_RING_SIZE 32  // with the IMU the ring holds this many (RAM): 64 ms at 500 Hz
 #define STATUS_PERIOD_MS 1000
 #define BOOT_COUNTER ((uint32_t *)0)  // EEPROM address of the boot counter
 #define BARRIER() __asm__ __volatile__("" ::: "memory")  // keep ring accesses in order
 
-// HELLO's channel list: channel 0, the FSR on A0, in ADC counts (scale 1.0f, little-endian)
-static const uint8_t channels[KB_CHANNEL_SIZE] = {KB_KIND_FORCE_ADC, KB_UNIT_COUNTS, 0x00, 0x00, 0x80, 0x3F};
+// HELLO's channel list (scales f32 little-endian): channel 0, the FSR on A0, in ADC counts
+// (1.0); with the IMU then accel x, y, z in m/s² (±2 g: 9.80665 / 16384) and gyro x, y, z in
+// rad/s (±250 °/s: (pi / 180) / 131)
+#define ACCEL_SCALE 0x0A, 0xE8, 0x1C, 0x3A
+#define GYRO_SCALE 0xFD, 0xB3, 0x0B, 0x39
+static const uint8_t channels[(1 + IMU_VALUES) * KB_CHANNEL_SIZE] = {
+    KB_KIND_FORCE_ADC, KB_UNIT_COUNTS, 0x00, 0x00, 0x80, 0x3F,
+    KB_KIND_ACCEL_X, KB_UNIT_M_S2, ACCEL_SCALE, KB_KIND_ACCEL_Y, KB_UNIT_M_S2, ACCEL_SCALE,
+    KB_KIND_ACCEL_Z, KB_UNIT_M_S2, ACCEL_SCALE, KB_KIND_GYRO_X, KB_UNIT_RAD_S, GYRO_SCALE,
+    KB_KIND_GYRO_Y, KB_UNIT_RAD_S, GYRO_SCALE, KB_KIND_GYRO_Z, KB_UNIT_RAD_S, GYRO_SCALE};
 #define HELLO_PAYLOAD (1 + 18 + sizeof(KB_BOARD) - 1 + 11 + sizeof(KB_SERIAL) - 1 + 1 + sizeof channels)
-#define DATA_PAYLOAD KB_DATA_PAYLOAD(KB_FRAME_SAMPLES_MAX, 0)
+#define FSR_DATA_PAYLOAD KB_DATA_PAYLOAD(KB_FRAME_SAMPLES_MAX, 0)
+#define IMU_DATA_PAYLOAD KB_DATA_PAYLOAD(KB_IMU_MAX_RATE / 50, IMU_VALUES)
+#define DATA_PAYLOAD (FSR_DATA_PAYLOAD > IMU_DATA_PAYLOAD ? FSR_DATA_PAYLOAD : IMU_DATA_PAYLOAD)
 static_assert(sizeof(KB_BOARD) - 1 <= KB_MAX_BOARD, "KB_BOARD is longer than 32 characters");
 static_assert(sizeof(KB_SERIAL) - 1 <= KB_MAX_SERIAL, "KB_SERIAL is longer than 20 characters");
 static_assert(DATA_PAYLOAD <= KB_MAX_PAYLOAD, "a DATA frame must fit the maximum payload");
 static_assert(HELLO_PAYLOAD <= DATA_PAYLOAD, "the transmit buffer must hold HELLO too");
+static_assert(KB_IMU_MAX_RATE / 50 <= KB_FRAME_SAMPLES_MAX, "IMU frames are sized by the rate");
+static_assert(IMU_RING_SIZE <= RING_SIZE && (IMU_RING_SIZE & (IMU_RING_SIZE - 1)) == 0, "IMU_RING_SIZE: a power of two");
 static_assert(KB_DIVIDER_PIN >= 2 && KB_DIVIDER_PIN <= 7, "KB_DIVIDER_PIN must be D2..D7 (D0, D1: UART)");
 // the settling and a conversion (104 us) must fit the shortest period, 1000 us
 static_assert(KB_SETTLE_US >= 1 && KB_SETTLE_US <= 800, "KB_SETTLE_US must be 1..800");
@@ -84,9 +111,20 @@ struct timer_setting {
 
 // --- shared between the ISRs and loop() ---------------------------------------------------
 static kb_sample ring[RING_SIZE];
-static volatile uint8_t ring_head, ring_tail;  // head: ADC ISR writes, tail: loop reads
+static int16_t imu_ring[IMU_RING_SIZE][IMU_VALUES];  // each sample's IMU values, with the IMU
+static volatile uint8_t ring_head, ring_tail;  // head: the ISRs write, tail: loop reads
+static uint8_t ring_mask = RING_SIZE - 1;      // IMU_RING_SIZE - 1 with the IMU
 static volatile uint32_t dropped, overruns;
 static volatile bool conversion_pending;
+static volatile bool imu_pending;  // the IMU read of this tick is on the bus
+static volatile bool imu_failed;   // and it failed: the tick sends no sample
+static bool imu_present;           // an MPU-6050 answered at boot
+static uint16_t pending_counts;    // the ADC result, kept until the IMU read ends too
+static uint8_t imu_raw[2 * IMU_VALUES + 2];  // ACCEL_XOUT_H .. GYRO_ZOUT_L (temperature: 6, 7)
+// the I2C transfer on the bus: register `xfer_reg`, then `xfer_read` bytes read into imu_raw
+// or (xfer_read 0) `xfer_value` written
+static uint8_t xfer_reg, xfer_read, xfer_value, xfer_got;
+static volatile int8_t xfer_result;  // 0 while it runs, 1 done, -1 failed
 static volatile bool anchor_clock;    // take micros() as the sample clock at the next tick
 static volatile bool switch_pending;  // apply `next_setting` at the next tick
 static timer_setting setting, next_setting;
@@ -108,11 +146,30 @@ static uint8_t tx[KB_FRAME_SIZE(DATA_PAYLOAD)];
 static uint8_t rx_buf[32];  // commands are short; longer frames count as oversize
 static kb_rx rx;
 
+#define MPU_SMPLRT_DIV 0x19
+#define MPU_CONFIG 0x1A
+#define MPU_GYRO_CONFIG 0x1B
+#define MPU_ACCEL_CONFIG 0x1C
+#define MPU_ACCEL_XOUT_H 0x3B
+#define MPU_PWR_MGMT_1 0x6B
+#define MPU_WHO_AM_I 0x75
+#define TWI_GO (_BV(TWINT) | _BV(TWEN))
+
+// Puts a transfer on the bus; the TWI ISR carries it out and sets xfer_result.
+static void twi_begin(uint8_t reg, uint8_t read, uint8_t value) {
+  xfer_reg = reg;
+  xfer_read = read;
+  xfer_value = value;
+  xfer_got = 0;
+  xfer_result = 0;
+  TWCR = TWI_GO | _BV(TWIE) | _BV(TWSTA);
+}
+
 // Timer1 compare match B: the divider's settling time before the sample instant. Closes it
 // (D7 an output, low) unless the previous conversion is still running; that tick is then an
 // overrun.
 ISR(TIMER1_COMPB_vect) {
-  if (!conversion_pending)
+  if (!conversion_pending && !imu_pending)
     DDRD |= DIVIDER_BIT;
 }
 
@@ -143,33 +200,106 @@ ISR(TIMER1_COMPA_vect) {
     next_t_us++;
     next_half_us -= 2;
   }
-  // the previous conversion has not been taken yet, or compare B left the divider open
-  if (conversion_pending || !(DDRD & DIVIDER_BIT)) {
+  // the previous sample has not been taken yet, or compare B left the divider open
+  if (conversion_pending || imu_pending || !(DDRD & DIVIDER_BIT)) {
     overruns++;
     return;
   }
   pending_t_us = t;
   conversion_pending = true;
   ADCSRA |= _BV(ADSC);
+  if (imu_present) {
+    imu_pending = true;
+    imu_failed = false;
+    twi_begin(MPU_ACCEL_XOUT_H, sizeof imu_raw, 0);
+  }
 }
 
-ISR(ADC_vect) {
-  uint16_t counts = ADC;
-  uint8_t next = (ring_head + 1) & (RING_SIZE - 1);
-  DDRD &= ~DIVIDER_BIT;  // the sample is held: the FSR carries no current until the next one
-  conversion_pending = false;
+// Queues the tick's sample once both its ADC conversion and its IMU read have ended.
+static void push_sample() {
+  uint8_t next = (ring_head + 1) & ring_mask;
   if (next == ring_tail) {  // loop() has not kept up: the transmit queue is full
     dropped++;
     return;
   }
   ring[ring_head].t_us = pending_t_us;
-  ring[ring_head].adc = counts;
+  ring[ring_head].adc = pending_counts;
+  if (imu_present)
+    for (uint8_t i = 0; i < IMU_VALUES; i++) {
+      uint8_t k = i < 3 ? 2 * i : 2 * i + 2;  // big-endian pairs; the temperature is skipped
+      imu_ring[ring_head][i] = (int16_t)((uint16_t)imu_raw[k] << 8 | imu_raw[k + 1]);
+    }
   BARRIER();
   ring_head = next;
 }
 
+ISR(ADC_vect) {
+  pending_counts = ADC;
+  DDRD &= ~DIVIDER_BIT;  // the sample is held: the FSR carries no current until the next one
+  conversion_pending = false;
+  if (!imu_pending && !imu_failed)
+    push_sample();
+}
+
+// Ends the transfer with STOP. While sampling it was the tick's burst read: a failed one (the
+// IMU unplugged, a bus error) makes the tick an overrun, and no sample is sent.
+static void twi_end(int8_t result) {
+  TWCR = TWI_GO | _BV(TWSTO);
+  xfer_result = result;
+  if (!imu_pending)
+    return;
+  imu_pending = false;
+  if (result < 0) {
+    imu_failed = true;
+    overruns++;
+  } else if (!conversion_pending) {
+    push_sample();
+  }
+}
+
+// One step of the transfer: START, address+W, the register, then either the value or a
+// repeated START, address+R and the bytes (the last one NACKed); STOP.
+ISR(TWI_vect) {
+  uint8_t cr = 0;
+  switch (TW_STATUS) {
+    case TW_START:
+      TWDR = KB_IMU_ADDR << 1 | TW_WRITE;
+      break;
+    case TW_MT_SLA_ACK:
+      TWDR = xfer_reg;
+      break;
+    case TW_MT_DATA_ACK:
+      if (xfer_read) {
+        cr = _BV(TWSTA);
+      } else if (!xfer_got++) {
+        TWDR = xfer_value;
+      } else {
+        twi_end(1);
+        return;
+      }
+      break;
+    case TW_REP_START:
+      TWDR = KB_IMU_ADDR << 1 | TW_READ;
+      break;
+    case TW_MR_DATA_ACK:
+      imu_raw[xfer_got++] = TWDR;
+      // fall through
+    case TW_MR_SLA_ACK:
+      cr = xfer_got < xfer_read - 1 ? _BV(TWEA) : 0;
+      break;
+    case TW_MR_DATA_NACK:
+      imu_raw[xfer_got] = TWDR;
+      twi_end(1);
+      return;
+    default:
+      twi_end(-1);
+      return;
+  }
+  TWCR = TWI_GO | _BV(TWIE) | cr;
+}
+
 static uint8_t ring_count() {
-  return (uint8_t)((ring_head - ring_tail) & (RING_SIZE - 1));
+  return (uint8_t)((ring_head - ring_tail) & ring_mask);
 }
 
 // --- sampling control ----------------------------------------------------------------------
@@ -195,7 +325,7 @@ static timer_setting timer_for(uint16_t rate) {
 }
 
 static void wait_for_conversion() {
-  while (conversion_pending) {
+  while (conversion_pending || imu_pending) {
   }
 }
 
@@ -244,6 +374,47 @@ static uint32_t next_boot_id() {
   return id;
 }
 
+// --- the IMU at boot ------------------------------------------------------------------------
+
+// Runs one transfer to its end; false when the IMU did not answer, or the bus hangs (SDA or
+// SCL held low, no pull-ups) for 5 ms.
+static bool twi_run(uint8_t reg, uint8_t read, uint8_t value) {
+  uint32_t t0 = millis();
+  while (TWCR & _BV(TWSTO))  // the previous transfer's STOP is still going out
+    if (millis() - t0 > 5)
+      return false;
+  twi_begin(reg, read, value);
+  while (!xfer_result)
+    if (millis() - t0 > 5) {
+      TWCR = 0;  // abandons the transfer; imu_init turns the bus off
+      return false;
+    }
+  return xfer_result > 0;
+}
+
+static bool imu_write(uint8_t reg, uint8_t value) {
+  return twi_run(reg, 0, value);
+}
+
+// Looks for an MPU-6050 (WHO_AM_I 0x68) and sets it up: awake on the X gyro's clock, ±2 g,
+// ±250 °/s, 1 kHz output through its 94 Hz (accel) / 98 Hz (gyro) low-pass, which passes
+// strokes (a few Hz) and keeps 500 Hz sampling free of aliasing. Without one the bus is off
+// and A4, A5 are left as they were.
+static bool imu_init() {
+  PORTC |= _BV(PORTC4) | _BV(PORTC5);  // weak pull-ups; a GY-521 board has its own 4.7 kΩ
+  TWSR = 0;                            // prescaler 1
+  TWBR = (F_CPU / 400000UL - 16) / 2;  // 400 kHz
+  if (twi_run(MPU_WHO_AM_I, 1, 0) && imu_raw[0] == 0x68 && imu_write(MPU_PWR_MGMT_1, 0x01) &&
+      imu_write(MPU_SMPLRT_DIV, 0) && imu_write(MPU_CONFIG, 2) && imu_write(MPU_GYRO_CONFIG, 0) &&
+      imu_write(MPU_ACCEL_CONFIG, 0)) {
+    delay(30);  // the gyroscope's start-up time
+    return true;
+  }
+  TWCR = 0;
+  PORTC &= ~(_BV(PORTC4) | _BV(PORTC5));
+  return false;
+}
+
 static void set_frame_samples() {
   uint16_t n = rate_hz / 50;
   frame_samples = n < 1 ? 1 : (n > KB_FRAME_SAMPLES_MAX ? KB_FRAME_SAMPLES_MAX : (uint8_t)n);
@@ -275,7 +446,7 @@ static void send_hello() {
   h.front_ohms = KB_DIVIDER_OHMS;
   h.serial_len = sizeof(KB_SERIAL) - 1;
   h.serial = (const uint8_t *)KB_SERIAL;
-  h.n_channels = 1;
+  h.n_channels = imu_present ? 1 + IMU_VALUES : 1;
   h.channels = channels;
   send(kb_build_hello(tx, sizeof tx, &h));
 }
@@ -299,14 +470,18 @@ static void send_ack(uint8_t command, uint8_t result) {
 // Sends up to `most` buffered samples as one DATA frame; returns how many it sent.
 static uint8_t send_data(uint8_t most) {
   kb_sample s[KB_FRAME_SAMPLES_MAX];
+  int16_t imu[KB_IMU_MAX_RATE / 50][IMU_VALUES];  // with the IMU, frames hold at most this many
   uint8_t n = 0;
   while (n < most && ring_count() > 0) {
     BARRIER();
+    if (imu_present)
+      memcpy(imu[n], imu_ring[ring_tail], sizeof imu[n]);
     s[n++] = ring[ring_tail];
-    ring_tail = (ring_tail + 1) & (RING_SIZE - 1);
+    ring_tail = (ring_tail + 1) & ring_mask;
   }
   if (n)
-    send(kb_build_data(tx, sizeof tx, seq++, s, n, &trailer, NULL, 0));
+    send(kb_build_data(tx, sizeof tx, seq++, s, n, &trailer, imu_present ? imu[0] : NULL,
+                       imu_present ? IMU_VALUES : 0));
   return n;
 }
 
@@ -351,7 +526,7 @@ static void handle(const kb_frame *f) {
       send_status();
       break;
     case KB_SET_RATE:
-      if (f->msg.u.rate_hz < KB_MIN_RATE || f->msg.u.rate_hz > KB_MAX_RATE) {
+      if (f->msg.u.rate_hz < KB_MIN_RATE || f->msg.u.rate_hz > (imu_present ? KB_IMU_MAX_RATE : KB_MAX_RATE)) {
         send_ack(KB_SET_RATE, KB_ACK_BAD_ARG);
         break;
       }
@@ -394,7 +569,6 @@ void setup() {
   kb_rx_init(&rx, rx_buf, sizeof rx_buf);
   boot_id = next_boot_id();
   trailer.boot = (uint16_t)boot_id;
-  trailer.rate_hz = rate_hz;
   // the divider's return: open (an input, no pull-up) between conversions; its output latch
   // stays 0, so making it an output drives it low
   DDRD &= ~DIVIDER_BIT;
@@ -402,6 +576,13 @@ void setup() {
   // ADC: AVcc reference, channel 0 (A0), interrupt on completion, clock 16 MHz / 128
   ADMUX = _BV(REFS0);
   ADCSRA = _BV(ADEN) | _BV(ADIE) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0);
+  imu_present = imu_init();
+  if (imu_present) {
+    ring_mask = IMU_RING_SIZE - 1;
+    if (rate_hz > KB_IMU_MAX_RATE)  // a KB_DEFAULT_RATE the link cannot carry with the IMU
+      rate_hz = KB_IMU_MAX_RATE;
+  }
+  trailer.rate_hz = rate_hz;
   set_frame_samples();
   Serial.write((uint8_t)0);  // ends a frame a reset cut short, so HELLO is a frame of its own
   send_hello();

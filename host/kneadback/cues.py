@@ -18,7 +18,7 @@ Severity = Literal["info", "correction", "praise", "safety"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 #: the tones `kneadback.ui.audio.TONES` renders: one per family of cues, with a rising and a
-#: falling one where a family has two directions
+#: falling one where a family has two directions ("hold" is the family of how the tool moves)
 Tone = Literal["rhythm-up", "rhythm-down", "praise", "hold", "pressure-up", "pressure-down", "safety", "timer",
                "timer-done", "bout", "rating"]
 
@@ -65,6 +65,9 @@ CUES: dict[str, CueKind] = {
                 consistent="Keep the pressure even: a little firmer, as before.", opposite="ease-off"),
         CueKind("ease-off", "correction", "pressure-down", "LIGHTER", "Ease off a little.", far="Ease off.",
                 consistent="Keep the pressure even: a little lighter, as before.", opposite="press-harder"),
+        CueKind("one-direction", "correction", "hold", "ONE WAY", "Stroke one way, then lift or ease off for the return."),
+        CueKind("shorter-strokes", "correction", "hold", "SHORTER", "Shorter strokes: a few centimetres each."),
+        CueKind("good-strokes", "praise", "praise", "GOOD STROKES", "Good strokes: short, and one way."),
         CueKind("too-hard", "safety", "safety", "TOO HARD", "Too hard. Ease off now."),
         CueKind("ten-seconds-left", "info", "timer", "10 s LEFT", "Ten seconds left."),
         CueKind("bout-done", "info", "timer-done", "BOUT DONE", "Bout done. Rest, or move to another spot."),

@@ -3,7 +3,9 @@
 Records one hour at 200 Hz (720 000 samples in 50 ms blocks, as a board sends them) into a fresh
 database, then runs each command in-process, best of `--runs`: with stderr no terminal (no bar)
 and with stderr a terminal (the bar drawn, to a null device), so the cost of progress shows.
-Then the peak memory of each, traced (numpy's arrays included), in a run of its own.
+Then the peak memory of each, traced (numpy's arrays included), in a run of its own. `--imu`
+records a board with a 6-axis IMU too (six more int16 channels, as the simulated MPU-6050's), whose
+CSV has six more columns and whose EDF+ six more signals.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ class NullTerminal(io.TextIOWrapper):
         return True
 
 
-def record(hours: float) -> int:
+def record(hours: float, imu: bool) -> int:
     import numpy as np
 
     from kneadback.clock import ManualClock
-    from kneadback.model import DeviceInfo, SampleBlock
+    from kneadback.model import FORCE_CHANNEL, DeviceInfo, SampleBlock
+    from kneadback.simulate.motion import IMU_CHANNELS
     from kneadback.store.recorder import Recorder
 
     n = int(hours * 3600 * RATE_HZ)
@@ -42,13 +45,15 @@ def record(hours: float) -> int:
     t = np.arange(n) / RATE_HZ
     adc = np.clip(300 + 250 * np.sin(2 * np.pi * t) + rng.normal(0, 20, n), 0, 1023).astype(np.int32)
     dev = (np.arange(n) * 5000).astype(np.uint32)
+    extra = (rng.normal(0, 2000, (n, 6)) + [0, 0, 16384, 0, 0, 0]).astype(np.int16) if imu else None
+    channels = (FORCE_CHANNEL, *IMU_CHANNELS) if imu else (FORCE_CHANNEL,)
     clock = ManualClock()
     rec = Recorder(clock=clock, source="bench:wave", spot="left calf", wall_start=1_760_000_000.0)
-    rec.on_info(DeviceInfo(1, "bench", "uno", RATE_HZ, source="bench:wave"))
+    rec.on_info(DeviceInfo(1, "bench", "uno", RATE_HZ, source="bench:wave", channels=channels))
     for i in range(0, n, BLOCK):
         s = slice(i, i + BLOCK)
         clock.advance(BLOCK / RATE_HZ)
-        rec.on_block(SampleBlock(t[s], adc[s], i, 0, dev[s], float(t[s][-1])))
+        rec.on_block(SampleBlock(t[s], adc[s], i, 0, dev[s], float(t[s][-1]), None if extra is None else extra[s]))
     rec.close()
     return n
 
@@ -74,12 +79,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--imu", action="store_true", help="a board with a 6-axis IMU")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kb-bench-export-"))
     os.environ["KNEADBACK_HOME"] = str(work / "home")
     t0 = time.perf_counter()
-    n = record(args.hours)
-    print(f"recorded {args.hours:g} h at {RATE_HZ:g} Hz ({n} samples) in {time.perf_counter() - t0:.1f} s")
+    n = record(args.hours, args.imu)
+    print(f"recorded {args.hours:g} h at {RATE_HZ:g} Hz ({n} samples{', with an IMU' if args.imu else ''}) "
+          f"in {time.perf_counter() - t0:.1f} s")
 
     jobs = {
         "export csv": ["export", "last", "--out", str(work / "s.csv")],

@@ -6,6 +6,11 @@ discomfort when asked, with the same force → discomfort model the simulator us
 (discomfort = 7 · (F / force_at_7) ** steepness, plus noise, rounded). Between bouts they lift
 the tool off and rest. The force they make is turned into ADC counts through the datasheet FSR
 model and fed to the engine in 50 ms blocks, as a live session would.
+
+With `imu`, the tool has a motion sensor: the tip slides `excursion_cm` while the stroke presses
+(a minimum-jerk profile) and the handle's IMU reads it, held level. A user who `scrubs` goes back
+and forth, every stroke the other way and none lifted; told "one direction", they stroke one way
+and bring the tip back in the air; told "shorter", they shorten part of the way to `SHORT_CM`.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import numpy as np
 from kneadback.coach.coach import Coach
 from kneadback.coach.targets import Targets
 from kneadback.fsr import default_force_model
-from kneadback.model import Bout, Cue, DeviceInfo, Rating, SampleBlock, Stroke
+from kneadback.model import FORCE_CHANNEL, Bout, Cue, DeviceInfo, Rating, SampleBlock, Stroke, StrokeMotion
+from kneadback.simulate.motion import ACCEL_LSB_PER_G, IMU_CHANNELS, G
 
 RATE_HZ = 200.0
 BLOCK_S = 0.05  # a live loop hands the engine about this much at a time
+SHORT_CM = 3.0  # the stroke length a user told "shorter" heads for
 
 
 @dataclass
@@ -37,6 +44,10 @@ class UserModel:
     rest_s: float = 12.0  # rest between bouts, tool lifted
     jitter: float = 0.05  # stroke-to-stroke variation of period and force
     seed: int = 1
+    imu: bool = False  # the tool has a motion sensor
+    scrubs: bool = False  # back and forth until told "one direction"
+    excursion_cm: float = 3.0
+    imu_noise: float = 8.0  # counts
 
     def discomfort(self, force_n: float) -> float:
         return 7.0 * (force_n / self.force_at_7) ** self.steepness
@@ -53,6 +64,7 @@ class LoopResult:
     cues: list[Cue] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     bouts: list[Bout] = field(default_factory=list)  # as the session records them
+    motions: list[StrokeMotion] = field(default_factory=list)
     converged_at: int | None = None  # strokes done when rate and force were in band for good
 
 
@@ -69,6 +81,10 @@ class SimulatedUser:
         self.cycle: tuple[float, float, float] | None = None  # start, period, peak
         self.last_peak = 0.0
         self.ratings: list[Rating] = []
+        self.scrubs = model.scrubs
+        self.excursion_cm = model.excursion_cm
+        self.way = 1.0  # the current stroke's way along the skin
+        self.accel = np.zeros(0)  # the tip's acceleration (m/s²) along the stroke line, over the last block
 
     def hear(self, cue: Cue) -> None:
         self.pending.append((cue.t + self.m.delay_s, cue))
@@ -91,6 +107,10 @@ class SimulatedUser:
                 self.force_n *= 1.0 - (0.3 if "little" in cue.text else 0.6) * self.m.take_up
             elif k == "too-hard":
                 self.force_n *= 0.7
+            elif k == "one-direction":
+                self.scrubs = False
+            elif k == "shorter-strokes":  # part of the way to a comfortable few centimetres
+                self.excursion_cm -= self.m.take_up * (self.excursion_cm - SHORT_CM)
             elif k == "bout-done":
                 self.mode, self.mode_until = "rest", now + self.m.rest_s
             elif k == "rate-discomfort" and self.last_peak > 0:
@@ -106,22 +126,45 @@ class SimulatedUser:
         if self.mode == "rest" and now >= self.mode_until:
             self.mode = "stroke"
         out = np.zeros(len(t))
+        self.accel = np.zeros(len(t))
         if self.mode == "hold":
             out[:] = self.m.hold_n
             return out
         if self.mode == "rest":
             self.cycle = None
             return out
+        e = self.excursion_cm / 100.0
         for i, ti in enumerate(t):
             if self.cycle is None or ti >= self.cycle[0] + self.cycle[1]:
                 period = 1.0 / self.rate_hz * (1.0 + self.rng.normal(0.0, self.m.jitter))
                 peak = self.force_n * (1.0 + self.rng.normal(0.0, self.m.jitter))
                 self.cycle = (float(ti), period, peak)
                 self.last_peak = peak
+                self.way = -self.way if self.scrubs else 1.0
             start, period, peak = self.cycle
-            x = (ti - start) / (0.65 * period)  # on the skin for 65 % of the period
-            out[i] = peak * np.sin(np.pi * x) ** 2 if x < 1.0 else 0.0
+            on = 0.65 * period  # on the skin for 65 % of the period
+            x = (ti - start) / on
+            if x < 1.0:
+                out[i] = peak * np.sin(np.pi * x) ** 2
+                self.accel[i] = self.way * e * _min_jerk_accel(x) / on**2
+            elif not self.scrubs:  # back to the start in the air
+                self.accel[i] = -e * _min_jerk_accel((ti - start - on) / (period - on)) / (period - on) ** 2
         return out
+
+    def imu(self) -> np.ndarray:
+        """What a level IMU on the handle reads over the last block (int16 counts): the tip's
+        acceleration along x, gravity along z, and sensor noise."""
+        n = len(self.accel)
+        a = np.zeros((n, 6))
+        a[:, 0] = self.accel / G * ACCEL_LSB_PER_G
+        a[:, 2] = ACCEL_LSB_PER_G
+        a += self.rng.normal(0.0, self.m.imu_noise, (n, 6))
+        return np.rint(a).astype(np.int16)
+
+
+def _min_jerk_accel(x: float) -> float:
+    """The second derivative of the minimum-jerk profile 10x³ − 15x⁴ + 6x⁵."""
+    return 60.0 * x - 180.0 * x**2 + 120.0 * x**3
 
 
 def run_loop(model: UserModel | None = None, targets: Targets | None = None, seconds: float = 150.0) -> LoopResult:
@@ -131,7 +174,9 @@ def run_loop(model: UserModel | None = None, targets: Targets | None = None, sec
     targets = targets or Targets()
     fm = default_force_model(1000.0)
     engine = Engine(fm)
-    engine.configure(DeviceInfo(protocol_version=1, firmware_version="sim", board="sim", sample_rate_hz=RATE_HZ))
+    channels = (FORCE_CHANNEL, *IMU_CHANNELS) if model.imu else (FORCE_CHANNEL,)
+    engine.configure(DeviceInfo(protocol_version=1, firmware_version="sim", board="sim", sample_rate_hz=RATE_HZ,
+                                channels=channels))
     coach = Coach(targets, "left calf", None, 1_772_000_000.0)
     bouts = coach.bout_machine()
     user = SimulatedUser(model, targets)
@@ -142,7 +187,8 @@ def run_loop(model: UserModel | None = None, targets: Targets | None = None, sec
     while index / RATE_HZ < seconds:
         t = (index + np.arange(n_block)) / RATE_HZ
         counts = fm.to_counts(user.force(t)).astype(float) + rng.normal(0.0, 0.5, n_block)
-        block = SampleBlock(t=t, adc=np.clip(np.rint(counts), 0, 1023).astype(np.int32), first_index=index)
+        block = SampleBlock(t=t, adc=np.clip(np.rint(counts), 0, 1023).astype(np.int32), first_index=index,
+                            extra=user.imu() if model.imu else None)
         index += n_block
         events = list(engine.process(block))
         while user.ratings:
@@ -150,6 +196,7 @@ def run_loop(model: UserModel | None = None, targets: Targets | None = None, sec
             res.ratings.append(r)  # type: ignore[arg-type]
             events.append(r)
         res.strokes += [e for e in events if isinstance(e, Stroke)]
+        res.motions += [e for e in events if isinstance(e, StrokeMotion)]
         events = bouts.apply(events, float(t[-1]))
         res.bouts += [e for e in events if isinstance(e, Bout)]
         for cue in coach.on_events(events, float(t[-1])):

@@ -16,6 +16,9 @@ def test_emulator_counts_file_format(tmp_path):
     path = tmp_path / "adc.txt"
     emulated.write_counts(path, np.array([-5, 0, 512, 1023, 2000]), 200.0)
     assert path.read_text() == "# rate_hz: 200\n0\n0\n512\n1023\n1023\n"
+    # a board with an IMU: its six counts follow each ADC count
+    emulated.write_counts(path, np.array([7, 2000]), 500.0, np.array([[1, -2, 3, -4, 5, -32768], [0, 0, 16384, 0, 0, 32767]]))
+    assert path.read_text() == "# rate_hz: 500\n7 1 -2 3 -4 5 -32768\n1023 0 0 16384 0 0 32767\n"
 
 
 def test_emulator_unknown_scenario_is_a_user_error():
@@ -42,5 +45,11 @@ def test_emulator_harness_rejects_a_bad_counts_file_with_its_line(tmp_path):
     done = subprocess.run([str(harness), "--adc", str(bad), "x.hex"], capture_output=True, text=True, timeout=10)
     assert done.returncode == 2
     assert done.stderr.strip() == f"kb-emu: {bad} line 4: expected an ADC count 0..1023"
+    # with IMU columns every line has all six, each an int16
+    for body, line in (("12 1 2 3 4 5 6\n13 1 2\n", 3), ("12 1 2 3 4 5 6\n13 1 2 3 4 5 32768\n", 3), ("12\n13 1 2 3 4 5 6\n", 3)):
+        bad.write_text("# rate_hz: 200\n" + body)
+        done = subprocess.run([str(harness), "--adc", str(bad), "x.hex"], capture_output=True, text=True, timeout=10)
+        assert done.returncode == 2
+        assert done.stderr.startswith(f"kb-emu: {bad} line {line}: expected an ADC count 0..1023")
     done = subprocess.run([str(harness), "--bogus"], capture_output=True, text=True, timeout=10)
     assert done.returncode == 2 and "usage: kb-emu" in done.stderr

@@ -123,7 +123,7 @@ def _outcome(path, **kw):
     from kneadback.sources.csvfile import read_csv
 
     try:
-        meta, t, adc = read_csv(path, **kw)
+        meta, t, adc, _imu = read_csv(path, **kw)
     except InputError as e:
         return str(e)
     return meta, t.tolist(), adc.tolist(), adc.dtype
@@ -234,7 +234,7 @@ def test_simulate_writes_rows_as_savetxt_did_and_they_read_back(tmp_path):
     header = (path.read_text().split("time_s,adc\n")[0] + "time_s,adc").rstrip("\n")
     np.savetxt(ref, np.column_stack([r.t, r.adc]), fmt=("%.6f", "%d"), delimiter=",", header=header, comments="")
     assert path.read_bytes() == ref.getvalue()
-    meta, t, adc = read_csv(path)
+    meta, t, adc, _imu = read_csv(path)
     assert meta["rate_hz"] == r.rate_hz and np.array_equal(adc, r.adc) and np.allclose(t, r.t, atol=5e-7, rtol=0)
 
 

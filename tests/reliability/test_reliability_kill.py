@@ -197,7 +197,7 @@ def test_kill_9_during_an_export_never_leaves_half_a_file(
         with load_json(out) as rec:
             t2, adc2, _ = rec.samples()
     elif fmt == "csv":
-        _meta, t2, adc2 = read_csv(out)
+        _meta, t2, adc2, _imu = read_csv(out)
     else:
         edf = edfio.read_edf(out)
         adc2 = edf.signals[0].data[: len(adc)]

@@ -1,6 +1,7 @@
 """The coach: the session's events in, cues out, for one spot at a time.
 
-The coach judges the rhythm, the pressure and static holds stroke by stroke, asks for discomfort
+The coach judges the rhythm, the pressure and static holds stroke by stroke (and, with a motion
+sensor on the tool, the strokes' direction and length), asks for discomfort
 ratings and keeps the scores; the bout life cycle it follows is the bout machine's
 (`kneadback.coach.bouts`), which runs ahead of it in the session and hands it each bout's start,
 phases and record. Every number it decides by is a named field of `Policy`.
@@ -32,13 +33,14 @@ from dataclasses import dataclass, field, replace
 from kneadback.coach import discomfort
 from kneadback.coach.bouts import BoutMachine, started_phase
 from kneadback.coach.ceiling import Ceiling
-from kneadback.coach.judges import Pressure, Rhythm
+from kneadback.coach.judges import Direction, Pressure, Rhythm
 from kneadback.coach.rules import Gate, Policy
 from kneadback.coach.score import Score, ScoreKeeper
 from kneadback.coach.spots import MemorySpotHistory, SpotHistory, counts_toward_today, day_of
 from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.engine.bouts import BoutParams
+from kneadback.engine.motion import BoutMotion, bout_motion
 from kneadback.fsr import ForceModel, trust_of
 from kneadback.model import (
     Bout,
@@ -53,11 +55,12 @@ from kneadback.model import (
     Rating,
     SpotChanged,
     Stroke,
+    StrokeMotion,
 )
 
 _RECENT = 8  # strokes kept for pairing a rating and for a bout confirmed after its first strokes
 _STRETCH = BoutParams()  # the engine's pause rule: the rate shown lapses when the engine's does
-HELD_IN_OVERTIME = frozenset({"faster", "press-harder", "good-rhythm"})  # they ask for more work
+HELD_IN_OVERTIME = frozenset({"faster", "press-harder", "good-rhythm", "good-strokes"})  # they ask for more work
 
 
 @dataclass
@@ -118,6 +121,10 @@ class CoachState:
     force_trust: str = "calibrated"
     force_ceiling: float | None = None  # the safety ceiling in those units; None until a relative one has a reference
     relative_ceiling: float | None = None  # the ceiling's multiple of the user's own force, while relative
+    # with a motion sensor: how the bout's strokes moved so far, and the last stroke's excursion
+    stroke_motion: BoutMotion | None = None
+    last_excursion_cm: float | None = None
+    max_excursion_cm: float = Policy.max_excursion_cm  # "short": `Policy.max_excursion_cm`
 
     @property
     def pressure_mode(self) -> str:
@@ -174,6 +181,7 @@ class Coach:
         self._t = 0.0
         self._rhythm = Rhythm(p)
         self._pressure = Pressure(p)
+        self._direction = Direction(p)
         self._ceiling = Ceiling(p, self.targets.force_ceiling_n)
         self._recent: collections.deque[tuple[Stroke, int | None, int | None]] = collections.deque(maxlen=_RECENT)
         self._prev: Stroke | None = None
@@ -246,6 +254,9 @@ class Coach:
             force_trust=self._ceiling.trust,
             force_ceiling=self._ceiling.value,
             relative_ceiling=self.policy.relative_ceiling if self._ceiling.relative else None,
+            stroke_motion=bout_motion(self._direction.bout) if self._direction.bout else None,
+            last_excursion_cm=self._direction.last.excursion_cm if self._direction.last is not None else None,
+            max_excursion_cm=self.policy.max_excursion_cm,
         )
 
     def scores(self) -> tuple[list[Score], Score]:
@@ -260,6 +271,8 @@ class Coach:
     def _handle(self, ev: Event, out: list[Cue]) -> None:
         if isinstance(ev, Stroke):
             self._on_stroke(ev, out)
+        elif isinstance(ev, StrokeMotion):
+            self._on_motion(ev, out)
         elif isinstance(ev, BoutStarted):
             self._on_bout_started(ev, out)
         elif isinstance(ev, BoutPhase):
@@ -315,6 +328,30 @@ class Coach:
         else:
             self._maybe_praise(t, out)
             self._maybe_ask(t, out)
+
+    def _on_motion(self, m: StrokeMotion, out: list[Cue]) -> None:
+        """A stroke's direction and length (only with a motion sensor). Its corrections come after
+        rhythm and safety: none while the rhythm is off, a hold lasts or a rhythm or pressure
+        correction is due; the gate spaces them from every other correction."""
+        d = self._direction
+        d.stroke(m)
+        if self._bout is not None and self._bout.running:
+            self._scores.motion(m)
+        if self._hold is not None or self._rhythm.verdict in (-1, 1):
+            return
+        if self._rhythm.rule.due(self.policy.streak) or self._pressure.rule.due(self.policy.streak):
+            return
+        for rule in (d.way, d.length):
+            kind = rule.due(self.policy.streak)
+            if kind is not None and self._gate.allows(kind, m.t):
+                self._cue(kind, m.t, out)
+                rule.reset()
+                d.corrected = True
+                return
+        if d.corrected and d.ok >= self.policy.praise_after_correction and not self._held("good-strokes"):
+            if self._gate.allows("good-strokes", m.t):
+                self._cue("good-strokes", m.t, out)
+            d.corrected = False
 
     def _held(self, kind: str) -> bool:
         """Whether a cue waits for the next bout: one that asks for more work, in overtime."""
@@ -379,6 +416,7 @@ class Coach:
         self._rhythm.rule.ok = 0  # praise is earned within the bout
         self._rhythm.intervals.clear()
         self._pressure.restart()  # consistency is kept within a bout
+        self._direction.restart()
         self._count_recent(ev.start)
         n = self._bouts_today + 1
         if n > self.targets.bouts_max:  # a bout over the limit: said once as it starts

@@ -1,6 +1,7 @@
-"""The coach's stroke-by-stroke judgement of the rhythm and the pressure: each stroke gets a
-verdict (-1 low, 0 on target, +1 high, None: nothing to judge by yet), and a `StreakRule` counts
-the verdicts for the corrections (`kneadback.coach.rules`). The numbers are `Policy` fields."""
+"""The coach's stroke-by-stroke judgement of the rhythm, the pressure and (with a motion sensor)
+the strokes' direction and length: each stroke gets a verdict (-1 low, 0 on target, +1 high,
+None: nothing to judge by yet), and a `StreakRule` counts the verdicts for the corrections
+(`kneadback.coach.rules`). The numbers are `Policy` fields."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import collections
 import statistics
 
 from kneadback.coach.rules import Policy, StreakRule
-from kneadback.model import Stroke
+from kneadback.engine.motion import LOADED_RETURN
+from kneadback.model import Stroke, StrokeMotion
 
 Band = tuple[float, float]
 
@@ -113,3 +115,43 @@ class Pressure:
             self.aim = None
             return 0
         return self.aim
+
+
+class Direction:
+    """Each stroke's motion (`StrokeMotion`, only with a motion sensor) against the routine's
+    "short strokes in one direction": off one way when its return was loaded (scrubbing) or it went
+    against the stroke before (back and forth), too long past `max_excursion_cm`. Each has its own
+    `StreakRule`, so one correction never resets the other's count."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.p = policy
+        self.way = StreakRule("one-direction", "one-direction")
+        self.length = StreakRule("shorter-strokes", "shorter-strokes")
+        self.last: StrokeMotion | None = None
+        self.bout: list[StrokeMotion] = []  # the bout's strokes so far (what the dashboard shows)
+        self.corrected = False  # a direction or length correction was given and not yet praised
+
+    def stroke(self, m: StrokeMotion) -> None:
+        turned = self.last is not None and _turn_deg(self.last.direction_deg, m.direction_deg) > self.p.direction_turn_deg
+        loaded = m.return_share is not None and m.return_share >= LOADED_RETURN
+        self.way.update(1 if turned or loaded else 0)
+        self.length.update(1 if m.excursion_cm > self.p.max_excursion_cm else 0)
+        self.last = m
+        self.bout.append(m)
+
+    @property
+    def ok(self) -> int:
+        """Strokes in a row that were both one way and short."""
+        return min(self.way.ok, self.length.ok)
+
+    def restart(self) -> None:
+        """A new bout: the directions of the last one say nothing of this one's."""
+        self.last = None
+        self.bout = []
+        self.way.reset()
+        self.length.reset()
+
+
+def _turn_deg(a: float, b: float) -> float:
+    """The angle between two directions, 0..180."""
+    return abs((b - a + 180.0) % 360.0 - 180.0)

@@ -48,6 +48,11 @@ class Policy:
     recent_strokes: int = 3  # "the recent pressure": the median peak of this many strokes
     aim_inner: float = 0.25  # a pressure correction is followed until the strokes are this share of the band inside it
     band_low_cap: float = 0.8  # the 7/10 band starts at most at this share of the force ceiling
+    # stroke direction and length (only with a motion sensor, `kneadback.engine.motion`): a stroke
+    # is off when its return carries a loaded share of the force or it goes against the previous
+    # stroke (more than `direction_turn_deg` from it), or when it moves further than `max_excursion_cm`
+    direction_turn_deg: float = 90.0
+    max_excursion_cm: float = 5.0
     # safety until the force is calibrated (`kneadback.coach.ceiling`): too hard above this × the
     # user's own force on the spot (the 7/10 band's top, else the upper quartile of the last
     # `typical_strokes` peaks). Clear of a firm stroke after a rest (1.5-1.7× the last ones in the

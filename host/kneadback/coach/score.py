@@ -1,12 +1,16 @@
 """Bout and session scores, 0..100.
 
-    score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H)) / (sum of the weights present)
+    score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H) + 0.15·D) / (sum of the weights present)
 
 - R: share of strokes whose rhythm (the coach's, `kneadback.coach.judges.Rhythm`) is in the rate band;
 - P: share of strokes whose peak force is in the pressure band (the 7/10 band once the spot has
   enough ratings, else within the consistency band around the recent median);
 - L: bout length against the target, min(active time, bout_s) / bout_s (a session uses the mean);
-- H: share of the time spent in static holds.
+- H: share of the time spent in static holds;
+- D: only with a motion sensor on the tool: how well a bout's working directions agree (the
+  resultant length of `kneadback.engine.motion.bout_motion`; 1 when every stroke goes one way);
+  a session uses the mean over the bouts that have it. Without an IMU there is no D, so an
+  FSR-only score is what it always was.
 
 A part with no evidence (no stroke with a rate yet, say) drops out and the weights of the others
 are renormalised. A score is "unavailable" (value None, never 0) without any stroke, and
@@ -17,7 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WEIGHTS = {"rate": 0.35, "pressure": 0.35, "length": 0.15, "holds": 0.15}
+from kneadback.engine.motion import bout_motion
+from kneadback.model import StrokeMotion
+
+WEIGHTS = {"rate": 0.35, "pressure": 0.35, "length": 0.15, "holds": 0.15, "direction": 0.15}
 PROVISIONAL_STROKES = 10
 
 
@@ -54,6 +61,9 @@ class Tally:
     active_s: float = 0.0  # time in bouts
     length_sum: float = 0.0  # sum of per-bout length factors
     bouts: int = 0
+    motions: list[StrokeMotion] = field(default_factory=list)  # a bout's strokes' motion, with an IMU
+    direction_sum: float = 0.0  # a session: sum of the bouts' direction consistencies...
+    directed: int = 0  # ...and how many bouts had one
 
     def add_stroke(self, rate_ok: bool | None, pressure_ok: bool | None) -> None:
         self.strokes += 1
@@ -65,8 +75,15 @@ class Tally:
             self.pressure_ok += int(pressure_ok)
 
     def add(self, other: Tally) -> None:
-        for name in ("strokes", "rated", "rate_ok", "pressed", "pressure_ok", "hold_s", "active_s", "length_sum", "bouts"):
+        for name in ("strokes", "rated", "rate_ok", "pressed", "pressure_ok", "hold_s", "active_s", "length_sum", "bouts",
+                     "motions", "direction_sum", "directed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def consistency(motions: list[StrokeMotion]) -> float | None:
+    """How well the working directions agree (0..1), None without any motion."""
+    bout = bout_motion(motions)
+    return None if bout is None else bout.resultant
 
 
 def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
@@ -85,6 +102,9 @@ def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
     total = t.active_s + t.hold_s
     if total > 0:
         parts["holds"] = 1.0 - t.hold_s / total
+    direction = (t.direction_sum / t.directed if t.directed else None) if session else consistency(t.motions)
+    if direction is not None:
+        parts["direction"] = direction
     if not parts:  # a stroke or two, nothing yet to judge them by
         return Score(None, "unavailable", t.strokes)
     weight = sum(WEIGHTS[k] for k in parts)
@@ -101,6 +121,7 @@ class ScoreKeeper:
         self.bout = Tally()
         self.session = Tally()
         self.lengths: list[float] = []  # each finished bout's length factor
+        self.consistencies: list[float | None] = []  # each finished bout's direction consistency (None: no IMU)
         self.bouts: list[Score] = []
         self.last = Score(None, "unavailable", 0)
 
@@ -111,6 +132,10 @@ class ScoreKeeper:
             self.session.add_stroke(*ok)
         if bout:
             self.bout.add_stroke(*ok)
+
+    def motion(self, m: StrokeMotion) -> None:
+        """How a stroke of the bout under way moved (only a tool with an IMU says)."""
+        self.bout.motions.append(m)
 
     def hold(self, seconds: float) -> None:
         self.bout.hold_s += seconds
@@ -129,6 +154,7 @@ class ScoreKeeper:
         self.bouts.append(self.last)
         self.session.active_s += active_s
         self.lengths.append(min(active_s, self.bout_s) / self.bout_s)
+        self.consistencies.append(consistency(self.bout.motions))
         self.bout = Tally()
         return self.last
 
@@ -137,9 +163,13 @@ class ScoreKeeper:
         tally = Tally()
         tally.add(self.session)
         lengths = list(self.lengths)
+        consistencies = list(self.consistencies)
         if running_s is not None:
             tally.active_s += running_s
             lengths.append(min(running_s, self.bout_s) / self.bout_s)
+            consistencies.append(consistency(self.bout.motions))
         tally.bouts = len(lengths)
         tally.length_sum = sum(lengths)
+        known = [c for c in consistencies if c is not None]
+        tally.directed, tally.direction_sum = len(known), sum(known)
         return score(tally, self.bout_s, session=True)

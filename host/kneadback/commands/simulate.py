@@ -76,12 +76,19 @@ def write_csv(rendering: Rendering, path: Path, progress: Progress | None = None
     (µs precision) and the ADC count. `analyze` and `import` read the settings back.
 
     Rows are formatted `ROWS_PER_WRITE` at a time by one `%` (C speed, no object per row kept);
-    `progress` is advanced by the rows written."""
-    from kneadback.csvformat import device_lines
+    `progress` is advanced by the rows written. A scenario with tool motion adds the IMU's six
+    columns (`kneadback.csvformat.IMU_COLUMNS`)."""
+    import numpy as np
 
+    from kneadback.csvformat import device_lines, imu_header, imu_si_cells
+    from kneadback.engine.motion import imu_columns
+
+    info = rendering.info
     header = "\n".join(
-        [f"# scenario: {rendering.scenario.name} (seed {rendering.seed})", *device_lines(rendering.info), "time_s,adc"]
+        [f"# scenario: {rendering.scenario.name} (seed {rendering.seed})", *device_lines(info), "time_s,adc" + imu_header(info)]
     )
+    tool = rendering.tool
+    imu = imu_columns(info) if tool is not None else None
     with open_out(path, binary=True) as fh:
         fh.write((header + "\n").encode())
         for a in range(0, len(rendering.t), ROWS_PER_WRITE):
@@ -89,7 +96,12 @@ def write_csv(rendering: Rendering, path: Path, progress: Progress | None = None
             cells: list[float | int] = [0] * (2 * len(t))
             cells[0::2] = t
             cells[1::2] = rendering.adc[a : a + ROWS_PER_WRITE].tolist()
-            fh.write((("%.6f,%d\n" * len(t)) % tuple(cells)).encode())
+            rows = ("%.6f,%d\n" * len(t)) % tuple(cells)
+            if tool is not None and imu is not None:  # the IMU's columns after the force: in SI units, as export writes them
+                counts = tool.imu[a : a + ROWS_PER_WRITE][:, list(imu.index)]
+                si = imu_si_cells(counts * np.asarray(imu.scale))
+                rows = "".join(f"{r},{m}\n" for r, m in zip(rows.splitlines(), si))
+            fh.write(rows.encode())
             if progress is not None:
                 progress.update(len(t))
 

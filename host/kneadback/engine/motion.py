@@ -41,10 +41,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kneadback.csvformat import IMU_KINDS
 from kneadback.errors import InputError
 from kneadback.model import DeviceInfo, Stroke, StrokeMotion
 
-IMU_KINDS = ("accel-x", "accel-y", "accel-z", "gyro-x", "gyro-y", "gyro-z")
 G = 9.80665  # m/s² per g (the AHRS works in g)
 AHRS_GAIN = 0.5  # imufusion's default: how strongly the accelerometer corrects the gyroscope's tilt
 GYRO_BIAS_S = 10.0  # time constant of the running mean that tracks the gyroscope's offset

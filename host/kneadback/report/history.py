@@ -64,14 +64,23 @@ class SpotDay:
     pressure_adherence: float | None = None
     ratings: int = 0
     force_at_target_n: float | None = None
+    # with an IMU on the tool only: the bouts' mean direction consistency and median stroke length
+    direction_consistency: float | None = None
+    median_excursion_cm: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["day"] = self.day.isoformat()
-        for k in ("time_s", "overtime_s", "mean_rate_spm", "rate_adherence", "pressure_adherence", "force_at_target_n"):
+        for k in ("time_s", "overtime_s", "mean_rate_spm", "rate_adherence", "pressure_adherence", "force_at_target_n",
+                  *_MOTION):
             if d[k] is not None:
                 d[k] = round(d[k], 3)
+            elif k in _MOTION:  # a day without a motion sensor reads as it always did
+                del d[k]
         return d
+
+
+_MOTION = ("direction_consistency", "median_excursion_cm")
 
 
 @dataclass
@@ -118,22 +127,26 @@ def _mean(values: list[float], weights: list[float] | None = None) -> float | No
 def build_history(store: Store, settings: HistorySettings, spot: str | None = None,
                   progress: Progress | None = None) -> tuple[list[SpotHistoryReport], Targets]:
     """Each spot's days from every session's bouts and ratings; `progress` is advanced by the sessions read."""
-    bouts: dict[tuple[str, dt.date], list[tuple[dict[str, Any], dict[str, Any] | None, int]]] = defaultdict(list)
+    # (bout, its score, its motion (IMU only), session id) by spot and day
+    bouts: dict[tuple[str, dt.date], list[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, int]]] = \
+        defaultdict(list)
     ratings: dict[tuple[str, dt.date], list[SpotRating]] = defaultdict(list)
     targets = Targets()
     for row in store.sessions():
         targets = targets_of(row)
         summary = summary_of(store, row)
         bout_scores = summary.get("bout_scores") or []
+        motion = summary.get("bout_motion") or []
         k = 0
         for e in store.events(row.id, (EventType.BOUT, EventType.RATING)):
             if e.type == EventType.BOUT:
                 s = e.spot or ""
                 sc = bout_scores[k] if k < len(bout_scores) else None
+                mo = motion[k] if k < len(motion) and motion[k].get("strokes") else None
                 k += 1
                 if (spot is None or s == spot) and is_counted(e.data, targets.bout_s):  # a short try is not a bout
                     bout = {**e.data, "active_s": active_s(e.data), "overtime_s": overtime_s(e.data, targets.bout_s)}
-                    bouts[(s, day_of(row.wall_start + e.data["end"]))].append((bout, sc, row.id))
+                    bouts[(s, day_of(row.wall_start + e.data["end"]))].append((bout, sc, mo, row.id))
             else:
                 s = e.data.get("spot") or e.spot or ""
                 f = e.data.get("force_n")
@@ -149,15 +162,18 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
         sd = SpotDay(day)
         bl = bouts.get((s, day), [])
         sd.bouts = len(bl)
-        sd.time_s = sum(b["active_s"] for b, _sc, _sid in bl)
-        sd.overtime_s = sum(b["overtime_s"] for b, _sc, _sid in bl)
-        sd.strokes = sum(int(b["strokes"]) for b, _sc, _sid in bl)
-        sd.sessions = len({sid for _b, _sc, sid in bl})
-        rated = [(b["rate_spm"], b["strokes"]) for b, _sc, _sid in bl if b.get("rate_spm") is not None]
+        sd.time_s = sum(b["active_s"] for b, _sc, _mo, _sid in bl)
+        sd.overtime_s = sum(b["overtime_s"] for b, _sc, _mo, _sid in bl)
+        sd.strokes = sum(int(b["strokes"]) for b, _sc, _mo, _sid in bl)
+        sd.sessions = len({sid for _b, _sc, _mo, sid in bl})
+        rated = [(b["rate_spm"], b["strokes"]) for b, _sc, _mo, _sid in bl if b.get("rate_spm") is not None]
         sd.mean_rate_spm = _mean([r for r, _n in rated], [n for _r, n in rated])
-        parts = [sc.get("parts", {}) for _b, sc, _sid in bl if sc]
+        parts = [sc.get("parts", {}) for _b, sc, _mo, _sid in bl if sc]
         sd.rate_adherence = _mean([p["rate"] for p in parts if "rate" in p])
         sd.pressure_adherence = _mean([p["pressure"] for p in parts if "pressure" in p])
+        moved = [mo for _b, _sc, mo, _sid in bl if mo]
+        sd.direction_consistency = _mean([mo["consistency"] for mo in moved])
+        sd.median_excursion_cm = float(np.median([mo["median_excursion_cm"] for mo in moved])) if moved else None
         rs = ratings.get((s, day), [])
         sd.ratings = len(rs)
         if rs:
@@ -184,12 +200,15 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
     lines: list[str] = []
     for rep in reports:
         lines.append(rep.spot or "(no spot named)")
-        rows = [("day", "bouts", "time", "overtime", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force")]
+        moved = has_motion(rep)
+        rows = [("day", "bouts", "time", "overtime", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force",
+                 *(("one way", "stroke") if moved else ()))]
         for d in rep.days:
             rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), mmss(d.time_s), overtime(d),
                          "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", pct(d.rate_adherence),
                          pct(d.pressure_adherence),
-                         "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N"))
+                         "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N",
+                         *(motion_cells(d) if moved else ())))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
             lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -197,6 +216,16 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
             lines.append(f"  {rep.advice}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def has_motion(rep: SpotHistoryReport) -> bool:
+    """Whether any day of the spot had a motion sensor on the tool: only then are its columns shown."""
+    return any(d.direction_consistency is not None for d in rep.days)
+
+
+def motion_cells(d: SpotDay) -> tuple[str, str]:
+    """A day's direction consistency and median stroke length, or dashes for a day without an IMU."""
+    return pct(d.direction_consistency), "—" if d.median_excursion_cm is None else f"{d.median_excursion_cm:.1f} cm"
 
 
 def overtime(d: SpotDay) -> str:
@@ -238,13 +267,15 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         b.bars(x, [d.bouts for d in rep.days], BLUE, 0.6, "bouts")
         out.append(b.svg(date_ticks(*b.x_range)))
         out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">overtime</th><th class="n">rate/min</th>'
-                   f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th></tr>')
+                   f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th>'
+                   + ('<th class="n">one way</th><th class="n">stroke</th>' if has_motion(rep) else "") + "</tr>")
         for d in rep.days:
             out.append(f"<tr><td>{d.day.isoformat()}</td><td>{esc(bouts_verdict(d.bouts, targets))}</td>"
                        f"<td class=n>{mmss(d.time_s)}</td><td class=n>{overtime(d)}</td>"
                        f"<td class=n>{'—' if d.mean_rate_spm is None else f'{d.mean_rate_spm:.0f}'}</td>"
                        f"<td class=n>{pct(d.rate_adherence)}</td><td class=n>{pct(d.pressure_adherence)}</td>"
-                       f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td></tr>")
+                       f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td>"
+                       + ("".join(f"<td class=n>{c}</td>" for c in motion_cells(d)) if has_motion(rep) else "") + "</tr>")
         out.append("</table>")
     out.append('<p class="note">kneadback is a coaching aid, not a medical device.</p></body></html>')
     return "\n".join(out)

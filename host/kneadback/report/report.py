@@ -25,7 +25,7 @@ from kneadback.report.svg import Chart
 from kneadback.store.db import Store, default_path
 from kneadback.store.reader import Recording
 from kneadback.store.scoring import session_scores, targets_of
-from kneadback.store.summary import active_s, is_counted, overtime_s
+from kneadback.store.summary import active_s, bout_motions, is_counted, overtime_s
 from kneadback.words import mmss, plural
 
 GREEN, RED, BLUE, ORANGE, GREY, PURPLE = "#2e9d57", "#d64541", "#2f6db5", "#e08a1e", "#777", "#8e44ad"
@@ -54,6 +54,7 @@ class SessionFacts:
     link_errors: int
     scores: dict[str, Any]
     targets: Targets
+    bout_motion: list[dict[str, Any]] | None = None  # per bout, with an IMU only (`store.summary.bout_motions`)
 
 
 def facts_of(rec: Recording) -> SessionFacts:
@@ -90,6 +91,7 @@ def facts_of(rec: Recording) -> SessionFacts:
         link_errors=sum(int(e.data.get("count", 1)) for e in ev if e.type == EventType.ERROR),
         scores=scores,
         targets=targets_of(rec.meta),
+        bout_motion=bout_motions(ev),
     )
 
 
@@ -242,6 +244,14 @@ def _score_cell(s: dict[str, Any] | None) -> str:
     return f"{s['value']:.0f}" + (" (provisional)" if s.get("status") == "provisional" else "")
 
 
+def _motion_cells(m: dict[str, Any] | None) -> str:
+    """A bout's direction consistency (with its pattern) and median excursion, as table cells."""
+    if not m or not m.get("strokes"):
+        return "<td class=n>—</td><td class=n>—</td>"
+    return (f"<td class=n>{pct(m['consistency'])} ({html.escape(m['pattern'])})</td>"
+            f"<td class=n>{m['median_excursion_cm']:.1f} cm</td>")
+
+
 def render_html(rec: Recording, progress: Progress | None = None) -> str:
     """The page; `progress` is advanced by the samples read (most of the time it takes)."""
     facts = facts_of(rec)
@@ -281,12 +291,16 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     out.append(f"<p>Session score: <b>{_score_cell(session_score)}</b>"
                + (f" (rhythm {pct(session_score['parts'].get('rate'))}, pressure "
                   f"{pct(session_score['parts'].get('pressure'))}, bout length {pct(session_score['parts'].get('length'))}, "
-                  f"no holds {pct(session_score['parts'].get('holds'))})" if session_score and session_score.get("parts") else "")
+                  f"no holds {pct(session_score['parts'].get('holds'))}"
+                  + (f", one direction {pct(session_score['parts']['direction'])}" if "direction" in session_score["parts"] else "")
+                  + ")" if session_score and session_score.get("parts") else "")
                + "</p>")
     if facts.bouts:
         out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
                    '<th class="n">overtime</th><th class="n">strokes</th><th class="n">rate /min</th>'
-                   f'<th class="n">mean peak {unit}</th><th class="n">score</th></tr>')
+                   f'<th class="n">mean peak {unit}</th>'
+                   + ('<th class="n">one direction</th><th class="n">median stroke</th>' if facts.bout_motion is not None else "")
+                   + '<th class="n">score</th></tr>')
         bout_scores = facts.scores.get("bouts", [])
         for k, (b, bs) in enumerate(zip(facts.bouts, facts.bout_spots)):
             sc = bout_scores[k] if k < len(bout_scores) else None
@@ -297,7 +311,9 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
             out.append(f"<tr><td>{name}</td><td>{esc(bs)}</td><td class=n>{mmss(b['start'])}</td>"
                        f"<td class=n>{active_s(b):.0f} s</td><td class=n>{f'{over:.0f} s' if over >= 0.5 else '—'}</td>"
                        f"<td class=n>{b['strokes']}</td><td class=n>{rate}</td><td class=n>{peak}</td>"
-                       f"<td class=n>{_score_cell(sc)}</td></tr>")
+                       + (_motion_cells(facts.bout_motion[k] if k < len(facts.bout_motion) else None)
+                          if facts.bout_motion is not None else "")
+                       + f"<td class=n>{_score_cell(sc)}</td></tr>")
         out.append("</table>")
     else:
         out.append("<p>No complete bout in this session.</p>")

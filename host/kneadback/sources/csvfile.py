@@ -1,7 +1,11 @@
 """A `time_s,adc` CSV file as a finite source.
 
 The file has a header row naming at least the columns `time_s` (session seconds) and `adc`
-(raw counts); other columns are ignored. Lines starting with `#` before the header may carry
+(raw counts); other columns are ignored but for a 6-axis IMU's, `ax_m_s2,ay_m_s2,az_m_s2,
+gx_rad_s,gy_rad_s,gz_rad_s` (all six or none), which `simulate` and `export` write for a tool
+with one: their values become the board's counts again by `# accel_scale` and `# gyro_scale`
+(SI units per count; an MPU-6050's power-on ranges if the file does not say). A row whose six IMU
+cells are all empty (a frame the board sent without them) is one without the IMU's values. Lines starting with `#` before the header may carry
 what the columns do not: `# rate_hz: 200`, `# front_end: fsr-low`, `# divider_ohms: 1000`,
 `# adc_bits: 10`, `# vref_mv: 5000` (also `key=value`). Flags (the `rate_hz` and `front`
 arguments) win over the file; without either the rate is estimated from the time column, and the
@@ -35,10 +39,10 @@ from pathlib import Path
 import numpy as np
 
 from kneadback.clock import Clock, MonotonicClock
-from kneadback.csvformat import META_KEYS
+from kneadback.csvformat import DEFAULT_SCALES, IMU_COLUMNS, META_KEYS, channels_of
 from kneadback.errors import InputError
 from kneadback.frontend import FRONT_ENDS, Declared
-from kneadback.model import DeviceInfo, SampleBlock, SourceItem
+from kneadback.model import FORCE_CHANNEL, Channel, DeviceInfo, SampleBlock, SourceItem
 from kneadback.progress import Progress
 from kneadback.sources.base import Source, SourceOptions
 
@@ -80,6 +84,9 @@ class CsvSource(Source):
         self.progress = progress  # advanced by the bytes read while the file is opened
         self.t = np.empty(0)
         self.adc = np.empty(0, dtype=np.int32)
+        self.extra: np.ndarray | None = None  # the IMU's counts (n, 6), for a file with its columns
+        self._imu_cuts = np.empty(0, dtype=np.int64)  # rows where the IMU's values start or stop
+        self._imu_ok = np.empty(0, dtype=bool)  # rows that have them
         self.divider_known = self.front.divider_ohms is not None
         self._pos = 0
         self._gap_at = np.empty(0, dtype=np.int64)  # sample indices that follow a gap...
@@ -88,7 +95,7 @@ class CsvSource(Source):
         self._horizon = 0.0  # played live: session time delivered up to
 
     def _open(self) -> None:
-        meta, t, adc = read_csv(self.path, progress=self.progress)
+        meta, t, adc, imu = read_csv(self.path, progress=self.progress)
         said = meta.get("rate_hz")
         rate = self.declared_rate or (float(said) if said is not None else None) or _estimate_rate(t)
         if rate is None:
@@ -96,6 +103,13 @@ class CsvSource(Source):
         bits = int(meta.get("adc_bits", 10))
         divider = meta.get("divider_ohms") or DEFAULT_DIVIDER_OHMS
         front = str(meta.get("front_end", "fsr-low"))
+        channels: tuple[Channel, ...] = (FORCE_CHANNEL,)
+        if imu is not None:
+            channels = (FORCE_CHANNEL, *channels_of({k: float(meta.get(k, v)) for k, v in DEFAULT_SCALES.items()}))
+            self._imu_ok = ~np.isnan(imu).any(axis=1)
+            self._imu_cuts = np.flatnonzero(np.diff(self._imu_ok)) + 1
+            counts = np.rint(np.nan_to_num(imu) / np.array([c.scale for c in channels[1:]]))
+            self.extra = np.clip(counts, -(1 << 15), (1 << 15) - 1).astype(np.int16)
         self.divider_known = self.front.divider_ohms is not None or "divider_ohms" in meta
         self.info = self.front.apply(DeviceInfo(
             protocol_version=1,
@@ -109,6 +123,7 @@ class CsvSource(Source):
             rate_source="declared" if (self.declared_rate or "rate_hz" in meta) else "estimated",
             source=str(self.path),
             front_end=front,
+            channels=channels,
         ))
         self.t, self.adc = t, adc
         long = GAP_PERIODS / rate  # looked for a block at a time: no second copy of the time column
@@ -159,15 +174,20 @@ class CsvSource(Source):
         b = min(a + self.block_samples, end)
         if g < len(self._gap_at):
             b = min(b, int(self._gap_at[g]))
+        cut = int(np.searchsorted(self._imu_cuts, a, side="right"))
+        if cut < len(self._imu_cuts):  # a block has the IMU's values in every row or in none
+            b = min(b, int(self._imu_cuts[cut]))
         lost = int(self._lost_before[g] - self._lost_before[g - 1]) if g and self._gap_at[g - 1] == a else 0
         self._pos = b
-        return SampleBlock(self.t[a:b], self.adc[a:b], a + int(self._lost_before[g]), lost)
+        extra = None if self.extra is None or not self._imu_ok[a] else self.extra[a:b]
+        return SampleBlock(self.t[a:b], self.adc[a:b], a + int(self._lost_before[g]), lost, extra=extra)
 
 
 def read_csv(
     path: Path, *, chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None
-) -> tuple[dict[str, float | str], np.ndarray, np.ndarray]:
-    """(metadata, time_s, adc as int32) from a CSV file; InputError naming file, line and problem.
+) -> tuple[dict[str, float | str], np.ndarray, np.ndarray, np.ndarray | None]:
+    """(metadata, time_s, adc as int32, the IMU's columns (n, 6) or None) from a CSV file;
+    InputError naming file, line and problem.
 
     The result does not depend on `chunk_bytes`; `progress` is advanced by the bytes read.
     """
@@ -214,7 +234,7 @@ def _pieces(path: Path, chunk_bytes: int, progress: Progress | None) -> Iterator
                 return
 
 
-def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float | str], np.ndarray, np.ndarray]:
+def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float | str], np.ndarray, np.ndarray, np.ndarray | None]:
     meta: dict[str, float | str] = {}
     line = 1  # file line number of the next line
     for text in pieces:
@@ -232,13 +252,17 @@ def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float | str], n
     missing = [c for c in ("time_s", "adc") if c not in names]
     if missing:
         raise InputError(f"{path}: line {line}: header lacks column {' and '.join(missing)} (found: {header[:80]})")
-    rows = _Rows(path, len(names), names.index("time_s"), names.index("adc"), (1 << int(meta.get("adc_bits", 10))) - 1)
+    imu = [c for c in IMU_COLUMNS if c in names]
+    if imu and len(imu) < len(IMU_COLUMNS):
+        lacks = ", ".join(c for c in IMU_COLUMNS if c not in names)
+        raise InputError(f"{path}: line {line}: header has IMU column {imu[0]} but lacks {lacks}")
+    cols = (names.index("time_s"), names.index("adc"), *(names.index(c) for c in imu))
+    rows = _Rows(path, len(names), cols, (1 << int(meta.get("adc_bits", 10))) - 1)
     first_line = line = line + 1
     line += rows.add("".join(lines[k + 1 :]), line)
     for text in pieces:
         line += rows.add(text, line)
-    t, adc = rows.result(first_line)
-    return meta, t, adc
+    return meta, *rows.result(first_line)
 
 
 class _Rows:
@@ -248,8 +272,8 @@ class _Rows:
     counts are whole and in range) are judged over the whole file, in that order.
     """
 
-    def __init__(self, path: Path, ncols: int, it: int, ia: int, full: int) -> None:
-        self.path, self.ncols, self.it, self.ia, self.full = path, ncols, it, ia, full
+    def __init__(self, path: Path, ncols: int, cols: tuple[int, ...], full: int) -> None:
+        self.path, self.ncols, self.cols, self.full = path, ncols, cols, full
         try:
             self.size = path.stat().st_size  # to size the arrays for the whole file at once
         except OSError:
@@ -257,6 +281,7 @@ class _Rows:
         self.seen = 0  # characters parsed so far
         self.t = np.empty(0)
         self.adc = np.empty(0, dtype=np.int32)
+        self.imu = np.empty((0, len(cols) - 2)) if len(cols) > 2 else None  # the IMU's columns, if it has them
         self.rows = 0
         self.last_t = -math.inf
         self.broken: dict[int, str] = {}  # rule rank → what the first line breaking it says
@@ -264,29 +289,34 @@ class _Rows:
     def add(self, text: str, line: int) -> int:
         """Parse a piece whose first line is file line `line`; how many lines it has."""
         self.seen += len(text)
-        fast = _parse_fast(text, self.ncols, self.it, self.ia)
+        fast = _parse_fast(text, self.ncols, self.cols)
         if fast is not None:
-            t, adc = fast
+            table = fast
             at: np.ndarray | None = None  # plain rows: row k is on line `line + k`
-            count = len(t)
+            count = len(table)
         else:
-            t, adc, at, count = _parse_slow(self.path, text, line, self.ncols, self.it, self.ia)
+            table, at, count = _parse_slow(self.path, text, line, self.ncols, self.cols)
+        t, adc = table[:, 0], table[:, 1]
         if len(t):
             self._judge(t, adc, lambda k: line + k if at is None else int(at[k]))
             if not self.broken:  # once a rule is broken no samples are wanted, only the first bad line
-                self._keep(t, adc)
+                self._keep(t, adc, table[:, 2:])
             self.rows += len(t)
             self.last_t = float(t[-1])
         return count
 
-    def _keep(self, t: np.ndarray, adc: np.ndarray) -> None:
+    def _keep(self, t: np.ndarray, adc: np.ndarray, imu: np.ndarray) -> None:
         a, b = self.rows, self.rows + len(t)
         if b > len(self.t):  # room for the rest of the file, as far as the part read tells
             room = max(int(b * 1.02 * self.size / max(self.seen, 1)), int(b * 1.25))
             self.t = _grown(self.t[:a], room)
             self.adc = _grown(self.adc[:a], room)
+            if self.imu is not None:
+                self.imu = _grown(self.imu[:a], room)
         self.t[a:b] = t
         self.adc[a:b] = adc
+        if self.imu is not None:
+            self.imu[a:b] = imu
 
     def _judge(self, t: np.ndarray, adc: np.ndarray, line_of: Callable[[int], int]) -> None:
         back = np.flatnonzero(np.diff(t, prepend=self.last_t) <= 0)
@@ -303,17 +333,17 @@ class _Rows:
             i = int(out[0])
             self.broken[2] = f"line {line_of(i)}: adc {adc[i]:g} is outside 0..{self.full}"
 
-    def result(self, first_line: int) -> tuple[np.ndarray, np.ndarray]:
+    def result(self, first_line: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if not self.rows:
             raise InputError(f"{self.path}: line {first_line}: no samples after the header")
         if self.broken:
             raise InputError(f"{self.path}: {self.broken[min(self.broken)]}")
-        return self.t[: self.rows], self.adc[: self.rows]
+        return self.t[: self.rows], self.adc[: self.rows], None if self.imu is None else self.imu[: self.rows]
 
 
 def _grown(kept: np.ndarray, room: int) -> np.ndarray:
     """`kept` at the start of a new array of `room` elements."""
-    out = np.empty(room, dtype=kept.dtype)
+    out = np.empty((room, *kept.shape[1:]), dtype=kept.dtype)
     out[: len(kept)] = kept
     return out
 
@@ -339,7 +369,7 @@ def _parse_meta(path: Path, line: int, text: str, meta: dict[str, float | str]) 
             return
 
 
-def _parse_fast(text: str, ncols: int, it: int, ia: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _parse_fast(text: str, ncols: int, cols: tuple[int, ...]) -> np.ndarray | None:
     """numpy's parser, for a piece of plain rows (`\\n` or `\\r\\n` line ends, `ncols` cells each,
     no blank line, no comment); None for anything else, which the line-by-line parser then reads."""
     if not text or any(c in text for c in _NOT_PLAIN) or (not text.isascii() and _ODD_BREAKS.search(text)):
@@ -358,20 +388,20 @@ def _parse_fast(text: str, ncols: int, it: int, ia: int) -> tuple[np.ndarray, np
     if np.any(rows[:, -1] > ends) or np.any(rows[1:, 0] < ends[:-1]):
         return None
     try:
-        table = np.loadtxt(io.StringIO(text), delimiter=",", comments=None, usecols=(it, ia), ndmin=2, dtype=float)
+        table = np.loadtxt(io.StringIO(text), delimiter=",", comments=None, usecols=cols, ndmin=2, dtype=float)
     except ValueError:
         return None
     if len(table) != len(ends) or not np.all(np.isfinite(table)):
         return None
-    return table[:, 0].copy(), table[:, 1].copy()
+    return table
 
 
 def _parse_slow(
-    path: Path, text: str, first_line: int, ncols: int, it: int, ia: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Line by line: (time_s, adc, the line of each row, how many lines); InputError at the first bad line."""
-    t: list[float] = []
-    a: list[float] = []
+    path: Path, text: str, first_line: int, ncols: int, cols: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Line by line: (the columns `cols` (time_s, adc, ...) row by row, the line of each row, how
+    many lines); InputError at the first bad line."""
+    rows: list[list[float]] = []
     at: list[int] = []
     lines = text.splitlines()
     for n, ln in enumerate(lines):
@@ -382,17 +412,24 @@ def _parse_slow(
         cells = ln.split(",")
         if len(cells) != ncols:
             raise InputError(f"{path}: line {line}: {len(cells)} cells, the header has {ncols}")
-        for col, name, dest in ((it, "time_s", t), (ia, "adc", a)):
+        row = []
+        no_imu = len(cols) > 2 and not any(cells[c].strip() for c in cols[2:])  # a frame without them
+        for k, col in enumerate(cols):
             cell = cells[col].strip()
+            name = ("time_s", "adc", *IMU_COLUMNS)[k]
+            if k >= 2 and no_imu:
+                row.append(math.nan)
+                continue
             try:
                 v = float(cell)
             except ValueError:
                 raise InputError(f"{path}: line {line}: {name} {cell[:20]!r} is not a number") from None
             if not math.isfinite(v):
                 raise InputError(f"{path}: line {line}: {name} {cell[:20]!r} is not a finite number")
-            dest.append(v)
+            row.append(v)
+        rows.append(row)
         at.append(line)
-    return np.array(t, dtype=float), np.array(a, dtype=float), np.array(at, dtype=np.int64), len(lines)
+    return np.array(rows, dtype=float).reshape(-1, len(cols)), np.array(at, dtype=np.int64), len(lines)
 
 
 def _estimate_rate(t: np.ndarray) -> float | None:

@@ -2,7 +2,8 @@
 
 The very `.hex` that `make -C firmware` builds runs on an emulated ATmega328P (simavr, through
 the harness `firmware/build/kb-emu`). A scenario is rendered with the simulator into ADC counts
-that drive the emulated A0; the firmware's UART is a pseudo-terminal, which is read like any
+that drive the emulated A0 (and, for a scenario with `[motion]`, the IMU counts an emulated
+MPU-6050 on I2C answers with); the firmware's UART is a pseudo-terminal, which is read like any
 board by `kneadback.sources.serial.SerialSource` (pyserial and `DeviceStream`). Commands go
 to the firmware over the same port. `options.speed` paces the emulator: emulated seconds per
 clock second; 1000 or more (or `inf`) runs it unpaced, as fast as it can (about 7× real time
@@ -106,19 +107,23 @@ class DividerSwitching:
         return cls(int(n), int(open_), float(settle), float(longest), float(mean))
 
 
-def write_counts(path: Path, adc: Sequence[int] | np.ndarray, rate_hz: float) -> None:
-    """Write an ADC counts file for the harness (see firmware/emulator/README.md)."""
-    counts = np.clip(np.asarray(adc, dtype=np.int64), 0, 1023)
+def write_counts(path: Path, adc: Sequence[int] | np.ndarray, rate_hz: float, imu: np.ndarray | None = None) -> None:
+    """Write an ADC counts file for the harness (see firmware/emulator/README.md); `imu` (n × 6
+    int16: accel x, y, z, gyro x, y, z) adds the columns that give the board an MPU-6050."""
+    counts = np.clip(np.asarray(adc, dtype=np.int64), 0, 1023)[:, None]
+    if imu is not None:
+        counts = np.concatenate([counts, np.asarray(imu, dtype=np.int64)], axis=1)
     with open(path, "w") as f:
         f.write(f"# rate_hz: {rate_hz:g}\n")
-        f.write("\n".join(map(str, counts.tolist())))
+        f.write("\n".join(" ".join(map(str, row)) for row in counts.tolist()))
         f.write("\n")
 
 
 class Harness:
     """A running `kb-emu` with the firmware; `.pty` is the port to open.
 
-    `counts_file` plays a counts file into ADC0; `live=True` takes counts from `set_adc`
+    `counts_file` plays a counts file into ADC0 (with IMU columns, also into an MPU-6050 on
+    I2C; `.i2c` then says at exit how long its reads took); `live=True` takes counts from `set_adc`
     instead (the harness's stdin); otherwise ADC0 reads `value`. ADC0 reads it only while the
     firmware closes the divider (D7 driven low), else full scale; after `close()`, `.divider`
     says how the firmware switched it. `hex_file` runs another build of the firmware. The
@@ -160,6 +165,7 @@ class Harness:
         self.ended_at: float | None = None  # emulated time the counts file ended, once it has
         self.running = False
         self.divider: DividerSwitching | None = None  # announced when the harness exits
+        self.i2c: tuple[int, float, float] | None = None  # with an IMU, at exit: reads, mean and longest µs
         self.pty = self._expect("pty", START_TIMEOUT_S)
 
     def _expect(self, what: str, timeout: float) -> str:
@@ -195,6 +201,9 @@ class Harness:
                         self.running = True
                     elif what == "divider":
                         self.divider = DividerSwitching.parse(value)
+                    elif what == "i2c":
+                        n, mean, longest = value.split()
+                        self.i2c = (int(n), float(mean), float(longest))
                     out.append((what, value))
             timeout = 0.0
         return out
@@ -259,7 +268,7 @@ class EmulatedSource(Source):
         self.rendering = rendering = render(scenario, seed=self.options.seed)
         self._tmp = tempfile.TemporaryDirectory(prefix="kneadback-emu-")
         counts = Path(self._tmp.name) / "adc.txt"
-        write_counts(counts, rendering.adc, rendering.rate_hz)
+        write_counts(counts, rendering.adc, rendering.rate_hz, None if rendering.tool is None else rendering.tool.imu)
         self._t_end = (len(rendering.adc) - 1) / rendering.rate_hz
         try:
             self.harness = Harness(counts_file=counts, speed=self.speed)
@@ -309,6 +318,7 @@ class EmulatedSource(Source):
                     t=item.t[:keep],
                     adc=item.adc[:keep],
                     t_device_us=None if item.t_device_us is None else item.t_device_us[:keep],
+                    extra=None if item.extra is None else item.extra[:keep],
                 )
             out.append(item)
         return out

@@ -1,5 +1,7 @@
 """Export a recording: CSV (`time_s,adc,force_n`), JSON (everything) or EDF+ (signals with the
-cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`).
+cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`). A board with
+a 6-axis IMU adds its six channels to each (`kneadback.csvformat`); an FSR-only recording exports
+exactly as it did before there were any.
 
 Every export goes through `kneadback.outfile.open_out`: a file is written whole or not at all, a
 link is written through, `-` is stdout. `progress` is advanced by the samples written.
@@ -10,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import numpy as np
 
-from kneadback.csvformat import device_lines
+from kneadback.csvformat import IMU_KINDS, IMU_UNITS, device_lines, imu_header, imu_si_cells
+from kneadback.engine.motion import ImuColumns, imu_columns
 from kneadback.errors import InputError
 from kneadback.event_types import EventType
+from kneadback.model import SampleBlock
 from kneadback.outfile import OutPath, open_out
 from kneadback.progress import Progress
 from kneadback.store import EXPORT_FORMATS
@@ -29,19 +34,42 @@ def export(rec: Recording, fmt: str, out: OutPath, progress: Progress | None = N
     {"csv": export_csv, "json": export_json, "edf": export_edf}[fmt](rec, out, progress)
 
 
+IMU_LABELS = ("Accel X", "Accel Y", "Accel Z", "Gyro X", "Gyro Y", "Gyro Z")  # EDF signals, in `IMU_KINDS` order
+
+
+def _imu(rec: Recording) -> ImuColumns | None:
+    info = rec.info
+    return None if info is None else imu_columns(info)
+
+
+def _imu_si(b: SampleBlock, imu: ImuColumns) -> np.ndarray | None:
+    """A block's six IMU channels in SI units (n, 6); None for a block that carries none."""
+    if b.extra is None:
+        return None
+    return np.asarray(b.extra)[:, list(imu.index)].astype(np.float64) * np.asarray(imu.scale)
+
+
 def export_csv(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
-    """`time_s,adc,force_n` with the facts a re-import needs as `# key: value` lines."""
+    """`time_s,adc,force_n` (and, with an IMU, its six channels in SI units) with the facts a
+    re-import needs as `# key: value` lines."""
     model = rec.force_model
     info = rec.info
+    imu = _imu(rec)
     with open_out(out) as f:
         f.write(f"# kneadback session {rec.meta.id}, started {rec.meta.started_at}\n")
         if info is not None:
             f.writelines(line + "\n" for line in device_lines(info))
         f.write(f"# force model: {model.describe()}\n")
-        f.write("time_s,adc,force_n\n")
+        f.write("time_s,adc,force_n" + (imu_header(info) if info is not None else "") + "\n")
         for _i, b in rec.blocks():
             force = model.to_newtons(np.asarray(b.adc))
-            f.writelines(f"{t:.6f},{a},{n:.3f}\n" for t, a, n in zip(b.t.tolist(), b.adc.tolist(), force.tolist()))
+            rows = zip(b.t.tolist(), b.adc.tolist(), force.tolist())
+            if imu is None:
+                f.writelines(f"{t:.6f},{a},{n:.3f}\n" for t, a, n in rows)
+            else:  # empty cells where a block lacks the IMU's channels: never motion that was not measured
+                si = _imu_si(b, imu)
+                cells = imu_si_cells(si) if si is not None else [","*5] * len(b)  # six empty cells
+                f.writelines(f"{t:.6f},{a},{n:.3f},{c}\n" for (t, a, n), c in zip(rows, cells))
             if progress is not None:
                 progress.update(len(b))
 
@@ -69,6 +97,8 @@ def export_json(rec: Recording, out: OutPath, progress: Progress | None = None) 
                 "first_index": b.first_index, "lost": b.lost, "t_arrival": b.t_arrival, "t": b.t.tolist(),
                 "adc": b.adc.tolist(), "t_device_us": None if b.t_device_us is None else b.t_device_us.tolist(),
             }
+            if b.extra is not None:  # the board's other channels, in counts, as `session.device` lists them
+                blk["extra"] = np.asarray(b.extra).tolist()
             f.write(("\n" if k == 0 else ",\n") + json.dumps(blk))
             if progress is not None:
                 progress.update(len(b))
@@ -98,6 +128,42 @@ def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
     return out
 
 
+def _imu_signals(edfio: Any, imu: ImuColumns, motion: list[np.ndarray | None], places: list[np.ndarray], n: int,
+                 rate: int) -> list[Any]:
+    """The IMU's six channels as EDF signals: the int16 counts exactly (digital range of an int16,
+    physical range that times the channel's scale), on the same grid of `n` samples as the force
+    (`places`: each block's samples' places on it). Samples of a block without them hold the last
+    real value, as lost samples do."""
+    have = np.zeros(n, dtype=bool)
+    grid = np.zeros((n, len(IMU_KINDS)), dtype=np.int64)
+    for m, k in zip(motion, places):
+        if m is not None:
+            grid[k] = m
+            have[k] = True
+    held = np.where(have, np.arange(n), 0)
+    np.maximum.accumulate(held, out=held)
+    grid = grid[held]
+    lo, hi = -(1 << 15), (1 << 15) - 1
+    return [
+        edfio.EdfSignal(grid[:, c].astype(np.float64) * scale, rate, label=label, physical_dimension=unit,
+                        physical_range=(lo * scale, hi * scale), digital_range=(lo, hi), transducer_type="IMU",
+                        prefiltering="")
+        for c, (scale, label, unit) in enumerate(zip(imu.scale, IMU_LABELS, IMU_UNITS))
+    ]
+
+
+def _runs_without(motion: list[np.ndarray | None], places: list[np.ndarray]) -> list[tuple[int, int]]:
+    """(first, end) grid places of each run of blocks that came without the IMU's values."""
+    runs: list[tuple[int, int]] = []
+    for m, k in zip(motion, places):
+        if m is None and len(k):
+            first, end = int(k[0]), int(k[-1]) + 1
+            if runs and runs[-1][1] == first:  # continues the run before
+                first = runs.pop()[0]
+            runs.append((first, end))
+    return runs
+
+
 def export_edf(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
     """EDF+: the counts and the force on the nominal sample grid; lost samples hold the last value
     and are marked by an annotation (nothing is invented silently)."""
@@ -107,13 +173,16 @@ def export_edf(rec: Recording, out: OutPath, progress: Progress | None = None) -
     rate = int(round(info.sample_rate_hz)) if info is not None and info.sample_rate_hz >= 1 else 0
     if rate < 1:
         raise InputError(f"{rec.label}: no sample rate recorded, cannot lay the samples on an EDF grid")
+    imu = _imu(rec)
     t0: float | None = None
-    adcs, indexes = [], []
+    adcs, indexes, motion = [], [], []
     for _i, b in rec.blocks():  # one pass over the samples: the counts and where each sits on the grid
         if t0 is None and len(b):
             t0 = float(b.t[0])
         adcs.append(b.adc)
         indexes.append(b.first_index + np.arange(len(b)))
+        if imu is not None:
+            motion.append(np.asarray(b.extra)[:, list(imu.index)] if b.extra is not None else None)
         if progress is not None:
             progress.update(len(b))
     if t0 is None:
@@ -131,11 +200,15 @@ def export_edf(rec: Recording, out: OutPath, progress: Progress | None = None) -
     pos = np.where(have, np.arange(n_padded), 0)
     np.maximum.accumulate(pos, out=pos)
     grid = grid[pos]
+    places = np.split(index, np.cumsum([len(i) for i in indexes])[:-1])
+    signals = _imu_signals(edfio, imu, motion, places, n_padded, rate) if imu is not None else []
     annotations = [edfio.EdfAnnotation(float(on), dur, text[:120]) for on, dur, text in _annotations(rec)]
     gaps = np.flatnonzero(np.diff(index) > 1)
     for g in gaps:
         missing = int(index[g + 1] - index[g] - 1)
         annotations.append(edfio.EdfAnnotation(float(index[g] + 1) / rate + t0, missing / rate, f"{missing} samples lost"))
+    for first, end in _runs_without(motion, places) if imu is not None else []:
+        annotations.append(edfio.EdfAnnotation(float(first) / rate + t0, (end - first) / rate, "no IMU values"))
     full = (1 << (info.adc_bits if info else 10)) - 1
     force = rec.force_model.to_newtons(grid)
     top = max(1.0, float(np.ceil(force.max() * 1.1)))
@@ -146,6 +219,7 @@ def export_edf(rec: Recording, out: OutPath, progress: Progress | None = None) -
                             physical_range=(0, full), digital_range=(0, full)),
             edfio.EdfSignal(force, rate, label="Force", physical_dimension="N", physical_range=(0, top),
                             transducer_type="FSR", prefiltering=""),
+            *signals,
         ],
         patient=edfio.Patient(),
         recording=edfio.Recording(startdate=start.date(), equipment_code="kneadback"),

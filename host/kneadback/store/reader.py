@@ -107,8 +107,11 @@ def _json_block(b: Any, label: str, i: int) -> SampleBlock:
         t = np.asarray(b["t"], dtype=np.float64)
         adc = np.asarray(b["adc"], dtype=np.int64)
         dev = b.get("t_device_us")
+        extra = None if b.get("extra") is None else np.asarray(b["extra"], dtype=np.int64)
         if len(t) != len(adc) or (dev is not None and len(dev) != len(t)) or t.ndim != 1:
             raise ValueError("arrays of different lengths")
+        if extra is not None and (extra.ndim != 2 or len(extra) != len(t) or np.any((extra < -32768) | (extra > 32767))):
+            raise ValueError("extra is not one row of 16-bit counts per sample")
         return SampleBlock(
             t=t,
             adc=adc.astype(np.int32),
@@ -116,6 +119,7 @@ def _json_block(b: Any, label: str, i: int) -> SampleBlock:
             lost=int(b.get("lost", 0)),
             t_device_us=None if dev is None else (np.asarray(dev, dtype=np.int64) % 2**32).astype(np.uint32),
             t_arrival=float(b.get("t_arrival", 0.0)),
+            extra=None if extra is None else extra.astype(np.int16),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise InputError(f"{label}: block {i} is not valid ({e})") from None

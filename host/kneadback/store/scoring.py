@@ -13,8 +13,8 @@ from kneadback.store.calibration import force_model_from_dict
 from kneadback.store.db import EventRow, SessionRow
 from kneadback.store.events import from_dict
 
-_SCORED = (EventType.STROKE, EventType.HOLD, EventType.CONTACT, EventType.BOUT_START, EventType.BOUT_PHASE,
-           EventType.BOUT, EventType.RATING, EventType.SPOT)
+_SCORED = (EventType.STROKE, EventType.STROKE_MOTION, EventType.HOLD, EventType.CONTACT, EventType.BOUT_START,
+           EventType.BOUT_PHASE, EventType.BOUT, EventType.RATING, EventType.SPOT)
 
 
 def targets_of(row: SessionRow) -> Targets:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kneadback.coach.spots import counts_toward_today
+from kneadback.csvformat import IMU_KINDS
 from kneadback.event_types import EventType
 from kneadback.store.db import EventRow, SessionRow, Store
 
@@ -53,6 +54,31 @@ def bout_fields(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
     }
 
 
+def bout_motions(events: list[EventRow]) -> list[dict[str, Any]] | None:
+    """Each recorded bout's stroke motion (a tool with an IMU only; None without any): how well its
+    working directions agree, their mean, the median excursion and the pattern
+    (`kneadback.engine.motion.bout_motion`), for the strokes that started within the bout."""
+    from kneadback.engine.motion import bout_motion
+    from kneadback.model import StrokeMotion
+    from kneadback.store.events import from_dict
+
+    motions = [m for m in (from_dict(e.data) for e in events if e.type == EventType.STROKE_MOTION)
+               if isinstance(m, StrokeMotion)]
+    if not motions:
+        return None
+    starts = {e.data["index"]: float(e.data["t_start"]) for e in events if e.type == EventType.STROKE}
+    out: list[dict[str, Any]] = []
+    for b in (e.data for e in events if e.type == EventType.BOUT):
+        inside = [m for m in motions if b["start"] <= starts.get(m.index, -1.0) <= b["end"]]
+        bm = bout_motion(inside)
+        out.append({"bout": int(b["index"]), "strokes": 0} if bm is None else {
+            "bout": int(b["index"]), "strokes": bm.strokes, "consistency": round(bm.resultant, 3),
+            "direction_deg": round(bm.direction_deg, 1), "median_excursion_cm": round(bm.median_excursion_cm, 2),
+            "pattern": bm.pattern,
+        })
+    return out
+
+
 def summarize(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
     spots: list[str] = [row.spot] if row.spot else []
     for e in events:
@@ -61,6 +87,7 @@ def summarize(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
     from kneadback.store.scoring import session_scores
 
     scores = session_scores(row, events)
+    motion = bout_motions(events)
     return {
         **bout_fields(row, events),
         "strokes": sum(1 for e in events if e.type == EventType.STROKE),
@@ -71,6 +98,7 @@ def summarize(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:
         "link_errors": sum(int(e.data.get("count", 1)) for e in events if e.type == EventType.ERROR),
         "score": scores.get("session"),
         "bout_scores": scores.get("bouts", []),
+        **({} if motion is None else {"bout_motion": motion}),  # an FSR-only session's summary is as it was
     }
 
 
@@ -84,6 +112,17 @@ def summary_of(store: Store, row: SessionRow) -> dict[str, Any]:
     recounted."""
     if row.summary is None:
         return summarize(row, store.events(row.id))
-    if not {"short_tries", "overtime_s"} <= row.summary.keys():
-        return {**row.summary, **bout_fields(row, store.events(row.id, (EventType.BOUT,)))}
-    return row.summary
+    summary = row.summary
+    if not {"short_tries", "overtime_s"} <= summary.keys():
+        summary = {**summary, **bout_fields(row, store.events(row.id, (EventType.BOUT,)))}
+    if "bout_motion" not in summary and _has_imu(row):  # summarised before summaries carried the motion
+        motion = bout_motions(store.events(row.id, (EventType.STROKE, EventType.STROKE_MOTION, EventType.BOUT)))
+        summary = summary if motion is None else {**summary, "bout_motion": motion}
+    return summary
+
+
+def _has_imu(row: SessionRow) -> bool:
+    """Whether the session's device listed an IMU's six channels (read from the stored device, so
+    that `sessions` stays light)."""
+    channels = (row.device or {}).get("channels") or []
+    return set(IMU_KINDS) <= {c.get("kind") for c in channels if isinstance(c, dict)}

@@ -4,7 +4,8 @@
 
 `CoachTerminalView` is the `TerminalView` with these fields first on its status line, most
 important first (after any link trouble, which outranks them): the cue, the bout's time left (or,
-past its length, how far: "1:05 over"), the rate, the pressure; then the bouts done today and the sound. Each field is coloured by its zone,
+past its length, how far: "1:05 over"), the rate, the pressure; then, with a motion sensor on the
+tool, the strokes' direction and length ("strokes one way 98%, 3.4 cm"), the bouts done today and the sound. Each field is coloured by its zone,
 as on the dashboard. It prints every cue on a line of its own above the status line, and reads
 the keys (ratings 0–9, `t` for 10, `m` to mute, Space to start/stop a bout by hand, `a` for
 automatic bouts) when stdin is a terminal, handing ratings and bout controls to the session as
@@ -101,6 +102,20 @@ def pressure_field(cs: CoachState) -> Field:
     return Field(f"pressure {value}{word} ({what})", f"{value}{word}", zone, core=True)
 
 
+PATTERN_WORDS = {"one-direction": "one way", "back-and-forth": "back and forth", "mixed": "mixed"}
+
+
+def direction_field(cs: CoachState) -> Field | None:
+    """With a motion sensor, once the bout has strokes with motion: their pattern and consistency,
+    and the last stroke's length (the dashboard's direction tile, in brief)."""
+    m = cs.stroke_motion
+    if m is None or cs.last_excursion_cm is None:
+        return None
+    length = f"{cs.last_excursion_cm:.1f} cm"
+    zone = zones.direction_zone(m.pattern, m.median_excursion_cm, cs.max_excursion_cm)
+    return Field(f"strokes {PATTERN_WORDS[m.pattern]} {m.resultant * 100:.0f}%, {length}", length, zone)
+
+
 def today_field(cs: CoachState) -> Field:
     lo, hi = cs.targets.bouts_min, cs.targets.bouts_max
     return Field(f"done today {cs.bouts_today} of {lo}-{hi} on {cs.spot}", f"today {cs.bouts_today} of {lo}-{hi}",
@@ -116,7 +131,7 @@ def sound_field(cs: CoachState, heard: bool) -> Field | None:
 
 def coach_fields(cs: CoachState, heard: bool = True) -> list[Field]:
     """The coaching fields, most important first (those with nothing to show left out)."""
-    fields = (cue_field(cs), bout_field(cs), rate_field(cs), pressure_field(cs), today_field(cs),
+    fields = (cue_field(cs), bout_field(cs), rate_field(cs), pressure_field(cs), direction_field(cs), today_field(cs),
               sound_field(cs, heard))
     return [f for f in fields if f is not None]
 

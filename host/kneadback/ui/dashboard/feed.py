@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from kneadback.clock import Clock
+from kneadback.engine.motion import imu_columns
 from kneadback.fsr import ForceModel, default_force_model, device_divider, uncalibrated_model
 from kneadback.model import (
     Bout,
@@ -66,6 +67,7 @@ class DashboardFeed(Sink):
         self.status = LinkStatus()
         self.connected = True  # the port is there; follows link events at once
         self.notice: Notice | None = None  # the session's latest news (a silent device's hint)
+        self.imu = False  # the board has a motion sensor: the direction tile is shown
         self.samples = 0
         self.newest_t = float("nan")
         self.newest_arrival = float("nan")  # host clock when the newest sample arrived
@@ -76,6 +78,7 @@ class DashboardFeed(Sink):
     def on_info(self, info: DeviceInfo) -> None:
         model = self._force_model_of() if self._force_model_of is not None else None
         self.force_model = model or uncalibrated_model(device_divider(info))
+        self.imu = imu_columns(info) is not None
         rate = info.sample_rate_hz if info.sample_rate_hz and info.sample_rate_hz > 0 else _DEFAULT_RATE_HZ
         capacity = max(1024, int(rate * _KEEP_SECONDS))
         if capacity != self.force.capacity:

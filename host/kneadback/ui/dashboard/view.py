@@ -12,6 +12,7 @@ from kneadback.coach.coach import CoachState
 from kneadback.coach.targets import Targets
 from kneadback.cues import CUES
 from kneadback.engine.engine import EngineState
+from kneadback.engine.motion import BoutMotion
 from kneadback.fsr import RELATIVE_FULL_SCALE
 from kneadback.ui import range_advice
 from kneadback.ui.dashboard import zones
@@ -66,6 +67,11 @@ class DashboardView:
     metronome: str
     bout_score: str
     auto_bouts: bool
+    # stroke direction and length: only with a motion sensor (`motion_shown`)
+    motion_shown: bool = False
+    motion: BoutMotion | None = None  # the bout's strokes so far
+    excursion_cm: float | None = None  # the last stroke's
+    direction_zone: Zone = "none"
 
 
 def build_view(
@@ -118,6 +124,8 @@ def build_view(
         headline, text, cue_zone, fresh = "NO DATA", hint, "off", True
     elif (notice := feed.notice) is not None and notice.kind == range_advice.KIND and t - notice.t <= ADVICE_SHOWN_S:
         headline, text, cue_zone, fresh = "SENSOR RANGE", range_advice.action(notice.text), "near", True
+    motion = cs.stroke_motion if cs is not None and feed.imu else None
+    excursion = cs.last_excursion_cm if cs is not None and feed.imu else None
     return DashboardView(
         t=t,
         rate_spm=rate,
@@ -155,6 +163,12 @@ def build_view(
         metronome=cs.metronome if cs is not None else "off",
         bout_score=cs.bout_score.label() if cs is not None else "unavailable",
         auto_bouts=auto_bouts,
+        motion_shown=feed.imu,
+        motion=motion,
+        excursion_cm=excursion,
+        direction_zone=zones.direction_zone(motion.pattern if motion is not None else None,
+                                            motion.median_excursion_cm if motion is not None else None,
+                                            cs.max_excursion_cm if cs is not None else 0.0),
     )
 
 

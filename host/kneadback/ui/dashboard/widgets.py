@@ -331,6 +331,54 @@ class BoutsTile(Tile):
         self.draw_text(p, spot, self.spot, bold=False)
 
 
+class DirectionTile(Tile):
+    """How the bout's strokes move (only with a motion sensor): an arrow for their direction, as
+    seen along the handle (up: away from the hand), two-headed when they go back and forth; their
+    consistency and the last stroke's excursion, coloured against "short, one way"."""
+
+    title = "DIRECTION"
+
+    def key_of(self, v: DashboardView) -> object:
+        m = v.motion
+        shown = None if m is None else (round(m.direction_deg), round(m.resultant * 100), m.pattern)
+        return (shown, None if v.excursion_cm is None else round(v.excursion_cm, 1), v.direction_zone)
+
+    def absorb(self, v: DashboardView) -> None:
+        self.motion = v.motion
+        self.excursion = v.excursion_cm
+        self.zone = v.direction_zone
+
+    def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
+        m = self.motion
+        top = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.62)
+        p.setPen(self.ink())
+        if m is None:
+            self.draw_text(p, top, "–", fit=DIGITS)
+        else:
+            self._arrow(p, top, m.direction_deg, both=m.pattern == "back-and-forth")
+        sub = QtCore.QRectF(body.left(), top.bottom() + body.height() * 0.06, body.width(), body.height() * 0.3)
+        consistency = "–" if m is None else f"{m.resultant * 100:.0f} %"
+        self.draw_text(p, sub, f"{consistency}  ·  {_fmt(self.excursion, 1)} cm", bold=False)
+
+    def _arrow(self, p: QtGui.QPainter, rect: QtCore.QRectF, direction_deg: float, both: bool) -> None:
+        """An arrow through the middle of `rect` (0°: up, counter-clockwise as the direction turns)."""
+        half = min(rect.width(), rect.height()) * 0.45
+        head = half * 0.45
+        p.save()
+        p.translate(rect.center())
+        p.rotate(-direction_deg)
+        pen = QtGui.QPen(self.ink(), max(3.0, half * 0.14))
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.drawLine(QtCore.QPointF(0.0, half), QtCore.QPointF(0.0, -half))
+        for tip in (-half, half) if both else (-half,):
+            back = tip - math.copysign(head, tip)
+            p.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(-head * 0.7, back), QtCore.QPointF(0.0, tip),
+                                            QtCore.QPointF(head * 0.7, back)]))
+        p.restore()
+
+
 class CueBanner(Tile):
     """The latest cue in large words, coloured by severity; dimmed once it is old."""
 

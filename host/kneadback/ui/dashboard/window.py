@@ -31,7 +31,7 @@ from kneadback.ui.dashboard.plots import ForceTrace, RateHistory
 from kneadback.ui.dashboard.replay import ReplayController
 from kneadback.ui.dashboard.status import status_fields, status_html
 from kneadback.ui.dashboard.view import DashboardView, build_view
-from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, PressureTile, RateTile
+from kneadback.ui.dashboard.widgets import BACKGROUND, BoutsTile, CountdownTile, CueBanner, DirectionTile, PressureTile, RateTile
 from kneadback.ui.png import save_png
 
 DRAW_FPS = 36.0  # redraws per second: a margin over the promised floor of 30
@@ -90,8 +90,11 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.pressure_tile = PressureTile()
         self.countdown_tile = CountdownTile()
         self.bouts_tile = BoutsTile()
+        self.direction_tile = DirectionTile()  # shown once the board says it has a motion sensor
+        self.direction_tile.setVisible(False)
         self.cue_banner = CueBanner()
-        self.tiles = (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile, self.cue_banner)
+        self.tiles = (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile, self.direction_tile,
+                      self.cue_banner)
         self.trace = ForceTrace(self.feed)
         self.history = RateHistory(self.feed)
         self.status_label = self._label()
@@ -101,7 +104,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
         self.keys_label.setStyleSheet(f"color: #cfcfcf; font-size: {_LABEL_PX}px; padding: 2px 8px;")
 
         top = QtWidgets.QHBoxLayout()
-        for tile in (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile):
+        for tile in (self.rate_tile, self.pressure_tile, self.countdown_tile, self.bouts_tile, self.direction_tile):
             top.addWidget(tile, 1)
         plots = QtWidgets.QHBoxLayout()
         plots.addWidget(self.trace, 2)
@@ -228,6 +231,8 @@ class DashboardWindow(QtWidgets.QMainWindow):
             if self.spot not in self.known_spots:
                 self.known_spots.append(self.spot)
         v = self.view()
+        if self.direction_tile.isVisibleTo(self) != v.motion_shown:
+            self.direction_tile.setVisible(v.motion_shown)
         for tile in self.tiles:
             tile.show_view(v)
         self.trace.refresh(v)

@@ -79,5 +79,14 @@ def countdown_zone(left_s: float | None, warn_s: float = 10.0) -> Zone:
     return "near" if left_s <= warn_s else "on"
 
 
+def direction_zone(pattern: str | None, excursion_cm: float | None, max_cm: float) -> Zone:
+    """The bout's stroke motion against "short strokes in one direction": both hold "on", one
+    fails "near", both fail "off"; no motion yet "none"."""
+    if pattern is None or excursion_cm is None:
+        return "none"
+    faults = (pattern != "one-direction") + (excursion_cm > max_cm)
+    return ("on", "near", "off")[faults]
+
+
 def colour(z: Zone) -> str:
     return COLOURS[z]
