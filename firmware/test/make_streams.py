@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import struct
 import sys
@@ -49,6 +50,10 @@ FRONT_ENDS = ["unknown", "fsr-low", "fsr-high", "linear"]
 KINDS = ["force-adc", "accel-x", "accel-y", "accel-z", "gyro-x", "gyro-y", "gyro-z"]
 FORCE = [(0, 0, 1.0)]  # (kind, unit, scale): the firmware's one channel, force ADC counts
 IMU = FORCE + [(k, 1, 0.0005985) for k in (1, 2, 3)] + [(k, 2, 0.0001332) for k in (4, 5, 6)]
+# the firmware's channels with an MPU-6050 (PROTOCOL.md, HELLO): accel at +-2 g, gyro at
+# +-250 deg/s
+MPU6050 = FORCE + [(k, 1, 9.80665 / 16384) for k in (1, 2, 3)] + [
+    (k, 2, math.pi / 180 / 131) for k in (4, 5, 6)]
 RATE_TOLERANCE = 0.02  # an estimated text rate may differ this much from the true rate
 ESTIMATE_SPAN_S = 2.0  # continuous text arrival this reference settles its rate estimate on
 
@@ -1349,6 +1354,36 @@ def version_cases() -> list[Case]:
         "Two frames carry 3 extra channels where HELLO said 6: malformed, not used; the next "
         "good frame counts their 4 samples as lost.", b.items).run().expect(
             samples=12, lost=4, errors={"malformed": 2}))
+
+    b = Board(minor=1, rate=200, channels=MPU6050)
+    b.stream(12)
+    out.append(Case(
+        "1.1 as the firmware sends it with an MPU-6050",
+        "HELLO lists the firmware's seven channels (force counts, accel x/y/z in m/s² at ±2 g, "
+        "gyro x/y/z in rad/s at ±250 °/s); 4 samples a frame at 200 Hz, each with 6 i16 "
+        "after the trailer.", b.items).run().expect(samples=b.sent))
+
+    b = Board(minor=1, rate=200, channels=MPU6050)
+    b.stream(3)
+    b.channels = FORCE
+    b.stream(2)
+    b.channels = MPU6050
+    b.stream(3)
+    out.append(Case(
+        "1.1 DATA without extra values after an MPU-6050 HELLO is malformed",
+        "HELLO lists 7 channels; two frames carry the force samples only (6 bytes a sample "
+        "where HELLO needs 18): malformed, not used; the next good frame counts their 8 "
+        "samples as lost.", b.items).run().expect(samples=24, lost=8, errors={"malformed": 2}))
+
+    b = Board(minor=1, rate=200)
+    b.channels = MPU6050
+    b.stream(6)
+    out.append(Case(
+        "1.1 DATA with IMU values after a force-only HELLO: the values are ignored",
+        "HELLO lists the force channel only; DATA carries 6 i16 a sample after the trailer, "
+        "more than HELLO needs: bytes beyond the extra values belong to a later minor and are "
+        "ignored, so the samples are used and there is no `extra`.",
+        b.items).run().expect(samples=b.sent))
 
     items: list[tuple[float, bytes]] = []
     b = Board(items, minor=1, rate=100, channels=IMU, hello=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import struct
 import sys
 from pathlib import Path
@@ -110,6 +111,10 @@ def hello_ext(minor, boot_id, front_end, front_ohms, serial, channels):
 FORCE = [(0, 0, 1.0)]  # the firmware's one channel: force ADC in counts
 IMU = [(0, 3, 0.01)] + [(k, 1, 9.80665 / 16384) for k in (1, 2, 3)] + [
     (k, 2, 0.00013323124) for k in (4, 5, 6)]  # force in N, accel x/y/z, gyro x/y/z
+# the firmware's seven channels with an MPU-6050 (PROTOCOL.md, HELLO): force ADC counts, then
+# accel x/y/z at +-2 g and gyro x/y/z at +-250 deg/s
+MPU6050 = FORCE + [(k, 1, 9.80665 / 16384) for k in (1, 2, 3)] + [
+    (k, 2, math.pi / 180 / 131) for k in (4, 5, 6)]
 
 
 def p_data(seq, samples, n=None, trailer=None, extra=()):
@@ -330,6 +335,9 @@ def frame_vectors() -> list[dict]:
         ("HELLO 1.1 as the firmware sends it",
          p_hello(1, 0, 2, 0, 10, 5000, 200, 1000, 104, "uno",
                  extra=hello_ext(1, 7, 1, 1000, "", FORCE))),
+        ("HELLO 1.1 as the firmware sends it with an MPU-6050 (7 channels)",
+         p_hello(1, 0, 2, 0, 10, 5000, 200, 1000, 104, "uno",
+                 extra=hello_ext(1, 7, 1, 1000, "", MPU6050))),
         ("HELLO 1.1 first boot (boot_id 0), high-side divider, serial number",
          p_hello(1, 0, 2, 0, 12, 3300, 100, 10000, 0, "nano",
                  extra=hello_ext(1, 0, 2, 10000, "KB-000123", FORCE))),
@@ -367,6 +375,10 @@ def frame_vectors() -> list[dict]:
          "payload", p_data(9, [(i, 1) for i in range(32)]) + bytes(range(1, 55))),
         ("DATA 1.1 with 6 IMU channels (n_channels 7 in HELLO)",
          p_data(5, samples4, trailer=(3, 1, 200), extra=imu), 7),
+        ("DATA 1.1 4 samples at 200 Hz as the firmware sends them with an MPU-6050",
+         p_data(18, samples4, trailer=(7, 0, 200),
+                extra=[[-120, 85, 16390, 3, -2, 131], [-118, 90, 16384, 0, -1, 262],
+                       [-4, -16384, 0, -131, 0, 0], [0, 0, -16384, 32767, -32768, 1]]), 7),
         ("DATA 1.1 IMU channels at their extremes",
          p_data(6, [(1, 2)], trailer=(3, 1, 200), extra=[[-32768, 32767, 0, -1, 1, 256]]), 7),
         ("DATA 1.1 largest: 12 samples of 8 channels, a 249-byte payload",
