@@ -16,7 +16,7 @@ from kneadback.simulate.render import render
 from kneadback.sources.csvfile import CsvSource
 from kneadback.store.reader import load_json, open_session
 
-from .scenarios import ONE_WAY, scenario
+from .scenarios import ONE_WAY, record_blocks, scenario
 
 
 def imported(tmp_path, motion, seconds: float = 12.0) -> tuple[object, int]:
@@ -190,22 +190,14 @@ def test_an_fsr_only_summary_report_and_history_are_as_before(tmp_path, capsys):
 
 
 def test_frames_without_imu_values_export_as_empty_cells_and_import_as_such(tmp_path):
-    from kneadback.clock import ManualClock
     from kneadback.model import SampleBlock
     from kneadback.store.export import export
-    from kneadback.store.recorder import Recorder
 
     r = render(scenario(ONE_WAY, seconds=4.0), seed=2)
     blocks = [SampleBlock(r.t[a : a + 10], r.adc[a : a + 10], a, t_device_us=r.t_us[a : a + 10],
                           extra=None if 20 <= a < 50 else r.tool.imu[a : a + 10]) for a in range(0, len(r.t), 10)]
-    clock = ManualClock()
-    rec = Recorder(clock=clock, source="sim:test", spot="calf", wall_start=1_760_000_000.0)
-    rec.on_info(r.info)
-    for b in blocks:
-        clock.advance(len(b) / r.rate_hz)
-        rec.on_block(b)
-    rec.close()
-    with open_session(rec.session_id) as stored:
+    session_id = record_blocks(r.info, blocks, r.rate_hz)
+    with open_session(session_id) as stored:
         export(stored, "csv", tmp_path / "s.csv")
     rows = [ln for ln in (tmp_path / "s.csv").read_text().splitlines() if not ln.startswith("#")]
     assert rows[21].endswith(",,,,,,") and not rows[20].endswith(",")  # rows 20..49: no IMU values
@@ -217,7 +209,7 @@ def test_frames_without_imu_values_export_as_empty_cells_and_import_as_such(tmp_
                           np.concatenate([r.tool.imu[:20], r.tool.imu[50:]]))
     import edfio
 
-    with open_session(rec.session_id) as stored:
+    with open_session(session_id) as stored:
         export(stored, "edf", tmp_path / "s.edf")
     edf = edfio.read_edf(tmp_path / "s.edf")
     gaps = [(a.onset, a.duration) for a in edf.annotations if a.text == "no IMU values"]

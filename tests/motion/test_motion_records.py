@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kneadback.clock import ManualClock
 from kneadback.model import SampleBlock, StrokeMotion
 from kneadback.simulate.render import render
 from kneadback.store import codec
 from kneadback.store.reader import open_session
-from kneadback.store.recorder import Recorder
 
-from .scenarios import ONE_WAY, scenario
+from .scenarios import ONE_WAY, record_blocks, scenario
 
 
 def blocks_of(r, size: int = 4, imu: bool = True) -> list[SampleBlock]:
@@ -62,15 +60,7 @@ def test_a_recorded_imu_session_replays_the_same_blocks_and_motion(tmp_path):
     r = render(scenario(ONE_WAY, seconds=12.0), seed=2)
     blocks = blocks_of(r, size=4)
     blocks[100:110] = [SampleBlock(b.t, b.adc, b.first_index, t_device_us=b.t_device_us) for b in blocks[100:110]]  # frames without IMU values
-    clock = ManualClock()
-    rec = Recorder(clock=clock, source="sim:test", spot="calf", wall_start=1_760_000_000.0)
-    rec.on_info(r.info)
-    for b in blocks:
-        clock.advance(len(b) / r.rate_hz)
-        rec.on_block(b)
-    rec.close()
-    assert rec.session_id is not None
-    stored = open_session(rec.session_id)
+    stored = open_session(record_blocks(r.info, blocks, r.rate_hz))
     back = [b for _, b in stored.blocks()]
     assert stored.info == r.info
     assert len(back) == len(blocks) and all(same(a, b) for a, b in zip(blocks, back))
