@@ -111,15 +111,21 @@ def test_silent_source_is_a_clear_error():
         AdcReader(board, clock).capture(1.0)
 
 
-def test_command_end_to_end_saves_the_fit(monkeypatch, capsys):
-    part = FsrCurve().sample_part(np.random.default_rng(4))
-    board = ScaleBoard(part, ManualClock(), divider_ohms=1000)
+def _calibrate_on_scale(monkeypatch, capsys, board: ScaleBoard) -> str:
+    """`calibrate force` on `board`, answering each weight as it is put on; what it printed."""
     monkeypatch.setattr(calibrate, "_open", lambda spec: (board, board.clock))
     steps = [(0.0, "")] + [(g * G, f"{g}g") for g in (700, 1800, 3500, 7000, 12000)] + [(0.0, "")]
     ask, _ = _script(board, steps)
     monkeypatch.setattr(builtins, "input", ask)
     assert main(["calibrate", "force", "--source", "test:scale"]) == 0
     out = capsys.readouterr().out
+    return out
+
+
+def test_command_end_to_end_saves_the_fit(monkeypatch, capsys):
+    part = FsrCurve().sample_part(np.random.default_rng(4))
+    board = ScaleBoard(part, ManualClock(), divider_ohms=1000)
+    out = _calibrate_on_scale(monkeypatch, capsys, board)
     assert "Calibrating test:scale (1000 Ω divider" in out and "saved" in out
     model = cm.load_force_model(Divider(1000))
     assert isinstance(model, CalibratedForceModel) and model.calibration.source == "test:scale"
@@ -147,12 +153,7 @@ def test_the_command_calibrates_the_front_end_the_board_reports(monkeypatch, cap
     """Today: the board's front end was ignored: every calibration was a low-side divider's."""
     part = FsrCurve().sample_part(np.random.default_rng(4))
     board = ScaleBoard(part, ManualClock(), divider_ohms=ohms, front_end=front_end, serial_number="SN-7")
-    monkeypatch.setattr(calibrate, "_open", lambda spec: (board, board.clock))
-    steps = [(0.0, "")] + [(g * G, f"{g}g") for g in (700, 1800, 3500, 7000, 12000)] + [(0.0, "")]
-    ask, _ = _script(board, steps)
-    monkeypatch.setattr(builtins, "input", ask)
-    assert main(["calibrate", "force", "--source", "test:scale"]) == 0
-    out = capsys.readouterr().out
+    out = _calibrate_on_scale(monkeypatch, capsys, board)
     assert "saved" in out and "rms error" in out and "warning" not in out
     model = cm.force_model_for_device(board.hello)
     assert isinstance(model, CalibratedForceModel) and model.calibration.unloaded_adc == unloaded
