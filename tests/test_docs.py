@@ -156,7 +156,7 @@ def test_command_lines_in_the_docs_are_valid(page: Path):
 
 
 def test_the_checks_catch_a_missing_or_a_made_up_flag():
-    text = "## `kneadback export`\n\n| `--out FILE` | |\n| `--colour` | |\n"
+    text = "## `kneadback export`\n\n| `--out FILE` | |\n| `--what WHAT` | |\n| `--colour` | |\n"
     assert flags_in(sections(text)["kneadback export"]) - options(PARSERS["kneadback export"]) == {"--colour"}
     assert options(PARSERS["kneadback export"]) - flags_in(sections(text)["kneadback export"]) == {"--format"}
     assert check_command_line("kneadback export 3 --out s.edf") is None

@@ -4,9 +4,10 @@
  *
  * The board is wired as hardware/README.md says: the divider's resistor returns to D7, so ADC0
  * sees the counts only while D7 is an output driven low; otherwise the FSR pulls A0 to 5 V and
- * it reads full scale. When the counts file has IMU columns, an MPU-6050 answers on I2C at 0x68
- * (register map, WHO_AM_I, PWR_MGMT_1 sleep, burst reads with auto-increment) and its data
- * registers read the columns of the sample playing when the read's register pointer is set.
+ * it reads full scale. When the counts file has IMU columns (or with --imu), an MPU-6050 answers
+ * on I2C at 0x68 (register map, WHO_AM_I, PWR_MGMT_1 sleep, burst reads with auto-increment) and
+ * its data registers read the columns of the sample playing when the read's register pointer is
+ * set (live: the six counts of the last stdin line that had them).
  *
  * stdout carries one announcement a line, "kb-emu: <what> <value>":
  *   kb-emu: pty /dev/pts/N        the port to open (pyserial, screen, the kneadback host)
@@ -63,13 +64,17 @@ static struct {
     /* ADC input */
     int *counts;
     int16_t *imu; /* n_counts x IMU_VALUES when the file has IMU columns, else NULL */
+    int has_imu;  /* an MPU-6050 is on the bus: the file's IMU columns, or --imu */
+    int16_t imu_live[IMU_VALUES]; /* live mode: the IMU counts of the last line with them */
+    int live_bad;  /* live lines found bad so far (the first ten are said on stderr) */
+    size_t live_lines;
     size_t n_counts;
     double counts_rate;
     int live;            /* counts come live on stdin */
     int value;           /* current count (live mode, and before the first conversion) */
     int64_t first_conv;  /* cycle of the first conversion, -1 before */
     int end_announced;
-    char line[64];
+    char line[128];
     size_t line_len;
     /* UART bridge */
     int master;
@@ -313,7 +318,7 @@ static void mpu_reset(void)
  * registers do for a burst read; asleep, they keep what they held. */
 static void mpu_latch(void)
 {
-    const int16_t *v = S.imu + sample_now() * IMU_VALUES;
+    const int16_t *v = S.imu ? S.imu + sample_now() * IMU_VALUES : S.imu_live;
     if (S.reg[MPU_PWR_MGMT_1] & MPU_SLEEP)
         return;
     for (int k = 0; k < IMU_VALUES; k++) {
@@ -393,14 +398,46 @@ static void on_twi_status(avr_irq_t *irq, uint32_t value, void *param)
 
 static void announce_i2c(void)
 {
-    if (!S.imu)
+    if (!S.has_imu)
         return;
     printf("kb-emu: i2c %llu %.1f %.1f\n", (unsigned long long)S.bursts,
            S.bursts ? cycles_us((int64_t)(S.burst_cycles / S.bursts)) : -1.0, cycles_us((int64_t)S.burst_max));
     fflush(stdout);
 }
 
-/* Live mode: each complete stdin line is the new count. */
+/* Live mode: a stdin line is the new input at once. Its first integer is the ADC count (clamped
+ * to 0..1023, as it always was); with an IMU six int16 counts may follow (accel x, y, z, gyro x,
+ * y, z, as a counts file's columns), which the IMU reads from then on; a line with the count
+ * alone leaves them as they were. Other IMU values are said on stderr and not used. */
+static void take_line(const char *line)
+{
+    long col[1 + IMU_VALUES];
+    const char *p = line;
+    char *end;
+    int n = 0, ok = 1;
+    for (; n < 1 + IMU_VALUES; n++) {
+        col[n] = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        ok = ok && (!n || (col[n] >= -32768 && col[n] <= 32767));
+        p = end;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
+    S.live_lines++;
+    S.value = clamp_count(n ? col[0] : 0);
+    if (n <= 1)
+        return;
+    if (S.has_imu && n == 1 + IMU_VALUES && ok && !*p) {
+        for (int k = 0; k < IMU_VALUES; k++)
+            S.imu_live[k] = (int16_t)col[k + 1];
+    } else if (S.live_bad++ < 10) {
+        fprintf(stderr, "kb-emu: stdin line %zu: %s\n", S.live_lines,
+                S.has_imu ? "expected an ADC count, alone or with six IMU counts -32768..32767"
+                          : "IMU counts, but the board has no IMU (start kb-emu with --imu)");
+    }
+}
+
 static void poll_stdin(void)
 {
     char c;
@@ -414,7 +451,7 @@ static void poll_stdin(void)
         S.line[S.line_len] = '\0';
         S.line_len = 0;
         if (S.line[0] && S.line[0] != '#')
-            S.value = clamp_count(strtol(S.line, NULL, 10));
+            take_line(S.line);
     }
     if (r == 0)
         S.live = 2; /* EOF: the last value holds */
@@ -501,11 +538,13 @@ static void pump_pty(void)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: kb-emu [--adc FILE | --adc -] [--value N] [--speed X] [--no-wait]\n"
+            "usage: kb-emu [--adc FILE | --adc -] [--imu] [--value N] [--speed X] [--no-wait]\n"
             "              [--wait-ms MS] FIRMWARE.hex|.elf\n"
             "  --adc FILE   ADC0 counts, one integer 0..1023 a line, '# rate_hz: R' (default 200)\n"
             "               (+ six IMU counts a line: an MPU-6050 answers on I2C and reads them)\n"
-            "  --adc -      live: each line on stdin becomes the ADC0 count at once\n"
+            "  --adc -      live: each line on stdin becomes the ADC0 count at once (with --imu,\n"
+            "               and the six IMU counts that may follow it, the MPU-6050's)\n"
+            "  --imu        an MPU-6050 on I2C, reading the live lines' IMU counts (0 before)\n"
             "  --value N    constant ADC0 count when no --adc is given (default 0)\n"
             "  --speed X    emulated seconds per wall second (default 1; 0 = as fast as it can)\n"
             "  --no-wait    run at once instead of holding the CPU until the port is opened\n"
@@ -565,6 +604,8 @@ int main(int argc, char **argv)
             wait_ms = atof(argv[++i]);
         else if (!strcmp(argv[i], "--no-wait"))
             wait = 0;
+        else if (!strcmp(argv[i], "--imu"))
+            S.has_imu = 1;
         else if (argv[i][0] == '-' || firmware)
             usage();
         else
@@ -589,6 +630,7 @@ int main(int argc, char **argv)
     } else if (adc) {
         load_counts(adc);
     }
+    S.has_imu = S.has_imu || S.imu != NULL;
 
     load(&S.avr, firmware);
     S.avr->sleep = nosleep;
@@ -599,7 +641,7 @@ int main(int argc, char **argv)
                             on_ddrd, NULL);
     avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_REG_PORT),
                             on_portd, NULL);
-    if (S.imu) {
+    if (S.has_imu) {
         mpu_reset();
         S.twi_in = avr_io_getirq(S.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
         avr_irq_register_notify(avr_io_getirq(S.avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT), on_twi, NULL);

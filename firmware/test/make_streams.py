@@ -713,6 +713,8 @@ class Board:
 
     @property
     def per_frame(self) -> int:
+        # the firmware samples at most 500 Hz with an IMU: 20 of its samples would pass 250 bytes
+        assert len(self.channels) == 1 or self.rate <= 500, self.rate
         return min(20, max(1, self.rate // 50))
 
     def send(self, payload: bytes, lose: bool = False, bad: bool = False, before: bytes = b"") -> None:
@@ -1362,6 +1364,14 @@ def version_cases() -> list[Case]:
         "HELLO lists the firmware's seven channels (force counts, accel x/y/z in m/s² at ±2 g, "
         "gyro x/y/z in rad/s at ±250 °/s); 4 samples a frame at 200 Hz, each with 6 i16 "
         "after the trailer.", b.items).run().expect(samples=b.sent))
+
+    b = Board(minor=1, rate=500, channels=MPU6050)
+    b.stream(6)
+    out.append(Case(
+        "1.1 with an MPU-6050 at 500 Hz, the firmware's most with it",
+        "10 samples a frame, 18 bytes each: 193-byte DATA payloads, the largest the firmware sends "
+        "with the IMU (at 1000 Hz its 20 samples a frame would pass the 250-byte payload, so it "
+        "samples at most 500 Hz with one).", b.items).run().expect(samples=b.sent))
 
     b = Board(minor=1, rate=200, channels=MPU6050)
     b.stream(3)

@@ -71,6 +71,7 @@ class Rechunked(Source):
                         item.lost if a == 0 else 0,
                         None if item.t_device_us is None else item.t_device_us[a:b],
                         item.t_arrival,
+                        None if item.extra is None else item.extra[a:b],  # the IMU's rows with their samples
                     )
                 )
         self.finished = self.inner.finished

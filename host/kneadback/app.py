@@ -1,4 +1,4 @@
-"""The one place that assembles sessions: for `live`, `replay`, `analyze` and `import`.
+"""The one place that assembles sessions: for `live`, `replay`, `analyze`, `import` and `ruler`.
 
 A command turns its flags into `Settings` once; a `Run` then builds the parts a session is made
 of, each once: the source, the engine, the coach, the sinks (the terminal line or JSON lines, the
@@ -259,6 +259,16 @@ class Run:
         session.sinks.insert(0, self.notices)
         session.sinks.append(ending)
         return session
+
+    def check_session(self, sinks: list[Sink], source: Source | None = None) -> Session:
+        """A session that checks the tool (`kneadback ruler`): the source (a live run's own unless
+        given) through the engine into the held notices and `sinks`; no coach, nothing recorded,
+        no last line."""
+        from kneadback.session import Session
+
+        source = source if source is not None else self.source()
+        return Session(source, self.clock, analyzer=self.analyzer(), sinks=[self.notices, *sinks],
+                       duration=self.settings.duration)
 
     def lsl_outlet(self, session: Session) -> Sink:
         """`--lsl`: the session's force and events on the Lab Streaming Layer, stamped at the pace

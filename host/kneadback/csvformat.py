@@ -22,8 +22,11 @@ META_KEYS: dict[str, type] = {
 IMU_COLUMNS = ("ax_m_s2", "ay_m_s2", "az_m_s2", "gx_rad_s", "gy_rad_s", "gz_rad_s")
 IMU_KINDS = ("accel-x", "accel-y", "accel-z", "gyro-x", "gyro-y", "gyro-z")  # the column's channel
 IMU_UNITS = ("m/s2",) * 3 + ("rad/s",) * 3
+G = 9.80665  # m/s² per g
 # an MPU-6050 at its power-on ranges (±2 g, ±250 °/s): a file that does not say its counts' size
-DEFAULT_SCALES = {"accel_scale": 9.80665 / 16384.0, "gyro_scale": math.radians(1.0) / 131.0}
+ACCEL_LSB_PER_G = 16384.0
+GYRO_LSB_PER_DPS = 131.0
+DEFAULT_SCALES = {"accel_scale": G / ACCEL_LSB_PER_G, "gyro_scale": math.radians(1.0) / GYRO_LSB_PER_DPS}
 
 
 def imu_channels(info: DeviceInfo) -> tuple[Channel, ...] | None:

@@ -185,6 +185,7 @@ class StrokeMotion:
     direction_deg: float  # the working stroke's direction in the skin plane, from the handle, 0..360
     excursion_cm: float  # how far the tip went from the stroke's start to its end
     return_share: float | None  # share of the force on the way back before it; None for a run's first
+    circling: bool = False  # the tool never stopped at the stroke's ends (kneading circles), not one way
 
     @property
     def t(self) -> float:

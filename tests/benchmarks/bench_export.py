@@ -5,7 +5,9 @@ database, then runs each command in-process, best of `--runs`: with stderr no te
 and with stderr a terminal (the bar drawn, to a null device), so the cost of progress shows.
 Then the peak memory of each, traced (numpy's arrays included), in a run of its own. `--imu`
 records a board with a 6-axis IMU too (six more int16 channels, as the simulated MPU-6050's), whose
-CSV has six more columns and whose EDF+ six more signals.
+CSV has six more columns and whose EDF+ six more signals. `--strokes` records a stroke a second
+too (with `--imu`, each with its direction and excursion: a stroke annotation in the EDF+) and
+times the table of strokes (`export --what strokes`).
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ class NullTerminal(io.TextIOWrapper):
         return True
 
 
-def record(hours: float, imu: bool) -> int:
+def record(hours: float, imu: bool, strokes: bool) -> int:
     import numpy as np
 
     from kneadback.clock import ManualClock
-    from kneadback.model import FORCE_CHANNEL, DeviceInfo, SampleBlock
+    from kneadback.model import FORCE_CHANNEL, DeviceInfo, SampleBlock, Stroke, StrokeMotion
     from kneadback.simulate.motion import IMU_CHANNELS
     from kneadback.store.recorder import Recorder
 
@@ -50,10 +52,18 @@ def record(hours: float, imu: bool) -> int:
     clock = ManualClock()
     rec = Recorder(clock=clock, source="bench:wave", spot="left calf", wall_start=1_760_000_000.0)
     rec.on_info(DeviceInfo(1, "bench", "uno", RATE_HZ, source="bench:wave", channels=channels))
+    per_s = int(RATE_HZ)
     for i in range(0, n, BLOCK):
         s = slice(i, i + BLOCK)
         clock.advance(BLOCK / RATE_HZ)
         rec.on_block(SampleBlock(t[s], adc[s], i, 0, dev[s], float(t[s][-1]), None if extra is None else extra[s]))
+        if strokes and (i + BLOCK) % per_s == 0:  # the wave's stroke of the second just ended
+            k = (i + BLOCK) // per_s - 1
+            found: list[Stroke | StrokeMotion] = [
+                Stroke(k, k + 0.05, k + 0.25, k + 0.95, k + 1.0, 20.0, 12.0, 550, 11.0, 0.99, 1.0, 60.0)]
+            if imu:
+                found.append(StrokeMotion(k, k + 1.0, float(rng.uniform(0, 360)), float(rng.uniform(1, 6)), 0.05))
+            rec.on_events(found)
     rec.close()
     return n
 
@@ -80,11 +90,12 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--imu", action="store_true", help="a board with a 6-axis IMU")
+    ap.add_argument("--strokes", action="store_true", help="a stroke a second, and the strokes table timed")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kb-bench-export-"))
     os.environ["KNEADBACK_HOME"] = str(work / "home")
     t0 = time.perf_counter()
-    n = record(args.hours, args.imu)
+    n = record(args.hours, args.imu, args.strokes)
     print(f"recorded {args.hours:g} h at {RATE_HZ:g} Hz ({n} samples{', with an IMU' if args.imu else ''}) "
           f"in {time.perf_counter() - t0:.1f} s")
 
@@ -94,6 +105,8 @@ def main() -> None:
         "export edf": ["export", "last", "--out", str(work / "s.edf")],
         "report": ["report", "last", "--out", str(work / "r.html")],
     }
+    if args.strokes:
+        jobs["strokes csv"] = ["export", "last", "--what", "strokes", "--out", str(work / "strokes.csv")]
     # the file is closed with terminal.close() at the end
     terminal = NullTerminal(open(os.devnull, "wb"))  # noqa: SIM115
     quiet = io.StringIO()

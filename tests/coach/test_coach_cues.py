@@ -21,6 +21,7 @@ from kneadback.ui.coach_view import CoachTerminalView, cue_field
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
+from kneadback.ui.shown_cue import TIME_LEFT
 
 FIELDS = {"n": 3, "spot": "left calf"}  # what the coach fills into a text
 
@@ -119,8 +120,12 @@ def test_each_cue_shows_on_the_dashboard_in_its_words_and_colour(entry):
     feed = DashboardFeed(ManualClock())
     feed.on_block(SampleBlock(t=np.array([10.0]), adc=np.array([300], dtype=np.int32)))
     feed.on_events([_cue(entry, 9.0)])
-    v = build_view(feed, None, Coach(spot="left calf").state, Targets(), "left calf")
-    assert (v.cue_headline, v.cue_text) == (entry.headline, entry.text_for(**FIELDS))
+    state = dataclasses.replace(Coach(spot="left calf").state, bout_phase="active", bout_left_s=9.0)
+    v = build_view(feed, None, state, Targets(), "left calf")
+    if entry.kind == TIME_LEFT:  # it counts down with the bout timer (tests/ui/test_ui_time_left.py)
+        assert (v.cue_headline, v.cue_text) == ("9 s LEFT", "9 s left in this bout.")
+    else:
+        assert (v.cue_headline, v.cue_text) == (entry.headline, entry.text_for(**FIELDS))
     assert v.cue_zone == zones.SEVERITY_ZONE[entry.severity] and v.cue_fresh
 
 
@@ -131,9 +136,10 @@ def test_each_cue_prints_on_the_terminal_and_leads_a_narrow_status_line(entry):
     cue = _cue(entry, 3.0)
     view.on_events([cue])
     assert f"[    3.00 s] {entry.kind}: {cue.text}" in out.getvalue()
-    field = cue_field(dataclasses.replace(coach.state, cue=cue, t=4.0))
+    field = cue_field(dataclasses.replace(coach.state, cue=cue, t=4.0, bout_phase="active", bout_left_s=9.0))
     assert field is not None
-    assert (field.text, field.short, field.zone) == (f"» {cue.text}", f"» {entry.headline}", zones.SEVERITY_ZONE[entry.severity])
+    said = ("9 s left in this bout.", "9 s LEFT") if entry.kind == TIME_LEFT else (cue.text, entry.headline)
+    assert (field.text, field.short, field.zone) == (f"» {said[0]}", f"» {said[1]}", zones.SEVERITY_ZONE[entry.severity])
     view.close()
 
 

@@ -15,7 +15,7 @@ MOTION_CUES = {"one-direction", "shorter-strokes", "good-strokes"}
 
 
 def with_motion(events: Sequence[Event], direction: Sequence[float], excursion: Sequence[float] = (3.0,),
-                share: Sequence[float] = (0.05,)) -> list[Event]:
+                share: Sequence[float] = (0.05,), circling: bool = False) -> list[Event]:
     """The events, each stroke followed by its motion just after its end (values cycle)."""
     out: list[Event] = []
     strokes = [e for e in events if isinstance(e, Stroke)]
@@ -24,7 +24,8 @@ def with_motion(events: Sequence[Event], direction: Sequence[float], excursion: 
         if isinstance(e, Stroke):
             i = strokes.index(e)
             out.append(StrokeMotion(e.index, e.t_end + 0.1, direction[i % len(direction)] % 360.0,
-                                    excursion[i % len(excursion)], None if i == 0 else share[i % len(share)]))
+                                    excursion[i % len(excursion)], None if i == 0 else share[i % len(share)],
+                                    circling))
     return sorted(out, key=lambda e: e.t)
 
 
@@ -52,6 +53,13 @@ def test_back_and_forth_gets_one_direction_after_three_strokes():
 def test_scrubbing_one_way_with_a_loaded_return_gets_one_direction():
     cues = run(coach(), with_motion(bout(1.0, 30, 60), direction=[90.0], share=[0.5]))
     assert "one-direction" in kinds(cues)
+
+
+def test_circling_with_its_loaded_halves_one_way_gets_one_direction():
+    """Kneading circles pressed hardest on one half: the loaded halves agree and the returns are
+    light, yet no stroke goes one way."""
+    cues = run(coach(), with_motion(bout(1.0, 30, 60), direction=[90.0], circling=True))
+    assert "one-direction" in kinds(cues) and "good-strokes" not in kinds(cues)
 
 
 def test_a_stroke_turned_less_than_the_limit_is_still_one_way():

@@ -166,3 +166,36 @@ def test_emulator_imu_is_found_again_after_a_reset(imu_board):
     assert hello.boot_id == 1 and len(hello.channels) == 7  # a new boot, the IMU set up again
     extra = np.concatenate([b.extra for b in blocks(after[after.index(hello) :])])
     assert set(map(tuple, extra.tolist())) == {STILL}
+
+
+def test_emulator_live_lines_carry_imu_counts_and_one_count_lines_keep_them():
+    """`--adc - --imu`: a line's six IMU counts are what the IMU reads from then on; a line with
+    the count alone changes the count only; a malformed line is said on stderr, its count used."""
+    from kneadback.sources.serial import SerialSource
+
+    moved = (500, -600, 16000, -7, 8, -9)
+    harness = Harness(live=True, imu=True, speed=1.0)
+    source = SerialSource("emu", SourceOptions(), harness.pty, real_time=False)
+
+    def pairs(items) -> set[tuple[int, ...]]:
+        return {(int(a), *map(int, v)) for b in blocks(items) for a, v in zip(b.adc, b.extra)}
+
+    try:
+        harness.set_adc(300, STILL)
+        source.open()
+        items = collect(source, lambda got: (300, *STILL) in pairs(got))
+        assert len(next(i for i in items if isinstance(i, DeviceInfo)).channels) == 7
+        harness.set_adc(310)
+        collect(source, lambda got: (310, *STILL) in pairs(got))
+        harness.set_adc(320, moved)
+        collect(source, lambda got: (320, *moved) in pairs(got))
+        harness.proc.stdin.write("330 1 2 3\n")
+        harness.proc.stdin.flush()
+        collect(source, lambda got: (330, *moved) in pairs(got))
+    finally:
+        source.close()
+        harness.proc.terminate()
+        harness.proc.wait(timeout=5)
+        err = harness.proc.stderr.read()
+        harness.close()
+    assert "stdin line 4: expected an ADC count, alone or with six IMU counts" in err

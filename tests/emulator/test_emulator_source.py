@@ -32,6 +32,21 @@ def test_emulator_missing_tools_are_named_with_the_packages(monkeypatch):
         emulated.build()
 
 
+def test_emulator_board_with_an_imu_asked_for_more_than_500_hz_is_told_it_runs_at_500(tmp_path):
+    from kneadback.simulate.scenario import SIGNALS_DIR
+
+    text = (SIGNALS_DIR / "one-direction.toml").read_text()
+    path = tmp_path / "fast.toml"
+    path.write_text(text.replace("[device]\nrate_hz = 200\n", "[device]\nrate_hz = 1000\n", 1))
+    said: list[str] = []
+    emulated.EmulatedSource(f"emu:{path}", str(path), SourceOptions(notice=said.append))
+    assert said == ["scenario fast: device.rate_hz 1000 is more than a board with a motion sensor samples "
+                    "(its link carries 500 Hz at most): the board runs at 500 Hz"]
+    said.clear()
+    emulated.EmulatedSource("emu:one-direction", "one-direction", SourceOptions(notice=said.append))
+    assert said == []
+
+
 def test_emulator_speed_must_be_positive():
     with pytest.raises(SourceError, match="speed"):
         emulated.EmulatedSource("emu:steady", "steady", SourceOptions(speed=0))

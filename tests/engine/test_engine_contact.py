@@ -73,7 +73,7 @@ def test_contact_is_the_same_at_every_scale(scale):
         b = slice(a, a + 37)
         changes += tracker.process(t[b], scale * g[b], scale * noise[b], scale * peak[b], a)
     reference = ContactTracker(0.03, rate).process(t, g, noise, peak, 0)
-    assert [(c.index, c.on) for c in changes] == [(c.index, c.on) for c in reference]
+    assert [(c.sample, c.on) for c in changes] == [(c.sample, c.on) for c in reference]
     assert len(reference) == 2 * 16  # on and off for each press
 
 

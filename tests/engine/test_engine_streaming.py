@@ -75,6 +75,20 @@ def test_chunking_makes_no_difference(piece, reference, sizes):
     assert dicts(feed(*piece, sizes)) == reference
 
 
+def test_a_reset_engine_replays_as_a_new_one(piece, reference):
+    """A replay that goes back in time resets the engine: nothing of the first pass may leak into
+    the second (the last stroke's peak, which the next stroke's release is measured against,
+    included)."""
+    info, t, adc = piece
+    engine = Engine()
+    engine.configure(info)
+    engine.process(SampleBlock(t, adc))
+    engine.reset()
+    engine.configure(info)
+    again = engine.process(SampleBlock(t, adc)) + engine.finish()
+    assert dicts(again) == reference
+
+
 def test_one_sample_at_a_time(piece, reference):
     assert dicts(feed(*piece, [1])) == reference
 

@@ -27,7 +27,9 @@ def scenario(motion: dict[str, Any] | None, seconds: float = 20.0, user: dict[st
 
 ONE_WAY = {"pattern": "one-way", "direction_deg": 40.0, "excursion_cm": 3.0}
 SCRUB = {"pattern": "back-and-forth", "direction_deg": 300.0, "excursion_cm": 4.0}
+CIRCLE = {"pattern": "circle", "direction_deg": 120.0, "excursion_cm": 4.0}
 IN_CONTACT = {"contact": 0.35, "dwell": 0.12, "rate_hz": 1.5}
+KNEADING = {"contact": 0.3, "dwell": 0.15}
 
 
 def record_blocks(info: DeviceInfo, blocks: Sequence[SampleBlock], rate_hz: float) -> int:

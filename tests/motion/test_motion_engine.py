@@ -14,7 +14,7 @@ from kneadback.errors import InputError
 from kneadback.model import Event, SampleBlock, Stroke, StrokeMotion
 from kneadback.simulate.render import Rendering, render
 
-from .scenarios import IN_CONTACT, ONE_WAY, SCRUB, scenario
+from .scenarios import CIRCLE, IN_CONTACT, KNEADING, ONE_WAY, SCRUB, scenario
 
 
 def feed(r: Rendering, block: int, imu: bool = True, drop: slice | None = None) -> list[Event]:
@@ -48,8 +48,9 @@ def test_an_fsr_only_board_gets_no_motion_and_the_same_strokes():
     assert plain.motion is None and imu_columns(plain.info) is None  # type: ignore[arg-type]
 
 
-def test_the_same_stream_in_any_block_size_gives_the_same_motion():
-    r = render(scenario(SCRUB, seconds=20.0, user=IN_CONTACT), seed=2)
+@pytest.mark.parametrize("motion", [SCRUB, CIRCLE])
+def test_the_same_stream_in_any_block_size_gives_the_same_motion(motion):
+    r = render(scenario(motion, seconds=20.0, user=IN_CONTACT), seed=2)
     runs = [motions(feed(r, k)) for k in (1, 7, 200, len(r.t))]  # the whole stream: more than the history holds
     assert runs[0] and all(run == runs[0] for run in runs[1:])
 
@@ -87,8 +88,54 @@ def test_direction_and_excursion_against_the_truth(motion, user, pattern):
     assert len(found) >= sum(s.t_start > 3.5 for s in truth) - 1  # all but those while the orientation settles
     assert np.mean(np.array(off) <= 20.0) >= 0.9
     assert np.median(err) <= 0.5
+    assert not any(m.circling for m in found)  # strokes that stop are never taken for circles
     summary = bout_motion(found)
     assert summary is not None and summary.pattern == pattern
+
+
+def test_kneading_circles_never_stop_yet_their_size_and_loaded_direction_are_found():
+    """The tool goes round without stopping where a stroke starts: re-zeroing the velocity there
+    made 4 cm circles come out about 12 cm long."""
+    r = render(scenario(CIRCLE, seconds=30.0, user=KNEADING), seed=8)
+    events = feed(r, 4)
+    truth, true_motion = r.truth.strokes, r.truth.stroke_motion
+    peaks = {e.index: e.t_peak for e in events if isinstance(e, Stroke)}
+    found = motions(events)
+    off, err = [], []
+    for m in found:
+        j = next(i for i, s in enumerate(truth) if s.t_start - 0.05 <= peaks[m.index] <= s.t_end)
+        off.append(abs((m.direction_deg - true_motion[j].direction_deg + 180.0) % 360.0 - 180.0))
+        err.append(abs(m.excursion_cm - true_motion[j].excursion_cm))
+    assert len(found) >= sum(s.t_start > 3.5 for s in truth) - 1
+    assert np.median(err) <= 0.5 and np.mean(np.array(err) <= 1.0) >= 0.8
+    assert np.mean(np.array(off) <= 20.0) >= 0.9
+    summary = bout_motion(found)
+    assert summary is not None and abs(summary.median_excursion_cm - CIRCLE["excursion_cm"]) <= 1.0
+    assert summary.pattern == "circling"  # not one way, however the loaded halves agree
+    assert sum(m.circling for m in found) >= len(found) - 2  # all but a stretch's first two
+
+
+def test_strokes_that_stop_after_circles_are_measured_as_stopping_again():
+    s = scenario(CIRCLE, user=KNEADING, phases=[
+        {"kind": "strokes", "duration_s": 15.0},
+        {"kind": "rest", "duration_s": 3.0},
+        {"kind": "strokes", "duration_s": 15.0, "pattern": "one-way", "direction_deg": 90.0},
+    ])
+    r = render(s, seed=9)
+    events = feed(r, 4)
+    strokes = {e.index: e for e in events if isinstance(e, Stroke)}
+    truth, true_motion = r.truth.strokes, r.truth.stroke_motion
+    err: dict[bool, list[float]] = {True: [], False: []}
+    went_on = []  # the one-way strokes after the first of their stretch: cycles before them
+    for m in motions(events):
+        s = strokes[m.index]
+        j = next(i for i, x in enumerate(truth) if x.t_start - 0.05 <= s.t_peak <= x.t_end)
+        err[truth[j].t_start < 15.0].append(abs(m.excursion_cm - true_motion[j].excursion_cm))
+        if truth[j].t_start > 15.0 and s.interval_s is not None:
+            went_on.append(err[False][-1])
+    for circling in (True, False):
+        assert len(err[circling]) >= 8 and np.median(err[circling]) <= 0.5
+    assert max(went_on) <= 1.0  # not one of them taken for a circle
 
 
 def test_lost_samples_leave_out_only_the_strokes_they_touch():
@@ -122,8 +169,8 @@ def test_without_the_orientation_library_the_user_is_told_what_to_install(monkey
         Engine().configure(r.info)
 
 
-def _m(direction: float, share: float | None = 0.0, length: float = 3.0) -> StrokeMotion:
-    return StrokeMotion(0, 0.0, direction, length, share)
+def _m(direction: float, share: float | None = 0.0, length: float = 3.0, circling: bool = False) -> StrokeMotion:
+    return StrokeMotion(0, 0.0, direction, length, share, circling)
 
 
 def test_bout_patterns():
@@ -137,5 +184,10 @@ def test_bout_patterns():
     assert loaded is not None and loaded.pattern == "back-and-forth"
     mixed = bout_motion([_m(d) for d in (0.0, 60.0, 120.0, 180.0, 240.0, 300.0)])
     assert mixed is not None and mixed.pattern == "mixed"
+    circles = [_m(d, circling=True) for d in (88.0, 92.0, 90.0)]
+    circling = bout_motion([_m(90.0), *circles])  # loaded halves one way, but the tool never stopped
+    assert circling is not None and circling.pattern == "circling" and circling.resultant == pytest.approx(0.25)
+    some = bout_motion([_m(90.0), _m(91.0), _m(89.0), *circles[:2]])  # circling takes most of the strokes
+    assert some is not None and some.pattern == "mixed" and some.resultant == pytest.approx(0.6, abs=0.01)
     lengths = bout_motion([_m(0.0, None, x) for x in (2.0, 3.0, 9.0)])
     assert lengths is not None and lengths.median_excursion_cm == 3.0 and lengths.median_return_share is None

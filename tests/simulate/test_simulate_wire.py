@@ -1,15 +1,30 @@
 """The simulated board's bytes go through the device decoder and come out as the rendering."""
 
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from kneadback.cli import main
 from kneadback.model import DeviceInfo, DeviceStatus, LinkEvent, SampleBlock
+from kneadback.protocol import cobs
+from kneadback.protocol.messages import MAX_PAYLOAD, Trailer, frame_data
 from kneadback.protocol.stream import DeviceStream
+from kneadback.simulate.motion import IMU_CHANNELS
 from kneadback.simulate.render import render
 from kneadback.simulate.scenario import load_scenario
-from kneadback.simulate.wire import samples_per_frame
+from kneadback.simulate.wire import (
+    FRAME_SAMPLES_MAX,
+    IMU_MAX_RATE_HZ,
+    MAX_RATE_HZ,
+    max_rate_hz,
+    rate_cap_note,
+    samples_per_frame,
+)
+from kneadback.sources import open_source
+from kneadback.sources.base import SourceOptions
 
 
 def decode(rendering, chunks=None, faults=True):
@@ -123,3 +138,80 @@ def test_strokes_hit_by_lost_samples_say_so():
     for s in r.truth.strokes:
         inside = (r.t >= s.t_start) & (r.t <= s.t_end)
         assert s.lost_samples == np.count_nonzero(r.lost[inside])
+
+
+SKETCH = Path(__file__).resolve().parents[2] / "firmware" / "kneadback" / "kneadback.ino"
+
+
+def sketch_constant(name: str) -> int:
+    found = re.search(rf"^#define {name} (\d+)", SKETCH.read_text(), re.MULTILINE)
+    assert found, f"{name} is not defined in the sketch"
+    return int(found.group(1))
+
+
+def test_frames_follow_the_sketchs_rates_and_fit_the_payload_with_or_without_the_imu():
+    assert tuple(
+        sketch_constant(n) for n in ("KB_FRAME_SAMPLES_MAX", "KB_MAX_RATE", "KB_IMU_MAX_RATE")
+    ) == (FRAME_SAMPLES_MAX, MAX_RATE_HZ, IMU_MAX_RATE_HZ)
+    assert (max_rate_hz(0), max_rate_hz(len(IMU_CHANNELS))) == (MAX_RATE_HZ, IMU_MAX_RATE_HZ)
+    # with an IMU a rate above the cap runs at the cap: ten 18-byte samples a frame
+    assert [samples_per_frame(r, len(IMU_CHANNELS)) for r in (10, 200, 500, 501, 1000)] == [1, 4, 10, 10, 10]
+    for extra in (0, len(IMU_CHANNELS)):
+        for rate in range(10, MAX_RATE_HZ + 1):
+            n = samples_per_frame(rate, extra)
+            frame = frame_data(0, np.zeros(n), np.zeros(n), Trailer(1, 0, rate), np.zeros((n, extra)) if extra else None)
+            assert len(cobs.decode(frame[:-1])) - 2 <= MAX_PAYLOAD, (rate, extra)  # without its CRC
+
+
+IMU_AT_1000_HZ = """
+description = "One-direction strokes asking for 1000 Hz from a board with a motion sensor."
+
+[device]
+rate_hz = 1000
+
+[motion]
+pattern = "one-way"
+
+[[spots]]
+name = "upper trapezius (left)"
+force_at_7 = 22.0
+
+[[phase]]
+kind = "strokes"
+duration_s = 4
+"""
+
+
+def test_a_board_with_an_imu_asked_for_1000_hz_runs_at_500_and_every_frame_decodes(tmp_path, capsys):
+    path = tmp_path / "imu1000.toml"
+    path.write_text(IMU_AT_1000_HZ)
+    scenario = load_scenario(str(path))
+    assert scenario.device.rate_hz == 1000  # what was asked; the board caps it, as its setup does
+    note = rate_cap_note(scenario)
+    assert note is not None and "device.rate_hz 1000" in note and "runs at 500 Hz" in note
+    r = render(scenario, seed=4)
+    assert r.tool is not None and r.rate_hz == IMU_MAX_RATE_HZ and len(r.adc) == 4 * IMU_MAX_RATE_HZ
+    stream, items, t, adc, t_us = decode(r, faults=False)
+    assert not [i for i in items if isinstance(i, LinkEvent)]  # no frame over 250 bytes, none rejected
+    info = next(i for i in items if isinstance(i, DeviceInfo))
+    assert info.sample_rate_hz == IMU_MAX_RATE_HZ and len(info.channels) == 1 + len(IMU_CHANNELS)
+    blocks = [b for b in items if isinstance(b, SampleBlock)]
+    assert {len(b) for b in blocks} == {10}
+    assert np.array_equal(adc, r.adc) and np.array_equal(np.concatenate([b.extra for b in blocks]), r.tool.imu)
+    assert set(np.diff(t_us.astype(np.int64)).tolist()) == {2000}
+    # the user is told once, by the simulated source, before the session reports
+    said: list[str] = []
+    with open_source(f"sim:{path}", SourceOptions(notice=said.append)):
+        pass
+    assert said == [note]
+    # and by `kneadback simulate`, whose files are at the board's rate
+    assert main(["simulate", str(path), "--out", str(tmp_path)]) == 0
+    assert f"kneadback: {note}\n" in capsys.readouterr().err
+    assert "# rate_hz: 500\n" in (tmp_path / "imu1000.csv").read_text()
+
+
+def test_an_fsr_only_board_keeps_1000_hz_and_says_nothing():
+    scenario = load_scenario("fs1000")
+    assert scenario.motion is None and rate_cap_note(scenario) is None
+    r = render(scenario, seed=1)
+    assert r.rate_hz == 1000 and r.plan.per_frame == FRAME_SAMPLES_MAX

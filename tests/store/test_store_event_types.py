@@ -45,7 +45,9 @@ EXAMPLES: dict[EventType, list[object]] = {
     EventType.STROKE: [Stroke(index=0, t_start=1.0, t_peak=1.3, t_end=1.6, t_confirmed=1.7, peak_n=24.5, mean_n=12.0,
                               peak_adc=512, impulse_ns=7.25, release=0.9)],
     EventType.STROKE_MOTION: [StrokeMotion(index=0, t_confirmed=1.9, direction_deg=12.5, excursion_cm=3.2, return_share=0.05),
-                              StrokeMotion(index=1, t_confirmed=2.9, direction_deg=350.0, excursion_cm=2.8, return_share=None)],
+                              StrokeMotion(index=1, t_confirmed=2.9, direction_deg=350.0, excursion_cm=2.8, return_share=None),
+                              StrokeMotion(index=2, t_confirmed=3.9, direction_deg=90.0, excursion_cm=4.1, return_share=0.1,
+                                           circling=True)],
     EventType.HOLD: [HoldStarted(start=2.0, t_confirmed=5.0, mean_n=18.0),
                      HoldEnded(start=2.0, end=6.5, t_confirmed=6.6, mean_n=17.5)],
     EventType.CONTACT: [ContactChanged(at=0.9, on=True, t_confirmed=1.0)],
@@ -80,6 +82,12 @@ def test_the_json_is_written_as_recordings_always_held_it():
     assert to_json(EXAMPLES[EventType.HOLD][1]) == (
         '{"end": 6.5, "mean_n": 17.5, "phase": "end", "start": 2.0, "t": 6.6, "t_confirmed": 6.6, "type": "hold"}')
     assert to_json(EXAMPLES[EventType.BOUT_CONTROL][0]) == '{"action": "stop", "t": 11.0, "type": "bout-control"}'
+
+
+def test_stroke_motion_recorded_before_circling_reads_as_not_circling():
+    old = {"type": "stroke-motion", "index": 3, "t_confirmed": 4.0, "t": 4.0, "direction_deg": 10.0,
+           "excursion_cm": 3.0, "return_share": 0.1}
+    assert from_dict(old) == StrokeMotion(3, 4.0, 10.0, 3.0, 0.1, circling=False)
 
 
 def test_an_unknown_type_is_refused():

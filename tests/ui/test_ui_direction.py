@@ -4,14 +4,26 @@ sensor, coloured against "short strokes in one direction"."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
 
+import numpy as np
 import pytest
+from pyqtgraph.Qt import QtGui
 
+from coach.helpers import bout, run
+from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
+from kneadback.coach.spots import MemorySpotHistory
+from kneadback.coach.targets import Targets
 from kneadback.engine.motion import bout_motion
-from kneadback.model import StrokeMotion
-from kneadback.ui.coach_view import coach_fields, direction_field
+from kneadback.model import LinkStatus, StrokeMotion
+from kneadback.ui.coach_view import CoachTerminalView, coach_fields, direction_field
+from kneadback.ui.dashboard.feed import DashboardFeed
+from kneadback.ui.dashboard.view import build_view
+from kneadback.ui.dashboard.widgets import DirectionTile
 from kneadback.ui.dashboard.zones import direction_zone
+from kneadback.ui.motion_words import pattern_words
 
 
 @pytest.mark.parametrize(
@@ -56,7 +68,113 @@ def test_the_terminal_field_says_the_pattern_consistency_and_length():
     motions = [StrokeMotion(i, float(i), 180.0 * (i % 2), 7.0, 0.5) for i in range(6)]
     cs = dataclasses.replace(Coach().state, stroke_motion=bout_motion(motions), last_excursion_cm=7.0)
     f = direction_field(cs)
-    assert f is not None and f.text.startswith("strokes back and forth") and f.text.endswith("7.0 cm")
-    assert f.short == "7.0 cm" and f.zone == "off"
+    assert f is not None and f.text.startswith("strokes both ways") and f.text.endswith("7.0 cm")
+    assert "% same way" in f.text and f.short == "both ways 7.0 cm" and f.zone == "off"
     assert f in coach_fields(cs)
     assert direction_field(Coach().state) is None
+
+
+# --- the tile as painted: its arrow points where the strokes go ----------------------------------
+
+def _tile_with(qtbot, motions, excursion_cm: float | None = 3.0) -> DirectionTile:
+    feed = DashboardFeed(ManualClock())
+    cs = dataclasses.replace(Coach().state, stroke_motion=bout_motion(motions), last_excursion_cm=excursion_cm)
+    view = build_view(feed, None, cs, Targets(), "")
+    tile = DirectionTile()
+    qtbot.addWidget(tile)
+    tile.resize(320, 320)
+    m = cs.stroke_motion
+    zone = direction_zone(m.pattern if m else None, m.median_excursion_cm if m else None, 5.0)
+    tile.show_view(dataclasses.replace(view, motion=m, excursion_cm=excursion_cm, direction_zone=zone))
+    return tile
+
+
+def _ink(tile: DirectionTile) -> np.ndarray:
+    """(x, y) of the shape's pixels: those far from the panel's colour."""
+    img = tile.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    rgb = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)[:, :img.width(), :3]
+    body = tile.body_rect()
+    top, bottom = int(body.top()), int(body.top() + body.height() * 0.56)
+    area = rgb[top:bottom, int(body.left()):int(body.right())]
+    panel = np.median(area.reshape(-1, 3), axis=0)
+    ys, xs = np.nonzero(np.abs(area - panel).sum(axis=2) > 300)
+    return np.column_stack([xs, ys]).astype(float)
+
+
+def _line(ink: np.ndarray) -> tuple[float, float]:
+    """The shape's long axis, as a direction on the tile (0°: up, counter-clockwise), pointing to
+    its heavier end (a head), and how much heavier that end is (0: balanced, as two heads are)."""
+    w, v = np.linalg.eigh(np.cov(ink.T))
+    u = v[:, np.argmax(w)]
+    along = ink @ u
+    lean = float(along.mean() - (along.min() + along.max()) / 2)
+    if lean < 0:
+        u, lean = -u, -lean
+    return float(np.degrees(np.arctan2(-u[0], -u[1])) % 360.0), lean / float(np.ptp(along))
+
+
+def _strokes(*directions_deg: float) -> list[StrokeMotion]:
+    return [StrokeMotion(i, float(i), d, 3.0, 0.05 if i else None) for i, d in enumerate(directions_deg)]
+
+
+@pytest.mark.parametrize("direction", [0.0, 90.0, 200.0, 315.0])
+def test_one_way_the_arrow_points_the_strokes_direction(qtbot, direction):
+    """Seen along the handle: 0° (along it, away from the hand) is up, 90° is to the left."""
+    ink = _ink(_tile_with(qtbot, _strokes(*[direction] * 6)))
+    assert len(ink) > 200
+    pointed, lean = _line(ink)  # the head weighs the tip's end
+    assert lean > 0.05 and abs((pointed - direction + 180.0) % 360.0 - 180.0) < 5.0
+
+
+def test_back_and_forth_the_arrow_lies_along_their_line(qtbot):
+    # 30° and 210° strokes: their one-way mean is near nothing (and points across the line)
+    tile = _tile_with(qtbot, _strokes(30.0, 210.0, 30.0, 210.0, 30.0, 215.0))
+    assert tile.motion is not None and tile.motion.pattern == "back-and-forth"
+    line, lean = _line(_ink(tile))
+    assert lean < 0.02  # two heads: balanced
+    assert abs((line - 30.8 + 90.0) % 180.0 - 90.0) < 5.0
+
+
+def test_before_the_first_stroke_motion_a_dash(qtbot):
+    tile = _tile_with(qtbot, [], excursion_cm=None)
+    assert tile.motion is None and tile.zone == "none"
+    dash = _ink(tile)
+    assert len(dash) > 50
+    spread_x, spread_y = np.ptp(dash, axis=0)
+    assert spread_x > 2 * spread_y
+
+
+@pytest.mark.parametrize("pattern", ["mixed", "circling", "figure-eight"])
+def test_any_pattern_is_drawn_and_said_in_the_same_words(qtbot, pattern):
+    motions = _strokes(0.0, 90.0, 180.0, 270.0)
+    m = dataclasses.replace(bout_motion(motions), pattern=pattern)
+    feed = DashboardFeed(ManualClock())
+    cs = dataclasses.replace(Coach().state, stroke_motion=m, last_excursion_cm=3.0)
+    tile = DirectionTile()
+    qtbot.addWidget(tile)
+    tile.resize(320, 320)
+    tile.show_view(dataclasses.replace(build_view(feed, None, cs, Targets(), ""), motion=m, excursion_cm=3.0))
+    tile.grab()  # paints without a KeyError
+    words = pattern_words(pattern)
+    assert words == pattern.replace("-", " ")
+    f = direction_field(cs)
+    assert f is not None and f.text.startswith(f"strokes {words}, ") and f.short == f"{words} 3.0 cm"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize(("turn", "loaded", "short"), [(5.0, 0.05, "one way 3.2 cm"), (180.0, 0.5, "both ways 3.2 cm")])
+def test_the_terminal_line_keeps_the_strokes_direction_from_80_columns(width, turn, loaded, short):
+    """Direction and length are one of the routine's rules: from 80 columns the line says them,
+    before the bouts done today and the link's details."""
+    coach = Coach(Targets(), "upper trapezius (left)", MemorySpotHistory(), 0.0)
+    strokes = bout(1.0, 12, 60, peak_n=20.0)
+    motions = [StrokeMotion(i, 2.0 + i, turn * (i % 2), 3.2, loaded if i else None) for i in range(10)]
+    run(coach, sorted([*strokes, *motions], key=lambda e: e.t), until=13.0)
+    out = io.StringIO()
+    view = CoachTerminalView(ManualClock(), out, coach, tty=True, colour=False, width=lambda: width)
+    view.on_status(LinkStatus(t=13.0, samples=2600, rate_hz=200.0, last_adc=512, state="streaming"))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue().rsplit("\r", 1)[-1]).rstrip()
+    assert len(shown) < width
+    direction = direction_field(coach.state)
+    assert direction is not None and direction.short == short
+    assert direction.text in shown.split(" | ") or direction.short in shown.split(" | ")

@@ -47,6 +47,7 @@ def test_replay_plays_pauses_changes_speed_and_seeks(qtbot, recorded):
     run(6.0)
     assert 5.5 <= w.feed.newest_t <= 6.1
     assert w.feed.strokes.total >= 1
+    assert not w.direction_tile.isVisible() and w.view().motion is None  # an FSR-only recording: as before
     ctl.set_speed(4.0)
     run(2.0)
     assert 13.5 <= w.feed.newest_t <= 14.1

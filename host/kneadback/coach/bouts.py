@@ -52,6 +52,17 @@ def started_phase(ev: BoutStarted) -> BoutPhase:
     return BoutPhase(ev.index, "active", ev.start, ev.t_confirmed, 0.0)
 
 
+def due_at(phase: BoutPhase, active_s: float) -> float:
+    """When a bout in `phase` reaches `active_s` of active time, if it stays active."""
+    return phase.at + active_s - phase.active_s
+
+
+def time_left(phase: BoutPhase, bout_s: float, t: float) -> float:
+    """The bout's time left at `t`: what the bout timer shows, its "10 s left" and its overtime
+    go by (none left once past its length)."""
+    return max(0.0, bout_s - phase.active_at(t))
+
+
 @dataclass
 class _Running:
     """The bout under way."""
@@ -116,7 +127,7 @@ class BoutMachine:
         b = self._bout
         if b is not None:
             ph = b.phase
-            if ph.phase == "active" and (due := ph.at + self.bout_s - ph.active_s) <= t:
+            if ph.phase == "active" and (due := due_at(ph, self.bout_s)) <= t:
                 b.phase = BoutPhase(ph.index, "overtime", due, max(due, self._t), self.bout_s)
                 out.append(b.phase)
             elif ph.phase == "paused" and (due := ph.at + self.resume_s) <= t:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from kneadback.coach import discomfort
-from kneadback.coach.bouts import BoutMachine, started_phase
+from kneadback.coach.bouts import BoutMachine, due_at, started_phase, time_left
 from kneadback.coach.ceiling import Ceiling
 from kneadback.coach.judges import Direction, Pressure, Rhythm
 from kneadback.coach.rules import Gate, Policy
@@ -241,7 +241,7 @@ class Coach:
             cue=self._latest,
             bout_active=b is not None and b.running,
             bout_elapsed_s=elapsed,
-            bout_left_s=None if elapsed is None else max(0.0, bout_s - elapsed),
+            bout_left_s=None if b is None else time_left(b.phase, bout_s, self._t),
             bouts_today=self._bouts_today,
             holding=self._hold is not None,
             rhythm_off=self._rhythm_off(),
@@ -515,7 +515,7 @@ class Coach:
         if b is not None and b.phase.phase == "active" and "ten-seconds-left" not in b.fired:
             at = self.targets.bout_s - p.warn_before_end_s
             if at > 0 and b.elapsed(t) >= at:
-                due.append((b.phase.at + at - b.phase.active_s, "ten-seconds-left"))
+                due.append((due_at(b.phase, at), "ten-seconds-left"))
         if b is not None and b.overtime:  # remind while the stroking goes on
             at = b.phase.at + (b.reminders + 1) * p.overtime_remind_s
             while at <= t:

@@ -119,8 +119,9 @@ class Pressure:
 
 class Direction:
     """Each stroke's motion (`StrokeMotion`, only with a motion sensor) against the routine's
-    "short strokes in one direction": off one way when its return was loaded (scrubbing) or it went
-    against the stroke before (back and forth), too long past `max_excursion_cm`. Each has its own
+    "short strokes in one direction": off one way when its return was loaded (scrubbing), it went
+    against the stroke before (back and forth) or it never stopped (circling), too long past
+    `max_excursion_cm`. Each has its own
     `StreakRule`, so one correction never resets the other's count."""
 
     def __init__(self, policy: Policy) -> None:
@@ -134,7 +135,7 @@ class Direction:
     def stroke(self, m: StrokeMotion) -> None:
         turned = self.last is not None and _turn_deg(self.last.direction_deg, m.direction_deg) > self.p.direction_turn_deg
         loaded = m.return_share is not None and m.return_share >= LOADED_RETURN
-        self.way.update(1 if turned or loaded else 0)
+        self.way.update(1 if turned or loaded or m.circling else 0)
         self.length.update(1 if m.excursion_cm > self.p.max_excursion_cm else 0)
         self.last = m
         self.bout.append(m)

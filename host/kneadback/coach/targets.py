@@ -70,17 +70,17 @@ class Targets:
         return 60.0 / self.rate_spm
 
 
-# flag → field; every flag is optional and overrides the config file.
+# flag → field; every flag is optional and overrides the config file. Its help gives the field's default.
 _FLAGS: tuple[tuple[str, str, str, str], ...] = (
-    ("--rate-target", "rate_spm", "SPM", "target stroke rate, strokes/min (default 60)"),
-    ("--rate-tolerance", "rate_tolerance_spm", "SPM", "half-width of the rate band (default 10)"),
-    ("--bout-seconds", "bout_s", "S", "bout length in seconds (default 30)"),
-    ("--bouts-min", "bouts_min", "N", "fewest bouts per spot per day (default 3)"),
-    ("--bouts-max", "bouts_max", "N", "most bouts per spot per day (default 10)"),
-    ("--discomfort-target", "discomfort", "X", "target discomfort 1..10 (default 7)"),
-    ("--discomfort-tolerance", "discomfort_tolerance", "X", "half-width of the discomfort band, above 0 and at most 3 (default 1)"),
-    ("--hold-max", "hold_max_s", "S", "longest static hold before a cue (default 2)"),
-    ("--force-ceiling", "force_ceiling_n", "N", "safety force ceiling in newtons (default 90)"),
+    ("--rate-target", "rate_spm", "SPM", "target stroke rate, strokes/min"),
+    ("--rate-tolerance", "rate_tolerance_spm", "SPM", "half-width of the rate band"),
+    ("--bout-seconds", "bout_s", "S", "bout length in seconds"),
+    ("--bouts-min", "bouts_min", "N", "fewest bouts per spot per day"),
+    ("--bouts-max", "bouts_max", "N", "most bouts per spot per day"),
+    ("--discomfort-target", "discomfort", "X", "target discomfort 1..10"),
+    ("--discomfort-tolerance", "discomfort_tolerance", "X", "half-width of the discomfort band, above 0 and at most 3"),
+    ("--hold-max", "hold_max_s", "S", "longest static hold before a cue"),
+    ("--force-ceiling", "force_ceiling_n", "N", "safety force ceiling in newtons"),
 )
 
 
@@ -89,7 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("coaching targets (override [targets] in config.toml)")
     for flag, name, metavar, help_text in _FLAGS:
         kind = int if name in ("bouts_min", "bouts_max") else float
-        group.add_argument(flag, dest=f"target_{name}", type=kind, metavar=metavar, default=None, help=help_text)
+        default = getattr(Targets, name)
+        group.add_argument(flag, dest=f"target_{name}", type=kind, metavar=metavar, default=None,
+                           help=f"{help_text} (default {default:g})")
 
 
 def load(config: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None, path: Path | None = None) -> Targets:

@@ -1,4 +1,5 @@
-"""`kneadback import FILE.csv`: a `time_s,adc` CSV from another logger as a recorded session."""
+"""`kneadback import FILE.csv`: a `time_s,adc` CSV from another logger (or an export, with a motion
+sensor's six columns) as a recorded session."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from kneadback import frontend
 from kneadback.coach import targets as targets_mod
+from kneadback.csvformat import IMU_COLUMNS, META_KEYS
 from kneadback.errors import InputError
 
 HELP = "import a time_s,adc CSV from any logger as a session (analysed and coached like a live one)"
@@ -16,7 +18,11 @@ ORDER = 43
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE.csv", help="columns time_s (seconds) and adc (counts); others ignored")
+    parser.add_argument("file", metavar="FILE.csv", help=(
+        f"columns time_s (seconds) and adc (counts), and a motion sensor's {','.join(IMU_COLUMNS[:3])} (m/s²)"
+        f" and {','.join(IMU_COLUMNS[3:])} (rad/s), all six or none; other columns ignored. Lines"
+        f" '# key: value' before the header may give {', '.join(META_KEYS)} (accel_scale and gyro_scale:"
+        " the size of one count of the motion sensor in m/s² and rad/s)"))
     parser.add_argument("--spot", default="imported", metavar="NAME", help='the spot worked (default "imported")')
     parser.add_argument("--start", metavar="WHEN", help="when it was recorded, ISO 8601 (default: the file's time)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate, where the file does not say")

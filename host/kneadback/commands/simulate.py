@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from kneadback.progress import progress
     from kneadback.simulate.render import render
     from kneadback.simulate.scenario import list_scenarios, load_scenario
+    from kneadback.simulate.wire import rate_cap_note
 
     if args.list:
         scenarios = list_scenarios()
@@ -54,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise InputError(f"{out}: cannot create the directory: {e.strerror}") from None
+    note = rate_cap_note(scenario)
+    if note:
+        print(f"kneadback: {note}", file=sys.stderr)
     rendering = render(scenario, seed=args.seed)
     csv_path = out / f"{scenario.name}.csv"
     truth_path = out / f"{scenario.name}.truth.json"

@@ -15,9 +15,9 @@ nor in the stretch's mean rate.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,9 +68,10 @@ class BoutTracker:
         """When the current stretch ends if no stroke comes (session time), or None."""
         return None if self.last is None else self.last.t_peak + self.pause_limit_s() + self.grace_s
 
-    def on_stroke(self, s: Stroke, t_ref: float) -> tuple[Stroke, list[BoutStarted]]:
+    def on_stroke(self, measured: dict[str, Any], t_ref: float) -> tuple[Stroke, list[BoutStarted]]:
         """A stroke, timed for the rate by `t_ref` (the middle of its rise: sharper than a peak on
-        a flat top): the stroke with its interval and rate, and the stretch it starts, if any."""
+        a flat top): the stroke with its interval and rate, and the stretch it starts, if any.
+        `measured` holds the stroke's other fields: each stroke is built once, here."""
         interval: float | None = None
         if self.last is not None and self.grace_s > 0:
             self.rate.clear()  # the data had a gap since the last stroke: unknown interval
@@ -78,9 +79,9 @@ class BoutTracker:
             interval = t_ref - self.t_ref
             self.rate.add(interval)
             self.intervals.append(interval)
-        else:
+        s = Stroke(**measured, interval_s=interval, rate_spm=self.rate.value)
+        if self.last is None:
             self.first = s
-        s = dataclasses.replace(s, interval_s=interval, rate_spm=self.rate.value)
         self.last = s
         self.t_ref = t_ref
         self.grace_s = 0.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,9 +30,10 @@ class ContactParams:
     baseline_cap: float = 0.3  # the most preload the mount can put on, as a share of the peak level
 
 
-@dataclass(frozen=True)
-class Change:
-    index: int  # running sample number where the change was confirmed
+class Change(NamedTuple):
+    """A contact change (a tuple: the tool may touch and leave the skin with every stroke)."""
+
+    sample: int  # running sample number where the change was confirmed
     t_confirmed: float
     at: float  # when it happened (corrected for the filter delay)
     on: bool

@@ -98,6 +98,7 @@ class Engine:
         self._n_strokes = 0
         self._bout_index = 0
         self._last_stroke: Stroke | None = None
+        self._last_peak_n: float | None = None
         self._lost = 0
         self._configured_key: tuple[Any, ...] | None = None
 
@@ -110,6 +111,7 @@ class Engine:
         self._n_strokes = 0
         self._bout_index = 0
         self._last_stroke = None
+        self._last_peak_n = None
         self._lost = 0
         self._configured_key = None
 
@@ -216,7 +218,7 @@ class Engine:
         # µS RMS after the low-pass, never below the ADC's resolution (the low-pass cannot smooth
         # a step): every floor of the detector comes from it, none from newtons
         noise = np.maximum(noise_counts * self._lp_noise_gain, self._least_noise)
-        noise *= self.lin.slope_us[cd]
+        noise *= self.lin.slope_us.take(cd)
         first = self.history.end
         self.history.append(t, g, f, cd)
         if self._t_last is None:
@@ -234,8 +236,8 @@ class Engine:
         peak = np.repeat(levels, np.diff((*at, len(t))))
         strokes = [(cd_.i_confirm, *self._stroke(cd_)) for cd_ in cands if cd_.accepted]
         changes = self.contact.process(t, g, noise, peak, first)
-        marks = [Mark(ch.index, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
-        marks += [Mark(i, s.t_confirmed, "activity", s.t_start, s.t_end) for i, s, _ in strokes]
+        marks = [Mark(ch.sample, ch.t_confirmed, "on" if ch.on else "off", ch.at, ch.at) for ch in changes]
+        marks += [Mark(i, s["t_confirmed"], "activity", s["t_start"], s["t_end"]) for i, s, _ in strokes]
         holds = restarted + self.holds.process(t, first, marks)
         events += [ContactChanged(ch.at, ch.on, ch.t_confirmed) for ch in changes]
         events += [self._hold_event(h) for h in holds]
@@ -244,7 +246,8 @@ class Engine:
         if self.motion is not None:
             rows = None if self._extra is None else self._extra[self._extra_at : self._extra_at + len(t)]
             self._extra_at += len(t)
-            events += self.motion.process(t, rows, f, [s for _, s, _ in strokes])
+            # the strokes as measured, before their stretch stamps an interval and a rate on them
+            events += self.motion.process(t, rows, f, [Stroke(**s) for _, s, _ in strokes])
         events.sort(key=lambda e: (e.t, _RANK[type(e)]))
         return events
 
@@ -291,8 +294,10 @@ class Engine:
         self._fast = BoxMean(self.detector.fast_n)
         self.detector.reset()
 
-    def _stroke(self, cand: Candidate) -> tuple[Stroke, float]:
-        """The stroke a candidate stands for, and the middle of its rise (timing for the rate)."""
+    def _stroke(self, cand: Candidate) -> tuple[dict[str, Any], float]:
+        """The fields of the stroke a candidate stands for, but its interval and rate (the stretch
+        it falls in gives them, `BoutTracker.on_stroke`), and the middle of its rise (timing for
+        the rate)."""
         h, lag = self.history, self.lag_s
         t_top = h.at("t", cand.i_peak)  # the low-passed peak, for where the rise began
         i0 = max(cand.i_trough, h.index_at(t_top - self.detector.p.max_rise_s))
@@ -324,24 +329,23 @@ class Engine:
         seen = 0.5 * float(np.dot(ff[1:] + ff[:-1], tt[1:] - tt[:-1])) if len(tt) > 1 else 0.0
         impulse = seen + (t_end - (t_conf - lag)) * 0.5 * (float(ff[-1]) + f_start)
         duration = t_end - t_start
-        prev = self._last_stroke
-        top = prev.peak_n if prev is not None else peak_n
+        top = self._last_peak_n if self._last_peak_n is not None else peak_n
         release = min(max((top - f_start) / top, 0.0), 1.0) if top > 0 else 0.0
-        stroke = Stroke(
-            index=self._n_strokes,
-            t_start=t_start,
-            t_peak=t_peak,
-            t_end=t_end,
-            t_confirmed=t_conf,
-            peak_n=peak_n,
-            mean_n=impulse / duration if duration > 0 else peak_n,
-            peak_adc=int(np.maximum.reduce(cc)),
-            impulse_ns=impulse,
-            release=release,
-        )
+        measured = {
+            "index": self._n_strokes,
+            "t_start": t_start,
+            "t_peak": t_peak,
+            "t_end": t_end,
+            "t_confirmed": t_conf,
+            "peak_n": peak_n,
+            "mean_n": impulse / duration if duration > 0 else peak_n,
+            "peak_adc": int(np.maximum.reduce(cc)),
+            "impulse_ns": impulse,
+            "release": release,
+        }
         self._n_strokes += 1
-        self._last_stroke = stroke
-        return stroke, t_mid
+        self._last_peak_n = peak_n
+        return measured, t_mid
 
     def _moved(self, i: int, t_from: float) -> float | None:
         """When the force last moved out of the stillness band between `t_from` (corrected
@@ -366,14 +370,14 @@ class Engine:
             return HoldStarted(h.start, h.t_confirmed, self._hold_mean(h.index + 1))
         return HoldEnded(h.start, h.end, h.t_confirmed, self._hold_mean(h.index + 1))
 
-    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, Stroke, float]], holds: list[HoldChange]) -> list[Event]:
+    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, dict[str, Any], float]], holds: list[HoldChange]) -> list[Event]:
         """The stretches of stroking, and each stroke with its interval and the rate as of it."""
         out: list[Event] = []
-        marks: list[tuple[int, int, Stroke | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
+        marks: list[tuple[int, int, dict[str, Any] | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
         marks += [(h.index, 0, None, 0.0) for h in holds if h.end is None]
         marks.sort(key=lambda m: (m[0], m[1]))
         pos = 0
-        for i, _, stroke, t_mid in [*marks, (first + len(t), 2, None, 0.0)]:
+        for i, _, measured, t_mid in [*marks, (first + len(t), 2, None, 0.0)]:
             stop = i - first
             k = self.bouts.check_pause(t, pos, min(stop, len(t)))
             if k is not None:
@@ -381,12 +385,10 @@ class Engine:
             if stop >= len(t):
                 break
             pos = stop
-            if stroke is None:
+            if measured is None:
                 out += self.bouts.close(float(t[stop]))
             else:
-                stamped, started = self.bouts.on_stroke(stroke, t_mid)
-                out += [stamped, *started]
-                if stroke is self._last_stroke:
-                    self._last_stroke = stamped
+                self._last_stroke, started = self.bouts.on_stroke(measured, t_mid)
+                out += [self._last_stroke, *started]
         self._bout_index = self.bouts.index
         return out

@@ -33,14 +33,17 @@ class History:
         n = len(t)
         if n == 0:
             return
-        cum = np.cumsum(np.concatenate(([self._cum], f)))
-        self._cum = float(cum[-1])
-        cum = cum[:-1]  # the sum of everything before each sample
-        if self._len + n > self._cap:
-            self._make_room(n, float(t[0]))
+        if self._len + n + 1 > self._cap:  # one slot more: the running sum is made in place
+            self._make_room(n + 1, float(t[0]))
         lo, hi = self._len, self._len + n
-        for name, col in zip(FIELDS, (t, g, f, c, cum)):
+        for name, col in zip(FIELDS, (t, g, f, c)):
             self._cols[name][lo:hi] = col
+        # the sum of everything before each sample, and after the last (the spare slot)
+        cum = self._cols["cum_f"][lo : hi + 1]
+        cum[0] = self._cum
+        cum[1:] = f
+        np.cumsum(cum, out=cum)
+        self._cum = float(cum[-1])
         self._len = hi
 
     def _make_room(self, n: int, t_next: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,11 +19,11 @@ HOLD_LIMIT_S = 2.0
 STEP_S = 1e-3  # how far the quiet time moves past the last movement
 
 
-@dataclass(frozen=True)
-class Mark:
-    """Something that happened at running sample `index` (time `t_confirmed`)."""
+class Mark(NamedTuple):
+    """Something that happened at running sample `sample` (time `t_confirmed`); a tuple, as one is
+    made per stroke and per contact change."""
 
-    index: int
+    sample: int
     t_confirmed: float
     kind: str  # "on", "off", "activity"
     began: float  # when the contact change or the movement began
@@ -52,8 +53,8 @@ class HoldTracker:
         out: list[HoldChange] = []
         n = len(t)
         pos = 0
-        for mark in sorted(marks, key=lambda m: m.index) + [None]:
-            stop = n if mark is None else mark.index - first
+        for mark in sorted(marks, key=lambda m: m.sample) + [None]:
+            stop = n if mark is None else mark.sample - first
             while self.in_contact and self.holding_since is None and math.isfinite(self.quiet_since):
                 i = max(int(t.searchsorted(self.quiet_since + self.limit_s, side="left")), pos)
                 if i >= stop:
@@ -92,5 +93,5 @@ class HoldTracker:
     def _end(self, mark: Mark, out: list[HoldChange]) -> None:
         if self.holding_since is not None:
             end = max(self.holding_since, mark.began)
-            out.append(HoldChange(mark.index, mark.t_confirmed, self.holding_since, end))
+            out.append(HoldChange(mark.sample, mark.t_confirmed, self.holding_since, end))
             self.holding_since = None

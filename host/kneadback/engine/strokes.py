@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,9 +88,9 @@ class StrokeParams:
     quick_mid_share: float = 0.5  # ...or this share of the stroke interval, when longer,
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A confirmed peak of the conductance, with running sample numbers."""
+class Candidate(NamedTuple):
+    """A confirmed peak of the conductance, with running sample numbers (a tuple: one is made
+    per turning point)."""
 
     i_trough: int
     i_peak: int
@@ -205,8 +206,9 @@ class StrokeDetector:
                         fell[q] = True
                         j = q
                 max_top = self._max_top()
-                if t[end - 1] - self.t_near >= max_top:
-                    k = self._stalled(run, t[pos:end], max_top, j + 1 if j >= 0 else end - pos)
+                last = pos + j if j >= 0 else end - 1  # nothing after the first fall counts
+                if t[last] - self.t_near >= max_top:  # else no sample up to it has been near that long
+                    k = self._stalled(run, t[pos:end], max_top, last + 1 - pos)
                     if k >= 0 and (j < 0 or k < j):
                         j = k
                 if run[j] > top:  # a new top up to the hit (or the end of the window)

@@ -173,6 +173,9 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
         parts.append(f"rhythm on target {pct(sp['rate'])} of strokes")
     if "pressure" in sp:
         parts.append(f"pressure in the band {pct(sp['pressure'])} of strokes")
+    if "direction" in sp:  # a tool with a motion sensor: the routine's "short strokes in one direction"
+        cm = [e.data["excursion_cm"] for e in rec.events if e.type == EventType.STROKE_MOTION]
+        parts.append(f"one direction {pct(sp['direction'])}" + (f", median stroke {np.median(cm):.1f} cm" if cm else ""))
     parts.append(plural(len(facts.holds), "static hold") if facts.holds else "no static holds")
     if session.get("value") is not None:
         prov = " (provisional: few strokes)" if session.get("status") == "provisional" else ""

@@ -12,7 +12,8 @@ depend on which way the user faces.
   minimum-jerk profile. `one-way`: it then comes back to where it started in the rest of the
   cycle, lifted off the skin (`contact = 0`) or lightly loaded; `back-and-forth`: every other
   stroke goes the opposite way, each loaded, with no return in between; `circle`: kneading
-  circles of the excursion's diameter, one a cycle, loaded hardest on their leading half.
+  circles of the excursion's diameter, one a stroke cycle however the rhythm varies, loaded
+  hardest on their leading half (a hand presses on the same part of every circle).
 - **Hand.** The handle leans by `tilt_deg` with a slow wobble, turns slowly about the skin's
   normal, the tip sinks into the tissue with the force, and physiological tremor (8–12 Hz) moves
   it a fraction of a millimetre.
@@ -29,22 +30,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
-from kneadback.engine.motion import angle_deg, loaded_movement, share
-from kneadback.model import Channel
+from kneadback.csvformat import ACCEL_LSB_PER_G, DEFAULT_SCALES, GYRO_LSB_PER_DPS, G, channels_of
+from kneadback.engine.motion import angle_deg, extent, loaded_movement, share
 from kneadback.simulate.scenario import PathSpec, Scenario
 from kneadback.simulate.truth import TrueStroke, TrueStrokeMotion
 from kneadback.simulate.user import Motion, _band_noise, _rc, _slow_noise, active_share
 
-G = 9.80665  # m/s² per g
-ACCEL_LSB_PER_G = 16384.0  # ±2 g full scale
-GYRO_LSB_PER_DPS = 131.0  # ±250 °/s full scale
 ACCEL_NOISE_G = 400e-6  # per √Hz
 GYRO_NOISE_DPS = 0.005  # per √Hz
-IMU_CHANNELS = (
-    *(Channel(f"accel-{a}", "m/s2", G / ACCEL_LSB_PER_G) for a in "xyz"),
-    *(Channel(f"gyro-{a}", "rad/s", math.radians(1.0) / GYRO_LSB_PER_DPS) for a in "xyz"),
-)
+IMU_CHANNELS = channels_of(DEFAULT_SCALES)  # the part at its power-on ranges, as the firmware leaves it
 RETURN_MARGIN = 0.1  # share of the gap after a stroke before the return starts, and left after it
 
 
@@ -85,7 +81,7 @@ def _tip_path(scenario: Scenario, t: np.ndarray, user: Motion, heading: np.ndarr
     assert spec is not None
     n = len(t)
     moves: list[tuple[float, float, np.ndarray, np.ndarray, float]] = []  # min-jerk: t0, t1, from, to, lift (m)
-    circles: list[tuple[int, int, float, float, float, float]] = []  # lo, hi, middle, period, radius, angle
+    circles: list[tuple[int, int, np.ndarray, float, float, float]] = []  # lo, hi, force peaks, period, radius, angle
     pos = np.zeros(2)
     for j, ph in enumerate(scenario.phases):
         sel = user.cycle_phase == j
@@ -97,10 +93,8 @@ def _tip_path(scenario: Scenario, t: np.ndarray, user: Motion, heading: np.ndarr
         on = active_share(u) * (c1 - c0)
         if path.pattern == "circle":
             lo, hi = np.searchsorted(t, [user.phase_start[j], user.phase_end[j]])
-            period = float(np.mean(c1 - c0))
             angle = math.radians(path.direction_deg) + float(np.mean(np.interp(c0, t, heading)))
-            middle = float(c0[0] + np.mean(on) / 2.0)  # the tip moves along `angle` at the force's peak
-            circles.append((int(lo), int(hi), middle, period, float(np.mean(length)) / 2.0, angle))
+            circles.append((int(lo), int(hi), c0 + on / 2.0, float(np.mean(c1 - c0)), float(np.mean(length)) / 2.0, angle))
             continue
         jitter = rng.normal(0.0, path.direction_jitter_deg, len(c0))
         flip = 180.0 * (np.arange(len(c0)) % 2) if path.pattern == "back-and-forth" else 0.0
@@ -130,9 +124,14 @@ def _tip_path(scenario: Scenario, t: np.ndarray, user: Motion, heading: np.ndarr
         tip[before, :2] = 0.0
         inside = ~before & (x < 1.0)
         tip[:, 2] = np.where(inside, up[g] * np.sin(np.pi * np.clip(x, 0.0, 1.0)) ** 2, 0.0)  # lands at rest
-    for lo, hi, middle, period, radius, angle in circles:  # each starts and ends where the tip was
+    for lo, hi, peaks, period, radius, angle in circles:  # each starts and ends where the tip was
         tt = t[lo:hi]
-        phi = angle - math.pi / 2 + 2 * math.pi * (tt - middle) / period
+        # one turn a stroke cycle, the tip moving along `angle` at each force peak: the hand presses
+        # on the same part of every circle, however the rhythm varies
+        before, after = min(float(tt[0]), peaks[0]) - period, max(float(tt[-1]), peaks[-1]) + period
+        knots = [before, *peaks, after]
+        turns = [(before - peaks[0]) / period, *range(len(peaks)), len(peaks) - 1 + (after - peaks[-1]) / period]
+        phi = angle - math.pi / 2 + 2 * math.pi * PchipInterpolator(knots, turns)(tt)
         ramp = _rc((tt - tt[0]) / period) * _rc((tt[-1] - tt) / period)
         ring = np.stack([np.cos(phi) - math.cos(phi[0]), np.sin(phi) - math.sin(phi[0])], axis=1)
         tip[lo:hi, :2] += radius * ramp[:, None] * ring
@@ -179,7 +178,10 @@ def measure_stroke_motion(
     """Each stroke's true motion on the tip's true path and the true force, by the engine's
     definitions (`kneadback.engine.motion`) over the stroke's cycle as the user made it: its
     working part runs from the cycle's start to the end of its release, its return from the
-    previous cycle's start to its own."""
+    previous cycle's start to its own. The excursion is the spread of the working part's path
+    along its direction: for a circle whose working part goes more than half round (a dwell
+    under half the cycle), the circle's diameter, its direction (start to end) the way the
+    loaded half goes."""
     out: list[TrueStrokeMotion] = []
     if len(t) < 2:
         return out
@@ -202,7 +204,7 @@ def measure_stroke_motion(
             p = int(np.searchsorted(t, starts[c - 1]))
             ret = share(loaded_movement(velocity[p : a + 1], force[p : a + 1], u, dt)[1], along)
         loaded = phase.path.pattern == "back-and-forth" or phase.user.contact > 0
-        out.append(TrueStrokeMotion(s.index, angle_deg(d, float(tool.heading[(a + b) // 2])), length * 100.0, ret, loaded))
+        out.append(TrueStrokeMotion(s.index, angle_deg(d, float(tool.heading[(a + b) // 2])), extent(velocity[a : b + 1], u, dt) * 100.0, ret, loaded))
     return out
 
 
@@ -219,4 +221,4 @@ def _rotation(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> np.ndarra
     )
 
 
-__all__ = ["IMU_CHANNELS", "ToolMotion", "measure_stroke_motion", "simulate_motion"]
+__all__ = ["ACCEL_LSB_PER_G", "GYRO_LSB_PER_DPS", "IMU_CHANNELS", "G", "ToolMotion", "measure_stroke_motion", "simulate_motion"]

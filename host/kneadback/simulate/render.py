@@ -20,7 +20,7 @@ from kneadback.simulate.physics import adc_counts
 from kneadback.simulate.scenario import Scenario
 from kneadback.simulate.truth import LostRun, Truth, measure_truth
 from kneadback.simulate.user import simulate_user
-from kneadback.simulate.wire import WirePlan, device_timestamps, plan_wire, wire_chunks
+from kneadback.simulate.wire import WirePlan, board_rate_hz, device_timestamps, plan_wire, wire_chunks
 
 
 @dataclass(eq=False)
@@ -77,7 +77,10 @@ class Rendering:
 
 
 def render(scenario: Scenario, seed: int = 0) -> Rendering:
-    """Render `scenario`; the same seed gives the same samples, truth and bytes."""
+    """Render `scenario`; the same seed gives the same samples, truth and bytes. A board with an
+    IMU runs at most at the firmware's cap for it (`rate_cap_note` says so to the user)."""
+    if board_rate_hz(scenario) != scenario.device.rate_hz:
+        scenario = scenario.with_device(rate_hz=board_rate_hz(scenario))
     rngs = [np.random.default_rng([seed, k]) for k in range(5)]
     rate = float(scenario.device.rate_hz)
     n = round(scenario.duration_s * rate)

@@ -21,7 +21,6 @@ SIGNALS_DIR = Path(__file__).resolve().parents[3] / "signals"
 DEFAULT_SCENARIO = "demo-session"
 PHASE_KINDS = ("strokes", "hold", "rest")
 PATTERNS = ("one-way", "back-and-forth", "circle")  # how the tip moves in a strokes phase ([motion])
-MAX_MOTION_RATE_HZ = 500  # 7 channels of 2 bytes a sample: more does not fit through 115200 baud
 SENSOR_PARTS = ("fsr402", "fsr406", "flexiforce")  # the keys of kneadback.fsr.FSR_PARTS (numpy-free here)
 
 
@@ -166,6 +165,18 @@ class Scenario:
 
     def with_device(self, **changes: Any) -> Scenario:
         return dataclasses.replace(self, device=dataclasses.replace(self.device, **changes))
+
+    def with_excursion(self, cm: float) -> Scenario:
+        """The same user making every working stroke `cm` long (as told by `kneadback ruler`); a
+        scenario without [motion] has no strokes' length to change."""
+        if self.motion is None:
+            return self
+
+        def told(path: PathSpec) -> PathSpec:
+            return dataclasses.replace(path, excursion_cm=cm, excursion_end_cm=None)
+
+        return dataclasses.replace(self, motion=dataclasses.replace(self.motion, path=told(self.motion.path)),
+                                   phases=tuple(dataclasses.replace(p, path=told(p.path)) for p in self.phases))
 
 
 # --- key tables: (type, minimum, maximum) per key; None = unbounded -------------------------
@@ -334,7 +345,7 @@ def parse_scenario(data: dict[str, Any], name: str, path: Path) -> Scenario:
     noise = NoiseSpec(**rd.table(data.get("noise", {}), "noise", _NOISE))
     faults = FaultSpec(**rd.table(data.get("faults", {}), "faults", _FAULTS))
     user = UserSpec(**rd.table(data.get("user", {}), "user", _USER))
-    motion = _motion(rd, data, device)
+    motion = _motion(rd, data)
 
     spots: dict[str, SpotSpec] = {}
     raw_spots = data.get("spots", [])
@@ -391,13 +402,11 @@ def _path(rd: _Reader, base: PathSpec, over: dict[str, Any], where: str) -> Path
     return out
 
 
-def _motion(rd: _Reader, data: dict[str, Any], device: DeviceSpec) -> MotionSpec | None:
+def _motion(rd: _Reader, data: dict[str, Any]) -> MotionSpec | None:
     """The [motion] table, or None for an FSR-only board."""
     if "motion" not in data:
         return None
     raw = rd.table(data["motion"], "motion", _MOTION)
-    if device.rate_hz > MAX_MOTION_RATE_HZ:
-        raise rd.fail("device.rate_hz", f"{device.rate_hz:g} Hz with [motion]: the link carries an IMU's samples up to {MAX_MOTION_RATE_HZ} Hz")
     tip = _path(rd, PathSpec(), {k: v for k, v in raw.items() if k in _PATH}, "motion")
     return MotionSpec(path=tip, **{k: v for k, v in raw.items() if k not in _PATH})
 

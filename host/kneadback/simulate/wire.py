@@ -2,11 +2,12 @@
 
 The firmware (firmware/PROTOCOL.md, protocol 1.1) sends a 0x00 and HELLO after reset (with its
 boot id, front end and channels), then DATA frames of n = max(1, rate/50) samples (at most 20)
-with the 1.1 trailer (boot, run, rate), and STATUS once a second. Its timestamps are those of
-its sample timer: `micros()` at the first sample, then exactly one timer period (counted in
-half microseconds) apart, a u32 that wraps; its clock may run fast or slow (`clock_ppm`): the
-timer paces samples in *device* microseconds, so with a fast clock they come a little more often
-in real time. Sample times (`Rendering.t`) and arrival times are real seconds; the host maps the
+with the 1.1 trailer (boot, run, rate), and STATUS once a second. With an IMU it samples at
+500 Hz at most (`max_rate_hz`), so a frame of 18-byte samples fits the protocol's payload. Its
+timestamps are those of its sample timer: `micros()` at the first sample, then exactly one timer
+period (counted in half microseconds) apart, a u32 that wraps; its clock may run fast or slow
+(`clock_ppm`): the timer paces samples in *device* microseconds, so with a fast clock they come
+a little more often in real time. Sample times (`Rendering.t`) and arrival times are real seconds; the host maps the
 device clock onto them by estimating the drift.
 
 Faults are planned once per rendering, from the seed, so the truth can list every lost sample:
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kneadback.model import DeviceInfo
+from kneadback.simulate.motion import IMU_CHANNELS
 from kneadback.simulate.scenario import Scenario
 
 US_WRAP = 1 << 32
@@ -35,8 +37,43 @@ BAUD = 115200
 LOST_OK, LOST_DROPPED, LOST_CORRUPTED, LOST_GARBLED = 0, 1, 2, 3
 
 
-def samples_per_frame(rate_hz: float) -> int:
-    return int(min(20, max(1, int(rate_hz) // 50)))
+FRAME_SAMPLES_MAX = 20  # the sketch's KB_FRAME_SAMPLES_MAX
+MAX_RATE_HZ = 1000  # KB_MAX_RATE
+IMU_MAX_RATE_HZ = 500  # KB_IMU_MAX_RATE: 18-byte samples, 84 % of 115200 baud
+
+
+def max_rate_hz(extra_channels: int) -> int:
+    """The most the firmware samples at: with an IMU's channels its setup caps a higher default
+    rate and SET_RATE refuses one, as the link carries no more (and a frame would pass 250 bytes)."""
+    return IMU_MAX_RATE_HZ if extra_channels else MAX_RATE_HZ
+
+
+def samples_per_frame(rate_hz: float, extra_channels: int = 0) -> int:
+    """Samples in a DATA frame, as the sketch's `set_frame_samples`: rate/50, 1..20, of the rate
+    the board runs at with these channels."""
+    rate = min(int(rate_hz), max_rate_hz(extra_channels))
+    return min(FRAME_SAMPLES_MAX, max(1, rate // 50))
+
+
+def extra_channels_of(scenario: Scenario) -> int:
+    """Channels after the force the scenario's board sends: the IMU's, with [motion]."""
+    return len(IMU_CHANNELS) if scenario.motion is not None else 0
+
+
+def board_rate_hz(scenario: Scenario) -> float:
+    """The rate the scenario's board samples at: its own, capped as the firmware caps it."""
+    return float(min(scenario.device.rate_hz, max_rate_hz(extra_channels_of(scenario))))
+
+
+def rate_cap_note(scenario: Scenario) -> str | None:
+    """What the user is told when the board cannot sample at the scenario's rate; None when it can."""
+    rate = board_rate_hz(scenario)
+    if rate == scenario.device.rate_hz:
+        return None
+    return (
+        f"scenario {scenario.name}: device.rate_hz {scenario.device.rate_hz:g} is more than a board with a "
+        f"motion sensor samples (its link carries {rate:g} Hz at most): the board runs at {rate:g} Hz"
+    )
 
 
 def timer_period_half_us(rate_hz: float) -> int:
@@ -82,7 +119,7 @@ def plan_wire(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> Wi
     """Segments (resets), frames and which of them the faults destroy."""
     n = len(t)
     dev, faults = scenario.device, scenario.faults
-    per = samples_per_frame(dev.rate_hz)
+    per = samples_per_frame(dev.rate_hz, extra_channels_of(scenario))
     start_us = dev.start_us if dev.start_us is not None else int(rng.integers(1_100_000, 2_600_000))
     segments = [Segment(0, n, start_us)]
     disconnect = None

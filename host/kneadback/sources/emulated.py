@@ -38,6 +38,7 @@ from kneadback.sources.base import Source, SourceOptions
 
 if TYPE_CHECKING:
     from kneadback.simulate.render import Rendering
+    from kneadback.simulate.scenario import Scenario
     from kneadback.sources.serial import SerialSource
 
 #: the firmware's compile-time constants the emulated board reports (see kneadback.ino)
@@ -124,7 +125,8 @@ class Harness:
 
     `counts_file` plays a counts file into ADC0 (with IMU columns, also into an MPU-6050 on
     I2C; `.i2c` then says at exit how long its reads took); `live=True` takes counts from `set_adc`
-    instead (the harness's stdin); otherwise ADC0 reads `value`. ADC0 reads it only while the
+    instead (the harness's stdin), and with `imu=True` the board has an MPU-6050 that reads the
+    IMU counts `set_adc` gives; otherwise ADC0 reads `value`. ADC0 reads it only while the
     firmware closes the divider (D7 driven low), else full scale; after `close()`, `.divider`
     says how the firmware switched it. `hex_file` runs another build of the firmware. The
     harness holds the CPU until the port is opened, and exits with this process.
@@ -135,6 +137,7 @@ class Harness:
         *,
         counts_file: Path | None = None,
         live: bool = False,
+        imu: bool = False,
         value: int = 0,
         speed: float = 1.0,
         fw: Path | None = None,
@@ -149,6 +152,8 @@ class Harness:
             args += ["--adc", "-"]
         else:
             args += ["--value", str(int(value))]
+        if imu:
+            args.append("--imu")
         args.append(str(hex_path))
         self.args = args
         self.proc = subprocess.Popen(
@@ -208,10 +213,12 @@ class Harness:
             timeout = 0.0
         return out
 
-    def set_adc(self, counts: int) -> None:
-        """Live mode: ADC0 reads `counts` from now on."""
+    def set_adc(self, counts: int, imu: Sequence[int] | np.ndarray | None = None) -> None:
+        """Live mode: ADC0 reads `counts` from now on, and the IMU (`imu=True`) the six `imu`
+        counts (accel x, y, z, gyro x, y, z) when given."""
         assert self.proc.stdin is not None, "set_adc needs live=True"
-        self.proc.stdin.write(f"{int(counts)}\n")
+        values = [int(counts), *([] if imu is None else (int(v) for v in imu))]
+        self.proc.stdin.write(" ".join(map(str, values)) + "\n")
         self.proc.stdin.flush()
 
     def reset(self) -> None:
@@ -244,10 +251,16 @@ class EmulatedSource(Source):
     """A scenario played into the real firmware on an emulated board, read over its pty."""
 
     def __init__(self, spec: str, scenario_name: str, options: SourceOptions) -> None:
+        from kneadback.simulate.scenario import load_scenario
+        from kneadback.simulate.wire import rate_cap_note
+
         super().__init__(spec)
         if not options.speed > 0:
             raise SourceError("the emulator's speed must be positive")
-        self.scenario_name = scenario_name
+        self.scenario: Scenario = load_scenario(scenario_name)  # an unknown one is the user's mistake: said before building
+        note = rate_cap_note(self.scenario)
+        if note and options.notice:
+            options.notice(note)
         self.options = options
         self.speed = options.speed
         self.rendering: Rendering | None = None  # the scenario as played, once open
@@ -258,11 +271,10 @@ class EmulatedSource(Source):
 
     def _open(self) -> None:
         from kneadback.simulate.render import render
-        from kneadback.simulate.scenario import load_scenario
         from kneadback.sources.serial import SerialSource
 
         # the emulated board has the firmware's divider and a perfect clock
-        scenario = load_scenario(self.scenario_name).with_device(
+        scenario = self.scenario.with_device(
             divider_ohms=float(FIRMWARE_DIVIDER_OHMS), clock_ppm=0.0
         )
         self.rendering = rendering = render(scenario, seed=self.options.seed)
@@ -335,9 +347,8 @@ class EmulatedSource(Source):
 
 def from_spec(rest: str, options: SourceOptions) -> EmulatedSource:
     """`emu` (the demo session) or `emu:SCENARIO` (a library scenario or a .toml file)."""
-    from kneadback.simulate.scenario import DEFAULT_SCENARIO, load_scenario
+    from kneadback.simulate.scenario import DEFAULT_SCENARIO
 
     name = rest or DEFAULT_SCENARIO
-    load_scenario(name)  # an unknown scenario is the user's mistake: say so before building
     return EmulatedSource(f"emu:{name}", name, options)
 

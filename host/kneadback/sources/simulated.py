@@ -20,6 +20,7 @@ from kneadback.model import DeviceInfo, Rating, SourceItem, SpotChanged
 from kneadback.protocol.stream import DeviceStream
 from kneadback.simulate.render import Rendering, render
 from kneadback.simulate.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from kneadback.simulate.wire import rate_cap_note
 from kneadback.sources.base import Source, SourceOptions
 
 MAX_BATCH_S = 0.25  # session seconds one read delivers at most beyond its own wait, when behind
@@ -33,6 +34,9 @@ class SimulatedSource(Source):
         if not options.speed > 0:
             raise InputError(f"--speed {options.speed}: must be a positive number")
         self.scenario = scenario
+        note = rate_cap_note(scenario)
+        if note and options.notice:
+            options.notice(note)
         self.spot = scenario.phases[0].spot
         self.clock = options.clock
         self.speed = options.speed

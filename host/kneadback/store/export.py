@@ -1,7 +1,8 @@
 """Export a recording: CSV (`time_s,adc,force_n`), JSON (everything) or EDF+ (signals with the
-cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`). A board with
-a 6-axis IMU adds its six channels to each (`kneadback.csvformat`); an FSR-only recording exports
-exactly as it did before there were any.
+cues, ratings, markers, spots, bouts and holds as annotations, written by `edfio`), or the strokes
+as a CSV table, one row each. A board with a 6-axis IMU adds its six channels to each
+(`kneadback.csvformat`) and each stroke's direction and excursion to the table and, as stroke
+annotations, to the EDF+; an FSR-only recording exports exactly as it did before there were any.
 
 Every export goes through `kneadback.outfile.open_out`: a file is written whole or not at all, a
 link is written through, `-` is stdout. `progress` is advanced by the samples written.
@@ -23,14 +24,21 @@ from kneadback.event_types import EventType
 from kneadback.model import SampleBlock
 from kneadback.outfile import OutPath, open_out
 from kneadback.progress import Progress
-from kneadback.store import EXPORT_FORMATS
+from kneadback.store import EXPORT_FORMATS, EXPORT_TABLES
 from kneadback.store.events import clean
 from kneadback.store.reader import JSON_FORMAT, JSON_VERSION, Recording
 
 
-def export(rec: Recording, fmt: str, out: OutPath, progress: Progress | None = None) -> None:
+def export(rec: Recording, fmt: str, out: OutPath, progress: Progress | None = None, what: str = "samples") -> None:
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"export: unknown format {fmt!r} (one of {', '.join(EXPORT_FORMATS)})")
+    if what not in EXPORT_TABLES:
+        raise InputError(f"export: unknown --what {what!r} (one of {', '.join(EXPORT_TABLES)})")
+    if what == "strokes":
+        if fmt != "csv":
+            raise InputError(f"export: --what strokes is a CSV table, not {fmt}; give --format csv or an --out FILE.csv")
+        export_strokes(rec, out)
+        return
     {"csv": export_csv, "json": export_json, "edf": export_edf}[fmt](rec, out, progress)
 
 
@@ -72,6 +80,52 @@ def export_csv(rec: Recording, out: OutPath, progress: Progress | None = None) -
                 f.writelines(f"{t:.6f},{a},{n:.3f},{c}\n" for (t, a, n), c in zip(rows, cells))
             if progress is not None:
                 progress.update(len(b))
+
+
+STROKE_COLUMNS = ("stroke", "bout", "t_start_s", "t_peak_s", "t_end_s", "peak_n", "mean_n", "interval_s", "rate_spm")
+MOTION_COLUMNS = ("direction_deg", "excursion_cm", "return_share")  # with an IMU: `StrokeMotion`'s
+
+
+def _strokes(rec: Recording) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each recorded stroke's data with its `stroke-motion` data (None where the IMU gave none)."""
+    rows: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    latest: dict[int, int] = {}  # stroke index → its row (a motion event follows its stroke)
+    for e in rec.events:
+        if e.type == EventType.STROKE:
+            latest[e.data["index"]] = len(rows)
+            rows.append((e.data, None))
+        elif e.type == EventType.STROKE_MOTION and e.data.get("index") in latest:
+            k = latest[e.data["index"]]
+            rows[k] = (rows[k][0], e.data)
+    return rows
+
+
+def _cell(v: object, fmt: str) -> str:
+    """One number's cell; empty for a value the recording lacks (None, NaN)."""
+    return format(v, fmt) if isinstance(v, (int, float)) and np.isfinite(v) else ""
+
+
+def export_strokes(rec: Recording, out: OutPath) -> None:
+    """One row per stroke, as a spreadsheet wants it (CPR feedback devices list compressions so):
+    its number, its bout (the one it started in; empty between bouts), its times, forces, interval
+    and the rate as of it, and with an IMU its working direction (° in the skin plane), excursion
+    (cm) and the share of force on the return before it (empty where the IMU gave none)."""
+    bouts = [(e.data["start"], e.data["end"], e.data["index"] + 1) for e in rec.events if e.type == EventType.BOUT]
+    imu = _imu(rec) is not None
+    with open_out(out) as f:
+        f.write(f"# kneadback session {rec.meta.id}, started {rec.meta.started_at}: one row per stroke\n")
+        f.write(f"# force model: {rec.force_model.describe()}\n")
+        f.write(",".join(STROKE_COLUMNS + (MOTION_COLUMNS if imu else ())) + "\n")
+        for s, m in _strokes(rec):
+            bout = next((str(n) for a, b, n in bouts if a <= s["t_start"] <= b), "")  # as `bout_motions` counts
+            cells = [str(s["index"] + 1), bout, *(_cell(s[k], ".3f") for k in ("t_start", "t_peak", "t_end")),
+                     _cell(s["peak_n"], ".2f"), _cell(s["mean_n"], ".2f"), _cell(s.get("interval_s"), ".3f"),
+                     _cell(s.get("rate_spm"), ".1f")]
+            if imu:
+                m = m or {}
+                cells += [_cell(m.get("direction_deg"), ".1f"), _cell(m.get("excursion_cm"), ".2f"),
+                          _cell(m.get("return_share"), ".3f")]
+            f.write(",".join(cells) + "\n")
 
 
 def export_json(rec: Recording, out: OutPath, progress: Progress | None = None) -> None:
@@ -125,6 +179,10 @@ def _annotations(rec: Recording) -> list[tuple[float, float | None, str]]:
             out.append((d["start"], d["end"] - d["start"], f"bout {d['index'] + 1}: {d.get('strokes')} strokes"))
         elif e.type == EventType.HOLD and d.get("phase") == "end":
             out.append((d["start"], d["end"] - d["start"], "static hold"))
+    for s, m in _strokes(rec):  # with an IMU only: an FSR-only recording's annotations stay as they were
+        if m is not None:
+            text = f"stroke {s['index'] + 1}: {s['peak_n']:.1f} N, {m['direction_deg']:.0f}° {m['excursion_cm']:.1f} cm"
+            out.append((s["t_start"], s["t_end"] - s["t_start"], text))
     return out
 
 

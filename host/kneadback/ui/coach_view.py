@@ -5,7 +5,7 @@
 `CoachTerminalView` is the `TerminalView` with these fields first on its status line, most
 important first (after any link trouble, which outranks them): the cue, the bout's time left (or,
 past its length, how far: "1:05 over"), the rate, the pressure; then, with a motion sensor on the
-tool, the strokes' direction and length ("strokes one way 98%, 3.4 cm"), the bouts done today and the sound. Each field is coloured by its zone,
+tool, the strokes' direction and length ("strokes one way, 98% same way, 3.4 cm"), the bouts done today and the sound. Each field is coloured by its zone,
 as on the dashboard. It prints every cue on a line of its own above the status line, and reads
 the keys (ratings 0–9, `t` for 10, `m` to mute, Space to start/stop a bout by hand, `a` for
 automatic bouts) when stdin is a terminal, handing ratings and bout controls to the session as
@@ -20,12 +20,13 @@ from typing import IO, Protocol
 from kneadback.clock import Clock
 from kneadback.coach.bouts import BoutMachine
 from kneadback.coach.coach import Coach, CoachState
-from kneadback.cues import CUES
 from kneadback.model import BoutControl, Cue, Event, LinkStatus, Rating, SampleBlock
 from kneadback.sink import Sink
+from kneadback.ui import motion_words
 from kneadback.ui.audio import audible
 from kneadback.ui.dashboard import zones
 from kneadback.ui.force_words import ForceWords
+from kneadback.ui.shown_cue import shown_cue
 from kneadback.ui.statusline import Field
 from kneadback.ui.terminal import TerminalView, link_part
 from kneadback.ui.terminal_keys import KeyReader
@@ -51,12 +52,11 @@ class _Session(Protocol):
 
 
 def cue_field(cs: CoachState) -> Field | None:
-    """The latest cue while it is fresh; its headline when space is short."""
-    cue = cs.cue
-    if cue is None or cs.t - cue.t > CUE_SHOWN_S:
+    """The latest cue while it is fresh (`kneadback.ui.shown_cue`); its headline when space is short."""
+    cue = shown_cue(cs.cue, cs)
+    if cue is None or cs.cue is None or cs.t - cs.cue.t > CUE_SHOWN_S:
         return None
-    return Field(f"» {cue.text}", f"» {CUES[cue.kind].headline}", zones.SEVERITY_ZONE.get(cue.severity, "none"),
-                 core=True)
+    return Field(f"» {cue.text}", f"» {cue.headline}", zones.SEVERITY_ZONE.get(cs.cue.severity, "none"), core=True)
 
 
 def bout_field(cs: CoachState) -> Field:
@@ -65,7 +65,7 @@ def bout_field(cs: CoachState) -> Field:
     if cs.bout_elapsed_s is None:
         return Field("bout --", core=True)
     elapsed = f"bout {mmss(cs.bout_elapsed_s)}"
-    left = None if cs.bout_left_s is None else f"{mmss(cs.bout_left_s)} left"
+    left = None if cs.bout_left_s is None else f"{mmss(zones.countdown_s(cs.bout_left_s))} left"
     if cs.overtime_s is not None:  # past its length: by how much
         left = f"{mmss(cs.overtime_s)} over"
     paused = "" if cs.bout_active else " paused"
@@ -102,18 +102,15 @@ def pressure_field(cs: CoachState) -> Field:
     return Field(f"pressure {value}{word} ({what})", f"{value}{word}", zone, core=True)
 
 
-PATTERN_WORDS = {"one-direction": "one way", "back-and-forth": "back and forth", "mixed": "mixed"}
-
-
 def direction_field(cs: CoachState) -> Field | None:
     """With a motion sensor, once the bout has strokes with motion: their pattern and consistency,
-    and the last stroke's length (the dashboard's direction tile, in brief)."""
+    and the last stroke's length, in the words of the dashboard's direction tile."""
     m = cs.stroke_motion
     if m is None or cs.last_excursion_cm is None:
         return None
-    length = f"{cs.last_excursion_cm:.1f} cm"
+    words, cm = motion_words.pattern_words(m.pattern), motion_words.length(cs.last_excursion_cm)
     zone = zones.direction_zone(m.pattern, m.median_excursion_cm, cs.max_excursion_cm)
-    return Field(f"strokes {PATTERN_WORDS[m.pattern]} {m.resultant * 100:.0f}%, {length}", length, zone)
+    return Field(f"strokes {words}, {motion_words.same_way(m)}, {cm}", f"{words} {cm}", zone, core=True)
 
 
 def today_field(cs: CoachState) -> Field:

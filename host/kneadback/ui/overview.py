@@ -29,6 +29,7 @@ from kneadback.lsl.meta import ID_PREFIX, STATUS, parse_marker, read_meta
 from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.zones import CUE_FRESH_S, PEAK_FRESH_S, Zone
 from kneadback.ui.force_words import ForceWords
+from kneadback.ui.shown_cue import ShownCue, shown
 from kneadback.ui.statusline import Field, ansi_line, columns, fit, wants_colour
 from kneadback.ui.terminal import PIPE_LINE_S, REDRAW_S
 from kneadback.words import mmss
@@ -72,8 +73,9 @@ class Tool:
     bout_s: float | None = None  # the bout's active time so far
     bout_left_s: float | None = None
     bout_active: bool = False
+    bout_phase: str | None = None
     cue_kind: str = ""
-    cue_text: str = ""
+    cue_said: str = ""  # the cue's text as given (`cue_text` is what is shown now)
     cue_t: float = 0.0
     sample_rate_hz: float | None = None
     markers: int = 0
@@ -102,15 +104,25 @@ class Tool:
         return zones.countdown_zone(self.bout_left_s) if self.bout_active else "none"
 
     @property
+    def _shown(self) -> ShownCue | None:
+        """The cue as shown now (`kneadback.ui.shown_cue`), as on the dashboard's banner."""
+        return shown(self.cue_kind, self.cue_said, self.bout_phase, self.bout_left_s) if self.cue_kind else None
+
+    @property
     def cue_headline(self) -> str:
-        cue = CUES.get(self.cue_kind)
-        return cue.headline if cue is not None else self.cue_kind.upper()
+        cue = self._shown
+        return cue.headline if cue is not None else ""
+
+    @property
+    def cue_text(self) -> str:
+        cue = self._shown
+        return cue.text if cue is not None else ""
 
     @property
     def cue_zone(self) -> Zone:
         """The cue's severity colour while it is fresh (as on the dashboard's banner)."""
         cue = CUES.get(self.cue_kind)
-        if cue is None or self.t - self.cue_t > CUE_FRESH_S:
+        if cue is None or self._shown is None or self.t - self.cue_t > CUE_FRESH_S:
             return "none"
         return zones.SEVERITY_ZONE.get(cue.severity, "none")
 
@@ -132,6 +144,8 @@ class Tool:
             self.bout_active = bool(marker.get("bout_active"))
             self.bout_s = _number(marker.get("bout_elapsed_s"))
             self.bout_left_s = _number(marker.get("bout_left_s"))
+            phase = marker.get("bout_phase")
+            self.bout_phase = phase if isinstance(phase, str) else None
             cue = marker.get("cue")
             if isinstance(cue, Mapping):
                 self._cue(cue)
@@ -145,7 +159,7 @@ class Tool:
 
     def _cue(self, cue: Mapping[str, Any]) -> None:
         self.cue_kind = str(cue.get("kind") or "")
-        self.cue_text = str(cue.get("text") or "")
+        self.cue_said = str(cue.get("text") or "")
         self.cue_t = _number(cue.get("t")) or 0.0
 
 

@@ -98,7 +98,7 @@ class ToolTile(QtWidgets.QWidget):
             _text(p, QtCore.QRectF(left, box.top() + bh * 0.24, width, bh * 0.52), value, ink, fit="8:88")
         cue = QtCore.QRectF(inner.left(), boxes.bottom() + h * 0.04, inner.width(), inner.bottom() - boxes.bottom() - h * 0.04)
         colour = COLOURS[t.cue_zone] if t.cue_zone != "none" and not lost else DIM_INK
-        _text(p, QtCore.QRectF(cue.left(), cue.top(), cue.width(), cue.height() * 0.55), t.cue_headline or "no cue yet",
+        _text(p, QtCore.QRectF(cue.left(), cue.top(), cue.width(), cue.height() * 0.55), t.cue_headline or ("" if t.cue_kind else "no cue yet"),
               colour)
         _text(p, QtCore.QRectF(cue.left(), cue.top() + cue.height() * 0.55, cue.width(), cue.height() * 0.4), t.cue_text,
               DIM_INK if lost else INK, bold=False)

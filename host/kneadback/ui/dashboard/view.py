@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from kneadback.coach.coach import CoachState
 from kneadback.coach.targets import Targets
-from kneadback.cues import CUES
 from kneadback.engine.engine import EngineState
 from kneadback.engine.motion import BoutMotion
 from kneadback.fsr import RELATIVE_FULL_SCALE
@@ -19,6 +18,7 @@ from kneadback.ui.dashboard import zones
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.zones import CUE_FRESH_S, PEAK_FRESH_S, Zone
 from kneadback.ui.force_words import ForceWords
+from kneadback.ui.shown_cue import shown_cue
 
 ADVICE_SHOWN_S = 20.0  # advice on the sensor (`kneadback.ui.range_advice`) fills the cue banner this long
 
@@ -109,14 +109,15 @@ def build_view(
     p_zone = zones.pressure_zone(pressure, band, ceiling, holding)
     left = cs.bout_left_s if cs is not None else None
     running = cs is not None and cs.bout_active
-    cue = feed.cue if feed.cue is not None else (cs.cue if cs is not None else None)
-    fresh = cue is not None and not math.isnan(t) and t - cue.t <= CUE_FRESH_S
+    given = feed.cue if feed.cue is not None else (cs.cue if cs is not None else None)
+    cue = shown_cue(given, cs)
+    fresh = cue is not None and given is not None and not math.isnan(t) and t - given.t <= CUE_FRESH_S
     bouts = cs.bouts_today if cs is not None else None
     q = feed.quality
     st = feed.status
-    headline = CUES[cue.kind].headline if cue is not None else ""
-    text = cue.text if cue is not None else ""
-    cue_zone = zones.SEVERITY_ZONE.get(cue.severity, "none") if cue is not None else "none"
+    headline = cue.headline if cue is not None else ""
+    text = cue.text if cue is not None else ("stroke the spot to begin" if given is None else "")
+    cue_zone = zones.SEVERITY_ZONE.get(given.severity, "none") if cue is not None and given is not None else "none"
     if not feed.connected:  # above any cue: nothing is being measured
         headline, text, cue_zone, fresh = "DEVICE LOST", "waiting for the board to come back…", "off", True
     elif st.state == "silent":

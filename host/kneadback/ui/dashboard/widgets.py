@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
-from kneadback.ui.dashboard.zones import COLOURS, Zone
+from kneadback.ui import motion_words
+from kneadback.ui.dashboard.zones import COLOURS, Zone, countdown_s
 
 if TYPE_CHECKING:  # the overview's tiles paint with these helpers without the view (and the engine) loaded
     from kneadback.ui.dashboard.view import DashboardView
@@ -153,7 +154,7 @@ class GaugeBar(QtWidgets.QWidget):
         self.background = QtGui.QColor(PANEL)
         self.band: tuple[float, float] | None = None
         self.live = 0.0
-        self.ceiling = 90.0
+        self.ceiling: float | None = None  # the full scale: the view's `gauge_full_n`, from the first view
         self.paints = 0
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -161,6 +162,9 @@ class GaugeBar(QtWidgets.QWidget):
         p = QtGui.QPainter(self)
         r = QtCore.QRectF(self.rect())
         p.fillRect(r, self.background)
+        if self.ceiling is None:
+            p.end()
+            return
         bar = r.adjusted(0, NEEDLE_OVERHANG, 0, -NEEDLE_OVERHANG)
         scale = bar.width() / self.ceiling
         p.setPen(QtCore.Qt.PenStyle.NoPen)
@@ -279,7 +283,7 @@ class CountdownTile(Tile):
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             p.setPen(pen)
             p.drawArc(arc, 90 * 16, int(-share * 360 * 16))
-            text = f"{math.ceil(max(self.left, 0.0)):.0f}" if self.over is None else f"+{math.floor(self.over):.0f}"
+            text = str(countdown_s(self.left)) if self.over is None else f"+{math.floor(self.over):.0f}"
             p.setPen(colour)
         else:
             text = "–"
@@ -332,15 +336,18 @@ class BoutsTile(Tile):
 
 
 class DirectionTile(Tile):
-    """How the bout's strokes move (only with a motion sensor): an arrow for their direction, as
-    seen along the handle (up: away from the hand), two-headed when they go back and forth; their
-    consistency and the last stroke's excursion, coloured against "short, one way"."""
+    """How the bout's strokes move (only with a motion sensor), in the words of the terminal line
+    (`kneadback.ui.motion_words`): a shape for their pattern, seen along the handle (up: away from
+    the hand; 90°: to the left), the pattern in words, their consistency and the last stroke's
+    excursion, coloured against "short, one way". Shapes: one way, an arrow along the bout's
+    direction; back and forth, a two-headed one along its line; mixed, arrows every way;
+    circling, a ring; a pattern without a shape, its words alone."""
 
     title = "DIRECTION"
 
     def key_of(self, v: DashboardView) -> object:
         m = v.motion
-        shown = None if m is None else (round(m.direction_deg), round(m.resultant * 100), m.pattern)
+        shown = None if m is None else (round(m.direction_deg), round(m.axis_deg), round(m.resultant * 100), m.pattern)
         return (shown, None if v.excursion_cm is None else round(v.excursion_cm, 1), v.direction_zone)
 
     def absorb(self, v: DashboardView) -> None:
@@ -350,33 +357,53 @@ class DirectionTile(Tile):
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
         m = self.motion
-        top = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.62)
+        top = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.56)
         p.setPen(self.ink())
+        words = QtCore.QRectF(body.left(), top.bottom() + body.height() * 0.04, body.width(), body.height() * 0.2)
+        numbers = QtCore.QRectF(body.left(), words.bottom(), body.width(), body.height() * 0.2)
         if m is None:
             self.draw_text(p, top, "–", fit=DIGITS)
-        else:
-            self._arrow(p, top, m.direction_deg, both=m.pattern == "back-and-forth")
-        sub = QtCore.QRectF(body.left(), top.bottom() + body.height() * 0.06, body.width(), body.height() * 0.3)
-        consistency = "–" if m is None else f"{m.resultant * 100:.0f} %"
-        self.draw_text(p, sub, f"{consistency}  ·  {_fmt(self.excursion, 1)} cm", bold=False)
+            self.draw_text(p, words, "no stroke measured yet", bold=False)
+            return
+        if m.pattern == "one-direction":
+            self._arrows(p, top, (m.direction_deg,), head_back=False)
+        elif m.pattern == "back-and-forth":
+            self._arrows(p, top, (m.axis_deg,), head_back=True)
+        elif m.pattern == "mixed":
+            self._arrows(p, top, (0.0, 90.0), head_back=True)
+        elif m.pattern == "circling":
+            self._ring(p, top)
+        self.draw_text(p, words, motion_words.pattern_words(m.pattern))
+        self.draw_text(p, numbers, f"{motion_words.same_way(m)}  ·  {motion_words.length(self.excursion)}", bold=False)
 
-    def _arrow(self, p: QtGui.QPainter, rect: QtCore.QRectF, direction_deg: float, both: bool) -> None:
-        """An arrow through the middle of `rect` (0°: up, counter-clockwise as the direction turns)."""
-        half = min(rect.width(), rect.height()) * 0.45
-        head = half * 0.45
-        p.save()
-        p.translate(rect.center())
-        p.rotate(-direction_deg)
+    def _pen(self, half: float) -> QtGui.QPen:
         pen = QtGui.QPen(self.ink(), max(3.0, half * 0.14))
         pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        p.drawLine(QtCore.QPointF(0.0, half), QtCore.QPointF(0.0, -half))
-        for tip in (-half, half) if both else (-half,):
-            back = tip - math.copysign(head, tip)
-            p.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(-head * 0.7, back), QtCore.QPointF(0.0, tip),
-                                            QtCore.QPointF(head * 0.7, back)]))
-        p.restore()
+        return pen
+
+    def _arrows(self, p: QtGui.QPainter, rect: QtCore.QRectF, directions_deg: tuple[float, ...], head_back: bool) -> None:
+        """Arrows through the middle of `rect` (0°: up, turning counter-clockwise as the direction
+        does), with a head at the back too when `head_back`."""
+        half = min(rect.width(), rect.height()) * 0.45
+        head = half * 0.45
+        for direction_deg in directions_deg:
+            p.save()
+            p.translate(rect.center())
+            p.rotate(-direction_deg)
+            p.setPen(self._pen(half))
+            p.drawLine(QtCore.QPointF(0.0, half), QtCore.QPointF(0.0, -half))
+            for tip in (-half, half) if head_back else (-half,):
+                back = tip - math.copysign(head, tip)
+                p.drawPolyline(QtGui.QPolygonF([QtCore.QPointF(-head * 0.7, back), QtCore.QPointF(0.0, tip),
+                                                QtCore.QPointF(head * 0.7, back)]))
+            p.restore()
+
+    def _ring(self, p: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        half = min(rect.width(), rect.height()) * 0.4
+        p.setPen(self._pen(half))
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.drawEllipse(rect.center(), half, half)
 
 
 class CueBanner(Tile):
@@ -408,8 +435,8 @@ class CueBanner(Tile):
             p.setPen(QtGui.QColor(INK_ON_COLOUR))
         else:
             p.setPen(QtGui.QColor(INK if self.fresh else DIM_INK))
-        if not self.headline:
-            self.draw_text(p, body.adjusted(8, body.height() * 0.2, -8, -body.height() * 0.2), "stroke the spot to begin")
+        if not self.headline:  # a prompt, or nothing to say
+            self.draw_text(p, body.adjusted(8, body.height() * 0.2, -8, -body.height() * 0.2), self.text)
             return
         big = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.66)
         self.draw_text(p, big, self.headline)

@@ -7,7 +7,10 @@ directly. A *zone* is "on" (inside the band: green), "near" (just outside: amber
 
 from __future__ import annotations
 
+import math
 from typing import Literal
+
+from kneadback.coach.rules import Policy
 
 Zone = Literal["on", "near", "off", "none"]
 
@@ -69,9 +72,15 @@ def bouts_zone(done: int | None, lo: int, hi: int) -> Zone:
     return "on" if done <= hi else "off"
 
 
-def countdown_zone(left_s: float | None, warn_s: float = 10.0) -> Zone:
-    """A running bout: "on" with time to go, "near" in its last `warn_s`, "off" once it is done
-    (time to rest or move on)."""
+def countdown_s(left_s: float) -> int:
+    """The whole seconds a bout's countdown shows (the dashboard's ring, the terminal line, the
+    "N s LEFT" cue): rounded up, so it reads 0 only once the time is up."""
+    return math.ceil(max(left_s, 0.0))
+
+
+def countdown_zone(left_s: float | None, warn_s: float = Policy.warn_before_end_s) -> Zone:
+    """A running bout: "on" with time to go, "near" in its last `warn_s` (from its "10 s left"),
+    "off" once it is done (time to rest or move on)."""
     if left_s is None:
         return "none"
     if left_s <= 0:

@@ -1,0 +1,34 @@
+"""The report's summary says how one-directional and how long the strokes were, with a motion
+sensor only."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from tests.motion.scenarios import ONE_WAY, scenario
+
+from kneadback.cli import main
+from kneadback.commands.simulate import write_csv
+from kneadback.report.report import render_html
+from kneadback.simulate.render import render
+from kneadback.store.reader import open_session
+
+
+@pytest.mark.parametrize("motion", [ONE_WAY, None], ids=["imu", "fsr-only"])
+def test_the_summary_names_direction_and_stroke_length_only_with_a_motion_sensor(tmp_path, motion):
+    write_csv(render(scenario(motion, seconds=34.0), seed=3), tmp_path / "sim.csv")
+    assert main(["import", str(tmp_path / "sim.csv")]) == 0
+    with open_session(1) as rec:
+        page = render_html(rec)
+        lengths = [e.data["excursion_cm"] for e in rec.events if e.type == "stroke-motion"]
+    summary = re.search(r'<p class="summary" id="summary">(.*?)</p>', page, re.S)
+    assert summary is not None
+    text = summary.group(1)
+    if motion is None:
+        assert not lengths and "direction" not in text and " cm" not in text
+        return
+    found = re.search(r"one direction (\d+)%, median stroke ([\d.]+) cm, no static holds", text)
+    assert found is not None, text
+    assert int(found.group(1)) >= 90 and found.group(2) == f"{np.median(lengths):.1f}"
