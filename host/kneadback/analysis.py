@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kneadback.clock import ManualClock
+from kneadback.clock import Clock, ManualClock
 from kneadback.engine.engine import Engine
+from kneadback.engine.motion import imu_columns
 from kneadback.engine.rate import rate_spm
 from kneadback.frontend import Declared
 from kneadback.fsr import trust_words
@@ -28,12 +29,15 @@ from kneadback.model import (
     SignalQuality,
     SourceItem,
     Stroke,
+    StrokeMotion,
 )
 from kneadback.progress import Progress, progress
 from kneadback.session import Session
 from kneadback.sink import Sink
 from kneadback.sources.base import Source, SourceOptions
 from kneadback.sources.csvfile import CsvSource
+from kneadback.store.db import SQLITE_HEADER
+from kneadback.store.summary import motion_of_bout
 
 ANALYSIS_BLOCK_SAMPLES = 65536  # samples a CSV file hands the engine at a time
 
@@ -61,19 +65,7 @@ class Rechunked(Source):
             if not isinstance(item, SampleBlock) or len(item) <= self.n:
                 out.append(item)
                 continue
-            for a in range(0, len(item), self.n):
-                b = min(a + self.n, len(item))
-                out.append(
-                    SampleBlock(
-                        item.t[a:b],
-                        item.adc[a:b],
-                        item.first_index + a,
-                        item.lost if a == 0 else 0,
-                        None if item.t_device_us is None else item.t_device_us[a:b],
-                        item.t_arrival,
-                        None if item.extra is None else item.extra[a:b],  # the IMU's rows with their samples
-                    )
-                )
+            out += [item.rows(a, a + self.n) for a in range(0, len(item), self.n)]
         self.finished = self.inner.finished
         return out
 
@@ -146,22 +138,33 @@ def session_progress(session: Session, what: str, total_s: float | None, *, enab
         yield
 
 
-def open_input(spec: str, rate_hz: float | None, front: Declared) -> Source:
+def open_input(spec: str, rate_hz: float | None, front: Declared, clock: Clock | None = None) -> Source:
+    """What `analyze` and `ruler --replay` read, as fast as it reads: a `time_s,adc` CSV (by its
+    suffix, or by its header row), else a recording (`kneadback.sources.open_source`: a session
+    id, `last`, a database, a JSON export)."""
     if Path(spec).suffix.lower() == ".csv" or (Path(spec).is_file() and _looks_like_csv(Path(spec))):
         # the engine's output does not depend on the block size, and big blocks cost less a sample
         return CsvSource(spec, rate_hz=rate_hz, front=front, block_samples=ANALYSIS_BLOCK_SAMPLES)
     from kneadback.sources import open_source
 
-    return open_source(spec, SourceOptions(clock=ManualClock(), speed=math.inf, rate_hz=rate_hz, front=front))
+    options = SourceOptions(clock=clock or ManualClock(), speed=math.inf, rate_hz=rate_hz, front=front)
+    return open_source(spec, options)
 
 
 def _looks_like_csv(path: Path) -> bool:
+    """Whether a file not named .csv is one: text whose first row that is not a comment names the
+    columns time_s and adc (a JSON export mentions them too, but not as a header row)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
     except OSError:
         return False
-    return b"time_s" in head and b"adc" in head and b"\0" not in head
+    if head.startswith(SQLITE_HEADER) or b"\0" in head:
+        return False
+    rows = (ln.strip() for ln in head.decode("utf-8", "replace").splitlines())
+    header = next((ln for ln in rows if ln and not ln.startswith("#")), "")
+    names = {c.strip().strip('"').lower() for c in header.split(",")}
+    return {"time_s", "adc"} <= names
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -202,6 +205,13 @@ class Analysis:
                     on = None
         if on is not None:
             self.contact.append((on, self.t_last))
+        # with a motion sensor only, so that a tool without one gets what it always got
+        self.motions: dict[int, StrokeMotion] | None = None
+        self.bout_motions: list[dict[str, Any]] = []
+        if imu_columns(self.info) is not None:
+            self.motions = {e.index: e for e in ev if isinstance(e, StrokeMotion)}
+            starts = {s.index: s.t_start for s in self.strokes}
+            self.bout_motions = [motion_of_bout(b.start, b.end, starts, list(self.motions.values())) for b in self.bouts]
 
     def summary(self) -> dict[str, Any]:
         s = self.strokes
@@ -228,6 +238,20 @@ class Analysis:
             "saturated_fraction": _r(sum(sat) / len(sat), 5) if sat else 0.0,
             "near_rail_fraction": _r(sum(rail) / len(rail), 5) if rail else 0.0,
             "noise_n": _r(noise[len(noise) // 2], 4) if noise else None,
+            **({} if self.motions is None else {"strokes_with_motion": len(self.motions)}),
+        }
+
+    def _stroke_motion(self, s: Stroke) -> dict[str, Any]:
+        """A stroke's motion fields (with a motion sensor; None where it measured none), rounded as
+        `ruler --json` rounds them."""
+        if self.motions is None:
+            return {}
+        m = self.motions.get(s.index)
+        return {
+            "direction_deg": None if m is None else _r(m.direction_deg, 1),
+            "excursion_cm": None if m is None else _r(m.excursion_cm, 2),
+            "return_share": None if m is None else _r(m.return_share, 3),
+            "circling": None if m is None else m.circling,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -246,6 +270,7 @@ class Analysis:
                     "impulse_ns": _r(s.impulse_ns, 3),
                     "release": _r(s.release, 3),
                     "rate_spm": _r(s.rate_spm, 2),
+                    **self._stroke_motion(s),
                 }
                 for s in self.strokes
             ],
@@ -262,8 +287,9 @@ class Analysis:
                     "active_s": _r(b.active_s, 3),
                     "overtime_s": _r(b.overtime_s, 3),
                     "counted": b.counted,
+                    **({} if self.motions is None else {"motion": self.bout_motions[k]}),
                 }
-                for b in self.bouts
+                for k, b in enumerate(self.bouts)
             ],
             "summary": self.summary(),
         }
@@ -271,18 +297,21 @@ class Analysis:
     def table(self, strokes: bool = False) -> str:
         sm = self.summary()
         u = self.force_unit
+        imu = self.motions is not None
         lines = [
             (
                 f"{self.spec}: {sm['duration_s']:.1f} s, {self.samples} samples at {sm['rate_hz']:g} Hz"
                 f" ({self.lost} lost), force from the {self.force_model}"
             ),
             "",
-            f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak ' + u:>11}",
+            f"{'bout':>4}  {'start s':>8}  {'end s':>8}  {'length s':>8}  {'strokes':>7}  {'rate/min':>8}  {'mean peak ' + u:>11}"
+            + (f"  {'same way':>8}  {'pattern':<14}  {'median cm':>9}" if imu else ""),
         ]
-        for b in self.bouts:
+        for b, motion in zip(self.bouts, self.bout_motions if imu else [None] * len(self.bouts), strict=True):
             rate = f"{b.rate_spm:8.1f}" if b.rate_spm is not None else f"{'-':>8}"
             peak = f"{b.mean_peak_n:11.1f}" if b.mean_peak_n is not None else f"{'-':>11}"
-            lines.append(f"{b.index + 1:>4}  {b.start:8.2f}  {b.end:8.2f}  {b.duration:8.1f}  {b.strokes:>7}  {rate}  {peak}")
+            lines.append(f"{b.index + 1:>4}  {b.start:8.2f}  {b.end:8.2f}  {b.duration:8.1f}  {b.strokes:>7}  {rate}  {peak}"
+                         + ("" if motion is None else _bout_motion_cells(motion)))
         if not self.bouts:
             lines.append("   (no bouts)")
         if self.holds:
@@ -290,11 +319,13 @@ class Analysis:
             for k, h in enumerate(self.holds, 1):
                 lines.append(f"{k:>4}  {h.start:8.2f}  {h.end:8.2f}  {h.end - h.start:8.1f}  {h.mean_n:8.1f}")
         if strokes:
-            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak ' + u:>7}  {'mean ' + u:>7}  {'adc':>5}  {'release':>7}  {'rate/min':>8}"]
+            lines += ["", f"{'#':>5}  {'start s':>8}  {'peak s':>8}  {'end s':>8}  {'peak ' + u:>7}  {'mean ' + u:>7}  {'adc':>5}  {'release':>7}  {'rate/min':>8}"
+                      + (f"  {'dir °':>5}  {'cm':>5}  {'return':>6}  {'circling':>8}" if self.motions is not None else "")]
             for s in self.strokes:
                 rate = f"{s.rate_spm:8.1f}" if s.rate_spm is not None else f"{'-':>8}"
                 lines.append(
                     f"{s.index + 1:>5}  {s.t_start:8.2f}  {s.t_peak:8.2f}  {s.t_end:8.2f}  {s.peak_n:7.1f}  {s.mean_n:7.1f}  {s.peak_adc:>5}  {s.release:7.2f}  {rate}"
+                    + ("" if self.motions is None else _stroke_motion_cells(self.motions.get(s.index)))
                 )
         rate = f"{sm['mean_rate_spm']:.1f}/min" if sm["mean_rate_spm"] is not None else "-"
         peak = f"{sm['mean_peak_n']:.1f} {u}" if sm["mean_peak_n"] is not None else "-"
@@ -307,4 +338,25 @@ class Analysis:
             f"signal: {100 * sm['saturated_fraction']:.2f} % saturated, noise {sm['noise_n'] or 0:.3f} {u} rms"
             + (f"; {100 * sm['near_rail_fraction']:.1f} % near the rail, where one count is over a tenth of the signal: holds and light strokes are judged coarsely there" if sm["near_rail_fraction"] else ""),
         ]
+        if imu:
+            measured = sm["strokes_with_motion"]
+            lines.append(f"motion: {measured} of {sm['strokes']} strokes measured"
+                         + ("" if measured == sm["strokes"] else
+                            " (the others started while the sensor settled, in its first seconds, or lost samples)"))
         return "\n".join(lines) + "\n"
+
+
+def _bout_motion_cells(m: dict[str, Any]) -> str:
+    """A bout's direction consistency, pattern and median excursion (`store.summary.motion_of_bout`)."""
+    if not m.get("strokes"):
+        return f"  {'-':>8}  {'-':<14}  {'-':>9}"
+    return f"  {100 * m['consistency']:7.0f}%  {m['pattern']:<14}  {m['median_excursion_cm']:9.1f}"
+
+
+def _stroke_motion_cells(m: StrokeMotion | None) -> str:
+    """A stroke's working direction, excursion, return share and whether it circled; dashes where
+    the sensor measured none."""
+    if m is None:
+        return f"  {'-':>5}  {'-':>5}  {'-':>6}  {'-':>8}"
+    ret = f"{m.return_share:6.2f}" if m.return_share is not None else f"{'-':>6}"
+    return f"  {round(m.direction_deg) % 360:5d}  {m.excursion_cm:5.1f}  {ret}  {'yes' if m.circling else 'no':>8}"

@@ -103,6 +103,14 @@ class SampleBlock:
     def t_end(self) -> float:
         return float(self.t[-1]) if len(self) else float("nan")
 
+    def rows(self, a: int, b: int | None = None) -> SampleBlock:
+        """Samples `a` to `b` with every channel: a block of its own (the loss before this block
+        stays with its first sample)."""
+        cut = slice(a, b)
+        dev, extra = self.t_device_us, self.extra
+        return SampleBlock(self.t[cut], self.adc[cut], self.first_index + a, self.lost if a == 0 else 0,
+                           None if dev is None else dev[cut], self.t_arrival, None if extra is None else extra[cut])
+
 
 @dataclass(frozen=True)
 class DeviceStatus:

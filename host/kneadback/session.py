@@ -17,7 +17,8 @@ seekable source hands over, after a seek or when it starts past 0) resets the en
 and the bout state, runs everything recorded before `t` through them at full speed with the sinks
 muted, and goes on live from `t`. The session then has exactly the bouts, counts, spot history
 and score it had at `t`, and from there gives exactly the strokes and cues of the uninterrupted
-replay; nothing reaches the sinks stamped before `t`.
+replay; nothing reaches the sinks' `on_events` stamped before `t`. What the rebuild found goes to
+their `on_history` at once, for the views that show the whole session (the rate history).
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class Session:
         self._progress_clock: float | None = None  # clock time when samples last arrived
         self._heard_clock = 0.0  # clock time when valid data last came (or the port (re)opened)
         self._talked = False  # valid data came since the port (re)opened
+        self._history: list[Event] | None = None  # while rebuilding: the events the muted sinks missed
 
     # --- control -----------------------------------------------------------------------
     def submit(self, event: Event) -> None:
@@ -224,8 +226,9 @@ class Session:
 
     def _rewind(self, rewind: Rewind) -> None:
         """Rebuild the state at `rewind.t` from scratch: reset, then everything before `t` at full
-        speed with the sinks muted; the sinks then hear the device info (and, announced, a
-        `reset` link event) at `t`."""
+        speed with the sinks muted; the sinks then hear the history before `t` and, after a seek
+        (an announced rewind), the device info again and a `reset` link event at `t`. A replay that
+        starts at `t` told them the info when it opened."""
         for part in (self.analyzer, self.coach):
             reset = getattr(part, "reset", None)
             if reset is not None:
@@ -236,6 +239,8 @@ class Session:
         self._noise = NoiseMeter()
         info = getattr(self.source, "info", None)
         sinks, self.sinks = self.sinks, []
+        history: list[Event] = []
+        self._history = history
         try:
             if info is not None and self.analyzer is not None:
                 self.analyzer.configure(info)
@@ -245,14 +250,17 @@ class Session:
             self._emit([], tick=True)  # the bouts' and the coach's timers up to `t`: what is due by then is past
         finally:
             self.sinks = sinks
+            self._history = None
         self._rate = _RateMeter()  # measured on what is delivered from `t` on
         self.status.rate_hz = None
         self._progress_clock = self.clock.now()
         self._next_status = 0.0
         self._next_status_clock = 0.0
-        if info is not None:
+        if info is not None and rewind.announce:
             for sink in self.sinks:
                 sink.on_info(info)
+        for sink in self.sinks:
+            sink.on_history(history)
         if rewind.announce:
             ev = LinkEvent(t=rewind.t, kind="reset", detail=f"replay continues at {rewind.t:.1f} s")
             for sink in self.sinks:
@@ -371,13 +379,18 @@ class Session:
         if not events and not tick:
             return
         if events:
-            for sink in self.sinks:
-                sink.on_events(events)
+            self._tell(events)
         if self.coach is not None:
             cues = self.coach.on_events(events, self.status.t)
             if cues:
-                for sink in self.sinks:
-                    sink.on_events(cues)
+                self._tell(cues)
+
+    def _tell(self, events: Sequence[Event]) -> None:
+        """Events to the sinks, or, while the state is rebuilt, to the history they hear after."""
+        if self._history is not None:
+            self._history.extend(events)
+        for sink in self.sinks:
+            sink.on_events(events)
 
 
 def _coalesced(items: Iterable[object]) -> Iterator[object]:
@@ -390,15 +403,18 @@ def _coalesced(items: Iterable[object]) -> Iterator[object]:
         if len(run) == 1:
             return run[0]
         dev = [b.t_device_us for b in run if b.t_device_us is not None]
+        extra = [b.extra for b in run if b.extra is not None]  # the IMU's rows go with their samples (all or none)
         return SampleBlock(
             np.concatenate([b.t for b in run]), np.concatenate([b.adc for b in run]), run[0].first_index,
-            run[0].lost, np.concatenate(dev) if len(dev) == len(run) else None, run[-1].t_arrival)
+            run[0].lost, np.concatenate(dev) if len(dev) == len(run) else None, run[-1].t_arrival,
+            np.concatenate(extra) if len(extra) == len(run) else None)
 
     size = 0
     for item in items:
         if isinstance(item, SampleBlock) and len(item):
             if run and (item.lost or item.first_index != run[-1].first_index + len(run[-1])
                         or not 0 < float(item.t[0]) - run[-1].t_end <= REBUILD_GAP_S
+                        or (item.extra is None) != (run[-1].extra is None)
                         or size + len(item) > REBUILD_BLOCK):
                 yield joined()
                 run, size = [], 0

@@ -26,5 +26,10 @@ class Sink:
     def on_notice(self, notice: Notice) -> None:
         pass
 
+    def on_history(self, events: Sequence[Event]) -> None:
+        """After a replay's state was rebuilt at a point (its start or a seek): the events of the
+        session before that point, which the sinks did not hear. A view of the whole session (a
+        history plot) takes them so it shows what an uninterrupted replay would; the rest ignore them."""
+
     def close(self) -> None:
         pass

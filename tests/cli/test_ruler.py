@@ -11,12 +11,14 @@ import json
 import pytest
 
 from kneadback import cli
-from kneadback.app import Run, Settings
 from kneadback.clock import ManualClock
 from kneadback.commands import ruler
+from kneadback.model import StrokeMotion
 from kneadback.simulate.scenario import load_scenario
 from kneadback.sources.emulated import missing_tools
 from kneadback.ui import ruler_check
+
+from .recordings import record_a_session
 
 
 def check(*argv: str, clock: ManualClock | None = None) -> tuple[int, str]:
@@ -63,12 +65,6 @@ def test_json_gives_the_strokes_and_the_verdict_in_one_object(length, seed):
     assert len(found["strokes"]) == 4 and found["length_cm"] == length
     assert abs(found["error_cm"]) <= ruler_check.WITHIN_CM
     assert found["median_excursion_cm"] == pytest.approx(length + found["error_cm"], abs=0.011)
-
-
-def record_a_session(scenario: str, seconds: float) -> None:
-    """A live session of the simulated tool, recorded as `kneadback live` records it."""
-    run = Run(Settings(source=f"sim:{scenario}", duration=seconds, jsonl=True, gui=False), ManualClock())
-    run.session(run.terminal_sinks(io.StringIO()), out=io.StringIO()).run()
 
 
 def test_a_recording_checked_against_a_wrong_length_does_not_match():
@@ -128,3 +124,12 @@ def test_the_real_firmware_with_its_emulated_sensor_measures_the_stated_length()
     args = cli.build_parser().parse_args(["ruler", "--source", "emu:one-direction", "--length-cm", "3", "--speed", "1000"])
     assert ruler.run(args, out=out) == 0, out.getvalue()
     assert out.getvalue().splitlines()[-1] == "Your tool measures stroke length well."
+
+
+def test_a_direction_just_short_of_a_turn_is_said_as_0_degrees():
+    """359.7° rounds to 0°, not to 360°."""
+    check_ = ruler_check.RulerCheck("sim", 3.0)
+    for k in range(3):
+        check_.motions.append(StrokeMotion(k, float(k), 359.7, 3.0, 0.0))
+    assert check_.stroke_line(check_.motions[-1]).endswith("direction   0°")
+    assert "one way (100% same way), 0° from the handle." in " ".join(check_.summary())

@@ -58,7 +58,7 @@ def test_an_fsr_only_simulation_writes_the_two_columns_it_always_did(tmp_path):
 def test_a_csv_with_some_imu_columns_names_those_it_lacks(tmp_path):
     path = tmp_path / "part.csv"
     path.write_text("time_s,adc,ax_m_s2\n0,1,0.5\n0.005,2,0.5\n")
-    with pytest.raises(InputError, match=r"part.csv: line 1: header has IMU column ax_m_s2 but lacks ay_m_s2"):
+    with pytest.raises(InputError, match=r"part.csv: line 1: header has motion sensor column ax_m_s2 but lacks ay_m_s2"):
         CsvSource(path).open()
 
 
@@ -154,7 +154,7 @@ def test_summary_report_and_history_carry_direction_and_length_with_an_imu(tmp_p
     assert motion and motion[0]["pattern"] == "one-direction" and motion[0]["consistency"] > 0.9
     assert 2.0 < motion[0]["median_excursion_cm"] < 4.0  # the scenario's strokes are 3 cm
     assert "direction" in summary["score"]["parts"] and "direction" in summary["bout_scores"][0]["parts"]
-    assert "<th class=\"n\">one direction</th>" in page and "(one-direction)" in page and " cm</td>" in page
+    assert "<th class=\"n\">same way</th>" in page and "(one way)" in page and " cm</td>" in page
 
     with Store.open() as store:  # a summary written before summaries carried the motion gets it worked out
         row = store.session(sid)
@@ -164,7 +164,7 @@ def test_summary_report_and_history_carry_direction_and_length_with_an_imu(tmp_p
     capsys.readouterr()
     assert main(["history"]) == 0
     table = capsys.readouterr().out
-    assert "one way" in table.splitlines()[1] and " cm" in table.splitlines()[2]
+    assert "same way" in table.splitlines()[1] and " cm" in table.splitlines()[2]
     assert main(["history", "--json"]) == 0
     day = json.loads(capsys.readouterr().out)["spots"][0]["days"][0]
     assert day["direction_consistency"] > 0.9 and 2.0 < day["median_excursion_cm"] < 4.0
@@ -179,11 +179,11 @@ def test_an_fsr_only_summary_report_and_history_are_as_before(tmp_path, capsys):
         summary = summarize_session(rec.store, sid)
         page = render_html(rec)
     assert "bout_motion" not in summary
-    assert all("direction" not in s["parts"] for s in [summary["score"], *summary["bout_scores"]])
-    assert "one direction" not in page and "stroke-motion" not in page
+    assert all("direction" not in s["parts"] and "short" not in s["parts"] for s in [summary["score"], *summary["bout_scores"]])
+    assert "same way" not in page and "stroke-motion" not in page
     capsys.readouterr()
     assert main(["history"]) == 0
-    assert "one way" not in capsys.readouterr().out
+    assert "same way" not in capsys.readouterr().out
     assert main(["history", "--json"]) == 0
     day = json.loads(capsys.readouterr().out)["spots"][0]["days"][0]
     assert "direction_consistency" not in day and "median_excursion_cm" not in day

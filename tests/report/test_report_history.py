@@ -9,8 +9,11 @@ import re
 import numpy as np
 import pytest
 
+from kneadback import calibration as cm
+from kneadback.calibration import CalibratedForceModel
 from kneadback.cli import main
 from kneadback.clock import ManualClock
+from kneadback.fsr import Divider, ForceModel, FsrCurve
 from kneadback.model import Bout, Rating
 from kneadback.report.history import stalled_days
 from kneadback.store.recorder import Recorder
@@ -20,10 +23,10 @@ DAY0 = dt.date(2026, 3, 1)
 
 
 def made_up_session(day: int, spot: str, force_at_7: float, bouts: int = 4, *, short_try_s: float = 10.0,
-                    rated: bool = True) -> int:
+                    rated: bool = True, force_model: ForceModel | None = None) -> int:
     wall = dt.datetime.combine(DAY0 + dt.timedelta(days=day), dt.time(18, 0)).timestamp()
     clock = ManualClock()
-    rec = Recorder(clock=clock, source="made-up", spot=spot, wall_start=wall)
+    rec = Recorder(clock=clock, source="made-up", spot=spot, wall_start=wall, force_model=force_model)
     rec.on_info(INFO)
     for b in make_blocks(1.0, seed=day):
         rec.on_block(b)
@@ -79,6 +82,25 @@ def test_report_history_says_no_progress_on_a_stuck_spot(tmp_path, capsys):
     page = out.read_text()
     assert re.findall(r'<svg[^>]*id="([\w-]+)"', page) == ["force-0", "bouts-0", "force-1", "bouts-1"]
     assert "no progress on left calf for 7 days" in page
+
+
+def test_report_history_says_an_uncalibrated_force_is_approximate(capsys):
+    """The 7/10 force is in the words its trust has, as everywhere else: "approx. N" until the
+    ratings' sessions were calibrated."""
+    made_up_session(0, "calf", 20.0)  # the data-sheet curve: approximate
+    calibrated = CalibratedForceModel(cm.fit_calibration(
+        cm.simulate_levels(FsrCurve(), Divider(), [3, 8, 15, 30, 60], np.random.default_rng(1)), Divider()))
+    made_up_session(0, "neck", 20.0, force_model=calibrated)
+    assert main(["history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    calf, neck = (lines[lines.index(spot) + 2] for spot in ("calf", "neck"))
+    assert "20.0 approx. N" in calf
+    assert "20.0 N" in neck and "approx." not in neck
+    made_up_session(1, "neck", 20.0)  # a day with an uncalibrated session among its ratings
+    made_up_session(1, "neck", 20.0, force_model=calibrated)
+    assert main(["history", "--spot", "neck", "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)["spots"][0]["days"]
+    assert [d["force_trust"] for d in days] == ["calibrated", "approximate"]
 
 
 def test_report_history_days_from_config(capsys):

@@ -4,6 +4,7 @@ sensor, coloured against "short strokes in one direction"."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import io
 import re
 
@@ -12,18 +13,23 @@ import pytest
 from pyqtgraph.Qt import QtGui
 
 from coach.helpers import bout, run
+from kneadback import words as words_module
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach
 from kneadback.coach.spots import MemorySpotHistory
 from kneadback.coach.targets import Targets
+from kneadback.cues import CUES
+from kneadback.engine import motion as motion_module
 from kneadback.engine.motion import bout_motion
 from kneadback.model import LinkStatus, StrokeMotion
+from kneadback.ui import motion_words
 from kneadback.ui.coach_view import CoachTerminalView, coach_fields, direction_field
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
 from kneadback.ui.dashboard.widgets import DirectionTile
 from kneadback.ui.dashboard.zones import direction_zone
 from kneadback.ui.motion_words import pattern_words
+from kneadback.words import PATTERN_WORDS
 
 
 @pytest.mark.parametrize(
@@ -68,8 +74,8 @@ def test_the_terminal_field_says_the_pattern_consistency_and_length():
     motions = [StrokeMotion(i, float(i), 180.0 * (i % 2), 7.0, 0.5) for i in range(6)]
     cs = dataclasses.replace(Coach().state, stroke_motion=bout_motion(motions), last_excursion_cm=7.0)
     f = direction_field(cs)
-    assert f is not None and f.text.startswith("strokes both ways") and f.text.endswith("7.0 cm")
-    assert "% same way" in f.text and f.short == "both ways 7.0 cm" and f.zone == "off"
+    assert f is not None and f.text.startswith("strokes both ways") and f.text.endswith("last 7.0 cm, median 7.0 cm")
+    assert "% same way" in f.text and f.short == "both ways, median 7.0 cm" and f.zone == "off"
     assert f in coach_fields(cs)
     assert direction_field(Coach().state) is None
 
@@ -158,11 +164,12 @@ def test_any_pattern_is_drawn_and_said_in_the_same_words(qtbot, pattern):
     words = pattern_words(pattern)
     assert words == pattern.replace("-", " ")
     f = direction_field(cs)
-    assert f is not None and f.text.startswith(f"strokes {words}, ") and f.short == f"{words} 3.0 cm"
+    assert f is not None and f.text.startswith(f"strokes {words}, ") and f.short == f"{words}, median 3.0 cm"
 
 
 @pytest.mark.parametrize("width", [80, 120])
-@pytest.mark.parametrize(("turn", "loaded", "short"), [(5.0, 0.05, "one way 3.2 cm"), (180.0, 0.5, "both ways 3.2 cm")])
+@pytest.mark.parametrize(("turn", "loaded", "short"), [(5.0, 0.05, "one way, median 3.2 cm"),
+                                                        (180.0, 0.5, "both ways, median 3.2 cm")])
 def test_the_terminal_line_keeps_the_strokes_direction_from_80_columns(width, turn, loaded, short):
     """Direction and length are one of the routine's rules: from 80 columns the line says them,
     before the bouts done today and the link's details."""
@@ -178,3 +185,34 @@ def test_the_terminal_line_keeps_the_strokes_direction_from_80_columns(width, tu
     direction = direction_field(coach.state)
     assert direction is not None and direction.short == short
     assert direction.text in shown.split(" | ") or direction.short in shown.split(" | ")
+
+
+def test_the_length_shown_is_named_last_or_median():
+    """The colour, the report and the history go by the bout's median length: the tile and the
+    terminal name it, and the last stroke's, so the numbers a user compares agree."""
+    motions = [StrokeMotion(i, float(i), 40.0, cm, 0.05) for i, cm in enumerate((4.0, 4.4, 3.9, 6.0, 3.6))]
+    m = bout_motion(motions)
+    assert m is not None and m.median_excursion_cm == 4.0
+    cs = dataclasses.replace(Coach().state, stroke_motion=m, last_excursion_cm=3.6)
+    f = direction_field(cs)
+    assert f is not None and f.text == "strokes one way, 100% same way, last 3.6 cm, median 4.0 cm"
+    assert f.short == "one way, median 4.0 cm"
+    assert motion_words.lengths(m, 3.6) == "last 3.6 cm, median 4.0 cm"  # the tile's words
+
+
+def test_every_pattern_the_engine_names_has_its_words_in_one_table():
+    """Tile, terminal, report and history say a pattern in one table's words; the engine's names
+    stay for machines."""
+    engine_patterns = set(re.findall(r'pattern = "([a-z-]+)"', inspect.getsource(motion_module.bout_motion)))
+    assert engine_patterns == set(PATTERN_WORDS) == {"one-direction", "back-and-forth", "circling", "mixed"}
+    assert pattern_words is words_module.pattern_words
+
+
+def test_a_correction_headline_names_the_action_not_the_state_the_tile_praises():
+    """From across a room the banner's big words must not read as the tile's "one way": a
+    correction's headline says what to do."""
+    said = set(PATTERN_WORDS.values())
+    for kind in ("one-direction", "shorter-strokes"):
+        headline = CUES[kind].headline
+        assert headline.lower() not in said and "STROKE" in headline
+    assert all(c.headline.lower() not in said for c in CUES.values())

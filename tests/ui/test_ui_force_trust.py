@@ -6,19 +6,24 @@ from __future__ import annotations
 import dataclasses
 import io
 
+import numpy as np
 import pytest
 
+from kneadback import calibration as cm
+from kneadback.calibration import CalibratedForceModel
 from kneadback.clock import ManualClock
 from kneadback.coach.coach import Coach, CoachState
 from kneadback.coach.rules import Policy
 from kneadback.coach.targets import Targets
-from kneadback.fsr import RELATIVE_FULL_SCALE
-from kneadback.model import LinkStatus
+from kneadback.fsr import RELATIVE_FULL_SCALE, Divider, FsrCurve
+from kneadback.model import LinkStatus, Rating
 from kneadback.ui.coach_view import CoachTerminalView, pressure_field
 from kneadback.ui.dashboard.feed import DashboardFeed
 from kneadback.ui.dashboard.view import build_view
 
 RELATIVE = Policy().relative_ceiling
+CALIBRATED = CalibratedForceModel(cm.fit_calibration(
+    cm.simulate_levels(FsrCurve(), Divider(), [3, 8, 15, 30, 60], np.random.default_rng(1)), Divider()))
 
 
 def _state(trust: str, **state) -> CoachState:
@@ -71,6 +76,17 @@ def test_the_terminal_line_at_80_columns_keeps_the_unit():
     view.on_status(LinkStatus(t=1.0, samples=200, rate_hz=200.0, last_adc=0, state="streaming"))
     line = out.getvalue().rsplit("\r", 1)[-1].rstrip()
     assert len(line) <= 80 and "approx. N" in line
+
+
+@pytest.mark.parametrize(("model", "words"), [(None, "25.5 approx. N"), (CALIBRATED, "25.5 N")])
+def test_the_terminal_says_a_rating_force_in_the_units_it_has(model, words):
+    out = io.StringIO()
+    coach = Coach(Targets(), "calf")
+    coach.force_model_of = lambda: model
+    coach.on_events([], 1.0)  # the coach has read the board's force model, as in a session
+    view = CoachTerminalView(ManualClock(), out, coach, tty=False, colour=False, width=lambda: 200)
+    view.on_events([Rating(t=3.0, value=6, spot="calf", force_n=25.5)])
+    assert out.getvalue().splitlines()[-1].endswith(f"rated 6/10 on calf at {words}")
 
 
 def test_the_pressure_tile_shows_the_unit_and_the_relative_limit(rig):

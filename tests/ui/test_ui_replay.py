@@ -86,3 +86,39 @@ def test_replay_stays_open_and_paused_at_the_end(qtbot, recorded):
     ctl.play()  # from the end: starts over
     run(1.0)
     assert w.feed.newest_t < 2.0 and ctl.playing
+
+
+@pytest.mark.parametrize(("given", "shown", "choices"), [(10.0, "10×", 6), (4.0, "4×", 5), (0.25, "0.25×", 6)])
+def test_the_speed_box_shows_the_speed_the_replay_was_started_at(qtbot, recorded, given, shown, choices):
+    base = ManualClock()
+    play = PlaybackClock(base, rate=given)
+    source = ReplaySource(open_recording(recorded), clock=play)
+    controller = ReplayController(source, play)
+    window = DashboardWindow(Session(source, base, analyzer=Engine(), coach=Coach(spot="left calf")), base, replay=controller)
+    qtbot.addWidget(window)
+    window.start(timers=False)
+    box = controller.speed_box
+    assert box.currentText() == shown and box.count() == choices
+    speeds = [box.itemData(i) for i in range(box.count())]
+    assert speeds == sorted(speeds)  # the given speed sits in order among the choices
+    box.activated.emit(box.findData(2.0))  # the box still changes the speed, and back
+    assert controller.speed == 2.0
+    box.activated.emit(box.findData(given))
+    assert controller.speed == given
+    window.redraw()
+    assert box.currentText() == shown
+
+
+def test_speed_keys_step_to_the_next_choice_from_any_speed(qtbot, recorded):
+    w, ctl, _, _ = _replay_window(qtbot, recorded)
+    ctl.set_speed(10.0)
+    qtbot.keyClick(w, K.Key_Plus)
+    assert ctl.speed == 10.0  # past the last choice: stays
+    qtbot.keyClick(w, K.Key_Minus)
+    assert ctl.speed == 8.0
+    ctl.set_speed(3.0)
+    qtbot.keyClick(w, K.Key_Plus)
+    assert ctl.speed == 4.0
+    ctl.set_speed(3.0)
+    qtbot.keyClick(w, K.Key_Minus)
+    assert ctl.speed == 2.0 and ctl.speed_box.currentText() == "2×"

@@ -187,7 +187,7 @@ class Coach:
         self._prev: Stroke | None = None
         self._rate_spm: float | None = None  # the last stroke's rate, until the stroking pauses
         self._bout: _Bout | None = None
-        self._scores = ScoreKeeper(self.targets.bout_s)
+        self._scores = ScoreKeeper(self.targets.bout_s, p.max_excursion_cm)
         self._hold: _Hold | None = None
         self._last_rating_t = float("-inf")
         self._last_rated_force: float | None = None

@@ -1,6 +1,6 @@
 """Bout and session scores, 0..100.
 
-    score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H) + 0.15·D) / (sum of the weights present)
+    score = 100 × (0.35·R + 0.35·P + 0.15·L + 0.15·(1 − H) + 0.15·D + 0.15·S) / (sum of the weights present)
 
 - R: share of strokes whose rhythm (the coach's, `kneadback.coach.judges.Rhythm`) is in the rate band;
 - P: share of strokes whose peak force is in the pressure band (the 7/10 band once the spot has
@@ -9,8 +9,10 @@
 - H: share of the time spent in static holds;
 - D: only with a motion sensor on the tool: how well a bout's working directions agree (the
   resultant length of `kneadback.engine.motion.bout_motion`; 1 when every stroke goes one way);
-  a session uses the mean over the bouts that have it. Without an IMU there is no D, so an
-  FSR-only score is what it always was.
+  a session uses the mean over the bouts that have it;
+- S: only with a motion sensor too: the share of a bout's measured strokes no longer than
+  `Policy.max_excursion_cm` (the routine's "short strokes"); a session uses the mean over the bouts.
+Without an IMU there is no D and no S, so an FSR-only score is what it always was.
 
 A part with no evidence (no stroke with a rate yet, say) drops out and the weights of the others
 are renormalised. A score is "unavailable" (value None, never 0) without any stroke, and
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kneadback.coach.rules import Policy
 from kneadback.engine.motion import bout_motion
 from kneadback.model import StrokeMotion
 
-WEIGHTS = {"rate": 0.35, "pressure": 0.35, "length": 0.15, "holds": 0.15, "direction": 0.15}
+WEIGHTS = {"rate": 0.35, "pressure": 0.35, "length": 0.15, "holds": 0.15, "direction": 0.15, "short": 0.15}
+MOTION_PARTS = ("direction", "short")  # the parts only a tool with a motion sensor has
 PROVISIONAL_STROKES = 10
 
 
@@ -62,8 +66,7 @@ class Tally:
     length_sum: float = 0.0  # sum of per-bout length factors
     bouts: int = 0
     motions: list[StrokeMotion] = field(default_factory=list)  # a bout's strokes' motion, with an IMU
-    direction_sum: float = 0.0  # a session: sum of the bouts' direction consistencies...
-    directed: int = 0  # ...and how many bouts had one
+    bout_motions: list[dict[str, float]] = field(default_factory=list)  # a session: each bout's `motion_parts`
 
     def add_stroke(self, rate_ok: bool | None, pressure_ok: bool | None) -> None:
         self.strokes += 1
@@ -76,17 +79,21 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         for name in ("strokes", "rated", "rate_ok", "pressed", "pressure_ok", "hold_s", "active_s", "length_sum", "bouts",
-                     "motions", "direction_sum", "directed"):
+                     "motions", "bout_motions"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def consistency(motions: list[StrokeMotion]) -> float | None:
-    """How well the working directions agree (0..1), None without any motion."""
+def motion_parts(motions: list[StrokeMotion], max_excursion_cm: float) -> dict[str, float]:
+    """A bout's D and S (0..1 each); none without any motion."""
     bout = bout_motion(motions)
-    return None if bout is None else bout.resultant
+    if bout is None:
+        return {}
+    return {"direction": bout.resultant,
+            "short": sum(m.excursion_cm <= max_excursion_cm for m in motions) / len(motions)}
 
 
-def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
+def score(t: Tally, bout_s: float, *, session: bool = False,
+          max_excursion_cm: float = Policy.max_excursion_cm) -> Score:
     if t.strokes == 0:
         return Score(None, "unavailable", 0)
     parts: dict[str, float] = {}
@@ -102,9 +109,13 @@ def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
     total = t.active_s + t.hold_s
     if total > 0:
         parts["holds"] = 1.0 - t.hold_s / total
-    direction = (t.direction_sum / t.directed if t.directed else None) if session else consistency(t.motions)
-    if direction is not None:
-        parts["direction"] = direction
+    if session:
+        for k in MOTION_PARTS:
+            known = [b[k] for b in t.bout_motions if k in b]
+            if known:
+                parts[k] = sum(known) / len(known)
+    else:
+        parts.update(motion_parts(t.motions, max_excursion_cm))
     if not parts:  # a stroke or two, nothing yet to judge them by
         return Score(None, "unavailable", t.strokes)
     weight = sum(WEIGHTS[k] for k in parts)
@@ -116,12 +127,13 @@ def score(t: Tally, bout_s: float, *, session: bool = False) -> Score:
 class ScoreKeeper:
     """The evidence of the bout under way and of the session, and each finished bout's score."""
 
-    def __init__(self, bout_s: float) -> None:
+    def __init__(self, bout_s: float, max_excursion_cm: float = Policy.max_excursion_cm) -> None:
         self.bout_s = bout_s
+        self.max_excursion_cm = max_excursion_cm
         self.bout = Tally()
         self.session = Tally()
         self.lengths: list[float] = []  # each finished bout's length factor
-        self.consistencies: list[float | None] = []  # each finished bout's direction consistency (None: no IMU)
+        self.motion_parts: list[dict[str, float]] = []  # each finished bout's D and S (none: no IMU)
         self.bouts: list[Score] = []
         self.last = Score(None, "unavailable", 0)
 
@@ -146,7 +158,7 @@ class ScoreKeeper:
         live = Tally()
         live.add(self.bout)
         live.active_s = active_s
-        return score(live, self.bout_s)
+        return score(live, self.bout_s, max_excursion_cm=self.max_excursion_cm)
 
     def finish(self, active_s: float) -> Score:
         """The bout's score, kept; the next bout starts from nothing."""
@@ -154,7 +166,7 @@ class ScoreKeeper:
         self.bouts.append(self.last)
         self.session.active_s += active_s
         self.lengths.append(min(active_s, self.bout_s) / self.bout_s)
-        self.consistencies.append(consistency(self.bout.motions))
+        self.motion_parts.append(motion_parts(self.bout.motions, self.max_excursion_cm))
         self.bout = Tally()
         return self.last
 
@@ -163,13 +175,11 @@ class ScoreKeeper:
         tally = Tally()
         tally.add(self.session)
         lengths = list(self.lengths)
-        consistencies = list(self.consistencies)
+        tally.bout_motions = list(self.motion_parts)
         if running_s is not None:
             tally.active_s += running_s
             lengths.append(min(running_s, self.bout_s) / self.bout_s)
-            consistencies.append(consistency(self.bout.motions))
+            tally.bout_motions.append(motion_parts(self.bout.motions, self.max_excursion_cm))
         tally.bouts = len(lengths)
         tally.length_sum = sum(lengths)
-        known = [c for c in consistencies if c is not None]
-        tally.directed, tally.direction_sum = len(known), sum(known)
         return score(tally, self.bout_s, session=True)

@@ -1,7 +1,7 @@
 """`kneadback analyze FILE`: run a recording through the engine and report what it found.
 
-FILE is a `time_s,adc` CSV, or anything `kneadback.sources.open_source` opens (a recorded
-session id, a database, an export). The samples go through the same session pipeline as live
+FILE is what `kneadback.analysis.open_input` opens: a `time_s,adc` CSV, or a recorded session
+(an id, `last`, a database, a JSON export). The samples go through the same session pipeline as live
 use, as fast as they can be read; `--chunk N` feeds the engine N samples at a time, which must
 not change the output.
 """
@@ -16,12 +16,12 @@ import sys
 from kneadback import frontend
 from kneadback.errors import InputError
 
-HELP = "analyse a recording (a time_s,adc CSV or a recorded session): strokes, rate, holds, bouts"
+HELP = "analyse a recording (a time_s,adc CSV or a recorded session): strokes, rate, holds, bouts, stroke motion"
 ORDER = 40
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a CSV with columns time_s,adc, or a recorded session (id, file)")
+    parser.add_argument("file", metavar="FILE", help="a CSV with columns time_s,adc, or a recorded session: an id, `last`, a database or a JSON export")
     parser.add_argument("--json", action="store_true", help="print one JSON object (its fields: docs/commands.md)")
     parser.add_argument("--chunk", type=int, metavar="N", help="feed the engine N samples at a time (the output must not change)")
     parser.add_argument("--rate", type=float, metavar="HZ", help="sample rate, where the file does not say (default: estimated)")

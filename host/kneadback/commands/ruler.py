@@ -8,8 +8,9 @@ and what may be wrong when it does not.
 
 The samples run through the same engine as `live` (`Run.check_session`: no coach, nothing
 recorded). A simulated or emulated tool is told the stated length (`Scenario.with_excursion`), so
-`--source sim:one-direction` is a faithful demonstration. `--replay SESSION` reports on the strokes
-of a recorded session instead, as fast as they are read.
+`--source sim:one-direction` is a faithful demonstration. `--replay RECORDING` reports on the strokes
+of a recording instead, as fast as they are read: whatever `kneadback analyze` reads
+(`kneadback.analysis.open_input`: a session id, `last`, a database, a JSON export or a CSV).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--source", default=DEFAULT_SPEC, metavar="SPEC",
                        help=f"the tool (default: auto, the attached board): {SOURCE_USAGE}")
-    where.add_argument("--replay", metavar="SESSION", help="report on a recorded session's strokes instead (id, `last`, file)")
+    where.add_argument("--replay", metavar="RECORDING",
+                       help="report on a recording's strokes instead: a session id, `last`, a database, a JSON export or a CSV")
     parser.add_argument("--length-cm", type=float, default=DEFAULT_LENGTH_CM, metavar="CM",
                         help=f"the length of each stroke along the ruler, {LENGTH_CM[0]:g}–{LENGTH_CM[1]:g} cm "
                              f"(default {DEFAULT_LENGTH_CM:g})")
@@ -92,14 +94,16 @@ def run(args: argparse.Namespace, clock: Clock | None = None, out: IO[str] | Non
     _check_flags(args)
     out = sys.stdout if out is None else out
     if args.replay is not None:
+        from kneadback.analysis import open_input
         from kneadback.clock import ManualClock
+        from kneadback.frontend import Declared
         from kneadback.sources.replay import ReplaySource
-        from kneadback.store.reader import open_recording
 
-        rec = open_recording(args.replay)
-        intro = f"Ruler check of {rec.label or args.replay}'s strokes against {args.length_cm:g} cm:"
-        parts = Run(Settings(speed=math.inf, duration=args.timeout, record=False, gui=False), ManualClock(), recording=rec)
-        source: Source = ReplaySource(rec, parts.clock, speed=math.inf)
+        replay_clock = ManualClock()
+        source: Source = open_input(args.replay, None, Declared(), replay_clock)
+        rec = source.recording if isinstance(source, ReplaySource) else None  # a CSV has no recorded force model
+        intro = f"Ruler check of {source.spec}'s strokes against {args.length_cm:g} cm:"
+        parts = Run(Settings(speed=math.inf, duration=args.timeout, record=False, gui=False), replay_clock, recording=rec)
         wanted = args.strokes
     else:
         settings = Settings(source=args.source, speed=args.speed, seed=args.seed, record=False, gui=False,

@@ -22,17 +22,20 @@ from typing import Any
 import numpy as np
 
 from kneadback.coach.discomfort import fit_curve
+from kneadback.coach.rules import Policy
 from kneadback.coach.spots import SpotRating, day_bounds, day_of
 from kneadback.coach.targets import Targets
 from kneadback.config import load_config, load_table
 from kneadback.event_types import EventType
+from kneadback.fsr import TRUST_LEVELS, TRUST_WORDS
 from kneadback.progress import Progress
 from kneadback.report.report import BLUE, CSS, GREEN, PURPLE, pct
 from kneadback.report.svg import Chart, date_ticks
+from kneadback.store.calibration import force_model_from_dict
 from kneadback.store.db import Store
 from kneadback.store.scoring import targets_of
 from kneadback.store.summary import active_s, is_counted, overtime_s, summary_of
-from kneadback.words import mmss, plural
+from kneadback.words import centimetres, mmss, plural
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class SpotDay:
     pressure_adherence: float | None = None
     ratings: int = 0
     force_at_target_n: float | None = None
+    force_trust: str | None = None  # the least trusted force among the day's ratings (`kneadback.fsr.TRUST_WORDS`)
     # with an IMU on the tool only: the bouts' mean direction consistency and median stroke length
     direction_consistency: float | None = None
     median_excursion_cm: float | None = None
@@ -131,12 +135,14 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
     bouts: dict[tuple[str, dt.date], list[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, int]]] = \
         defaultdict(list)
     ratings: dict[tuple[str, dt.date], list[SpotRating]] = defaultdict(list)
+    trusts: dict[tuple[str, dt.date], set[str]] = defaultdict(set)  # the rated forces' trust levels
     targets = Targets()
     for row in store.sessions():
         targets = targets_of(row)
         summary = summary_of(store, row)
         bout_scores = summary.get("bout_scores") or []
         motion = summary.get("bout_motion") or []
+        trust = force_model_from_dict(row.calibration, row.device).trust
         k = 0
         for e in store.events(row.id, (EventType.BOUT, EventType.RATING)):
             if e.type == EventType.BOUT:
@@ -153,6 +159,7 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
                 if (spot is None or s == spot) and f is not None:
                     w = row.wall_start + e.t
                     ratings[(s, day_of(w))].append(SpotRating(w, int(e.data["value"]), float(f)))
+                    trusts[(s, day_of(w))].add(trust)
         if progress is not None:
             progress.update()
     keys = sorted(set(bouts) | set(ratings))
@@ -176,6 +183,7 @@ def build_history(store: Store, settings: HistorySettings, spot: str | None = No
         sd.median_excursion_cm = float(np.median([mo["median_excursion_cm"] for mo in moved])) if moved else None
         rs = ratings.get((s, day), [])
         sd.ratings = len(rs)
+        sd.force_trust = least_trusted(trusts.get((s, day), set()))
         if rs:
             curve = fit_curve(rs, day_bounds(day)[1])
             if curve is not None:
@@ -202,12 +210,12 @@ def text_table(reports: list[SpotHistoryReport], targets: Targets) -> str:
         lines.append(rep.spot or "(no spot named)")
         moved = has_motion(rep)
         rows = [("day", "bouts", "time", "overtime", "rate/min", "rhythm", "pressure", f"{targets.discomfort:g}/10 force",
-                 *(("one way", "stroke") if moved else ()))]
+                 *(MOTION_HEADINGS if moved else ()))]
         for d in rep.days:
             rows.append((d.day.isoformat(), bouts_verdict(d.bouts, targets), mmss(d.time_s), overtime(d),
                          "—" if d.mean_rate_spm is None else f"{d.mean_rate_spm:.0f}", pct(d.rate_adherence),
                          pct(d.pressure_adherence),
-                         "—" if d.force_at_target_n is None else f"{d.force_at_target_n:.1f} N",
+                         force_cell(d),
                          *(motion_cells(d) if moved else ())))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
@@ -223,9 +231,25 @@ def has_motion(rep: SpotHistoryReport) -> bool:
     return any(d.direction_consistency is not None for d in rep.days)
 
 
+MOTION_HEADINGS = ("same way", "median stroke")
+
+
 def motion_cells(d: SpotDay) -> tuple[str, str]:
-    """A day's direction consistency and median stroke length, or dashes for a day without an IMU."""
-    return pct(d.direction_consistency), "—" if d.median_excursion_cm is None else f"{d.median_excursion_cm:.1f} cm"
+    """A day's direction consistency and median stroke length (marked when longer than the routine's
+    short strokes), or dashes for a day without an IMU."""
+    cm = "—" if d.median_excursion_cm is None else centimetres(d.median_excursion_cm, Policy().max_excursion_cm)
+    return pct(d.direction_consistency), cm
+
+
+def least_trusted(trusts: set[str]) -> str | None:
+    return max(trusts, key=TRUST_LEVELS.index) if trusts else None
+
+
+def force_cell(d: SpotDay) -> str:
+    """A day's 7/10 force in the words its trust has ("29.8 approx. N" before calibration)."""
+    if d.force_at_target_n is None or d.force_trust is None:
+        return "—"
+    return f"{d.force_at_target_n:.1f} {TRUST_WORDS[d.force_trust].after}"
 
 
 def overtime(d: SpotDay) -> str:
@@ -253,13 +277,15 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         out.append(f"<h2>{esc(rep.spot or '(no spot named)')}</h2>")
         if rep.advice:
             out.append(f'<p class="summary">{esc(rep.advice)}</p>')
-        c, x = _day_chart(f"Force at {targets.discomfort:g}/10 discomfort", rep, "newtons", f"force-{k}")
+        trust = least_trusted({d.force_trust for d in rep.days if d.force_trust is not None}) or "calibrated"
+        c, x = _day_chart(f"Force at {targets.discomfort:g}/10 discomfort", rep, f"force ({TRUST_WORDS[trust].title})",
+                          f"force-{k}")
         c.empty = "no data yet: rate the discomfort (0–10) during a bout"
         fx = [xi for xi, d in zip(x, rep.days) if d.force_at_target_n is not None]
         fy = [d.force_at_target_n for d in rep.days if d.force_at_target_n is not None]
         c.y_range = (0.0, max([5.0, *(v * 1.2 for v in fy)]))
         c.line(np.array(fx, float), np.array(fy, float), PURPLE, f"{targets.discomfort:g}/10 force", width=2)
-        c.points(fx, fy, PURPLE, r=4, titles=[f"{v:.1f} N" for v in fy])
+        c.points(fx, fy, PURPLE, r=4, titles=[force_cell(d) for d in rep.days if d.force_at_target_n is not None])
         out.append(c.svg(date_ticks(*c.x_range)))
         b, x = _day_chart("Bouts per day", rep, "bouts", f"bouts-{k}")
         b.y_range = (0.0, float(max([targets.bouts_max + 2, *(d.bouts for d in rep.days)])))
@@ -268,13 +294,13 @@ def render_html(reports: list[SpotHistoryReport], targets: Targets, settings: Hi
         out.append(b.svg(date_ticks(*b.x_range)))
         out.append('<table><tr><th>day</th><th>bouts</th><th class="n">time</th><th class="n">overtime</th><th class="n">rate/min</th>'
                    f'<th class="n">rhythm</th><th class="n">pressure</th><th class="n">{targets.discomfort:g}/10 force</th>'
-                   + ('<th class="n">one way</th><th class="n">stroke</th>' if has_motion(rep) else "") + "</tr>")
+                   + ("".join(f'<th class="n">{h}</th>' for h in MOTION_HEADINGS) if has_motion(rep) else "") + "</tr>")
         for d in rep.days:
             out.append(f"<tr><td>{d.day.isoformat()}</td><td>{esc(bouts_verdict(d.bouts, targets))}</td>"
                        f"<td class=n>{mmss(d.time_s)}</td><td class=n>{overtime(d)}</td>"
                        f"<td class=n>{'—' if d.mean_rate_spm is None else f'{d.mean_rate_spm:.0f}'}</td>"
                        f"<td class=n>{pct(d.rate_adherence)}</td><td class=n>{pct(d.pressure_adherence)}</td>"
-                       f"<td class=n>{'—' if d.force_at_target_n is None else f'{d.force_at_target_n:.1f} N'}</td>"
+                       f"<td class=n>{force_cell(d)}</td>"
                        + ("".join(f"<td class=n>{c}</td>" for c in motion_cells(d)) if has_motion(rep) else "") + "</tr>")
         out.append("</table>")
     out.append('<p class="note">kneadback is a coaching aid, not a medical device.</p></body></html>')

@@ -14,6 +14,7 @@ import numpy as np
 
 from kneadback.coach.discomfort import DiscomfortCurve, fit_curve, usable
 from kneadback.coach.rules import Policy
+from kneadback.coach.score import MOTION_PARTS
 from kneadback.coach.spots import SpotRating
 from kneadback.coach.targets import Targets
 from kneadback.engine.bouts import stroke_rates as rates_from_times
@@ -26,7 +27,7 @@ from kneadback.store.db import Store, default_path
 from kneadback.store.reader import Recording
 from kneadback.store.scoring import session_scores, targets_of
 from kneadback.store.summary import active_s, bout_motions, is_counted, overtime_s
-from kneadback.words import mmss, plural
+from kneadback.words import centimetres, mmss, pattern_words, plural, same_way
 
 GREEN, RED, BLUE, ORANGE, GREY, PURPLE = "#2e9d57", "#d64541", "#2f6db5", "#e08a1e", "#777", "#8e44ad"
 
@@ -175,7 +176,10 @@ def plain_summary(rec: Recording, facts: SessionFacts) -> str:
         parts.append(f"pressure in the band {pct(sp['pressure'])} of strokes")
     if "direction" in sp:  # a tool with a motion sensor: the routine's "short strokes in one direction"
         cm = [e.data["excursion_cm"] for e in rec.events if e.type == EventType.STROKE_MOTION]
-        parts.append(f"one direction {pct(sp['direction'])}" + (f", median stroke {np.median(cm):.1f} cm" if cm else ""))
+        limit = Policy().max_excursion_cm
+        parts.append(f"strokes {same_way(sp['direction'])}"
+                     + (f", median stroke {centimetres(float(np.median(cm)), limit)}" if cm else "")
+                     + (f", {pct(sp['short'])} of them within {limit:g} cm" if "short" in sp else ""))
     parts.append(plural(len(facts.holds), "static hold") if facts.holds else "no static holds")
     if session.get("value") is not None:
         prov = " (provisional: few strokes)" if session.get("status") == "provisional" else ""
@@ -241,6 +245,12 @@ def pressure_chart(rec: Recording, facts: SessionFacts, curves: dict[str, Discom
     return c.svg()
 
 
+#: a score's parts (`kneadback.coach.score`) as the report names them; the motion parts only when
+#: the session had a motion sensor
+SCORE_PART_WORDS = {"rate": "rhythm", "pressure": "pressure", "length": "bout length", "holds": "no holds",
+                    "direction": "same way", "short": "short strokes"}
+
+
 def _score_cell(s: dict[str, Any] | None) -> str:
     if not s or s.get("value") is None:
         return "—"
@@ -251,8 +261,8 @@ def _motion_cells(m: dict[str, Any] | None) -> str:
     """A bout's direction consistency (with its pattern) and median excursion, as table cells."""
     if not m or not m.get("strokes"):
         return "<td class=n>—</td><td class=n>—</td>"
-    return (f"<td class=n>{pct(m['consistency'])} ({html.escape(m['pattern'])})</td>"
-            f"<td class=n>{m['median_excursion_cm']:.1f} cm</td>")
+    return (f"<td class=n>{pct(m['consistency'])} ({html.escape(pattern_words(m['pattern']))})</td>"
+            f"<td class=n>{centimetres(m['median_excursion_cm'], Policy().max_excursion_cm)}</td>")
 
 
 def render_html(rec: Recording, progress: Progress | None = None) -> str:
@@ -292,17 +302,15 @@ def render_html(rec: Recording, progress: Progress | None = None) -> str:
     out.append("<h2>Bouts and scores</h2>")
     session_score = facts.scores.get("session")
     out.append(f"<p>Session score: <b>{_score_cell(session_score)}</b>"
-               + (f" (rhythm {pct(session_score['parts'].get('rate'))}, pressure "
-                  f"{pct(session_score['parts'].get('pressure'))}, bout length {pct(session_score['parts'].get('length'))}, "
-                  f"no holds {pct(session_score['parts'].get('holds'))}"
-                  + (f", one direction {pct(session_score['parts']['direction'])}" if "direction" in session_score["parts"] else "")
-                  + ")" if session_score and session_score.get("parts") else "")
+               + (" (" + ", ".join(f"{words} {pct(session_score['parts'].get(k))}" for k, words in SCORE_PART_WORDS.items()
+                                   if k in session_score["parts"] or k not in MOTION_PARTS) + ")"
+                  if session_score and session_score.get("parts") else "")
                + "</p>")
     if facts.bouts:
         out.append('<table id="bouts"><tr><th>bout</th><th>spot</th><th class="n">start</th><th class="n">length</th>'
                    '<th class="n">overtime</th><th class="n">strokes</th><th class="n">rate /min</th>'
                    f'<th class="n">mean peak {unit}</th>'
-                   + ('<th class="n">one direction</th><th class="n">median stroke</th>' if facts.bout_motion is not None else "")
+                   + ('<th class="n">same way</th><th class="n">median stroke</th>' if facts.bout_motion is not None else "")
                    + '<th class="n">score</th></tr>')
         bout_scores = facts.scores.get("bouts", [])
         for k, (b, bs) in enumerate(zip(facts.bouts, facts.bout_spots)):

@@ -255,7 +255,7 @@ def _parse(path: Path, pieces: Iterator[str]) -> tuple[dict[str, float | str], n
     imu = [c for c in IMU_COLUMNS if c in names]
     if imu and len(imu) < len(IMU_COLUMNS):
         lacks = ", ".join(c for c in IMU_COLUMNS if c not in names)
-        raise InputError(f"{path}: line {line}: header has IMU column {imu[0]} but lacks {lacks}")
+        raise InputError(f"{path}: line {line}: header has motion sensor column {imu[0]} but lacks {lacks}")
     cols = (names.index("time_s"), names.index("adc"), *(names.index(c) for c in imu))
     rows = _Rows(path, len(names), cols, (1 << int(meta.get("adc_bits", 10))) - 1)
     first_line = line = line + 1

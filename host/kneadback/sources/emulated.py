@@ -325,13 +325,7 @@ class EmulatedSource(Source):
                 keep = int(np.searchsorted(item.t, end))  # the scenario is over: its samples only
                 if keep == 0:
                     continue
-                item = dataclasses.replace(
-                    item,
-                    t=item.t[:keep],
-                    adc=item.adc[:keep],
-                    t_device_us=None if item.t_device_us is None else item.t_device_us[:keep],
-                    extra=None if item.extra is None else item.extra[:keep],
-                )
+                item = item.rows(0, keep)
             out.append(item)
         return out
 

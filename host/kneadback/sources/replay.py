@@ -164,9 +164,4 @@ def _split_block(block: SampleBlock, t: float) -> tuple[SampleBlock | None, Samp
     k = int(np.searchsorted(np.asarray(block.t), t, side="right"))
     if k == 0:
         return None, block
-    dev = block.t_device_us
-    head = SampleBlock(block.t[:k], block.adc[:k], block.first_index, block.lost,
-                       None if dev is None else dev[:k], block.t_arrival)
-    tail = SampleBlock(block.t[k:], block.adc[k:], block.first_index + k, 0,
-                       None if dev is None else dev[k:], block.t_arrival)
-    return head, tail
+    return block.rows(0, k), block.rows(k)

@@ -10,13 +10,16 @@ end, counted when it lasted half the bout length."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kneadback.coach.spots import counts_toward_today
 from kneadback.csvformat import IMU_KINDS
 from kneadback.event_types import EventType
 from kneadback.store.db import EventRow, SessionRow, Store
+
+if TYPE_CHECKING:  # loaded only where a bout's motion is worked out
+    from kneadback.model import StrokeMotion
 
 
 def is_counted(bout: Mapping[str, Any], bout_s: float) -> bool:
@@ -58,7 +61,6 @@ def bout_motions(events: list[EventRow]) -> list[dict[str, Any]] | None:
     """Each recorded bout's stroke motion (a tool with an IMU only; None without any): how well its
     working directions agree, their mean, the median excursion and the pattern
     (`kneadback.engine.motion.bout_motion`), for the strokes that started within the bout."""
-    from kneadback.engine.motion import bout_motion
     from kneadback.model import StrokeMotion
     from kneadback.store.events import from_dict
 
@@ -67,16 +69,20 @@ def bout_motions(events: list[EventRow]) -> list[dict[str, Any]] | None:
     if not motions:
         return None
     starts = {e.data["index"]: float(e.data["t_start"]) for e in events if e.type == EventType.STROKE}
-    out: list[dict[str, Any]] = []
-    for b in (e.data for e in events if e.type == EventType.BOUT):
-        inside = [m for m in motions if b["start"] <= starts.get(m.index, -1.0) <= b["end"]]
-        bm = bout_motion(inside)
-        out.append({"bout": int(b["index"]), "strokes": 0} if bm is None else {
-            "bout": int(b["index"]), "strokes": bm.strokes, "consistency": round(bm.resultant, 3),
-            "direction_deg": round(bm.direction_deg, 1), "median_excursion_cm": round(bm.median_excursion_cm, 2),
-            "pattern": bm.pattern,
-        })
-    return out
+    return [{"bout": int(b["index"]), **motion_of_bout(float(b["start"]), float(b["end"]), starts, motions)}
+            for b in (e.data for e in events if e.type == EventType.BOUT)]
+
+
+def motion_of_bout(start: float, end: float, starts: Mapping[int, float], motions: Sequence[StrokeMotion]) -> dict[str, Any]:
+    """One bout's stroke motion, as summaries keep it (`analyze` says it the same way): of the
+    `motions` whose strokes started (`starts`, by stroke index) within the bout."""
+    from kneadback.engine.motion import bout_motion
+
+    bm = bout_motion([m for m in motions if start <= starts.get(m.index, -1.0) <= end])
+    if bm is None:
+        return {"strokes": 0}
+    return {"strokes": bm.strokes, "consistency": round(bm.resultant, 3), "direction_deg": round(bm.direction_deg, 1),
+            "median_excursion_cm": round(bm.median_excursion_cm, 2), "pattern": bm.pattern}
 
 
 def summarize(row: SessionRow, events: list[EventRow]) -> dict[str, Any]:

@@ -104,13 +104,14 @@ def pressure_field(cs: CoachState) -> Field:
 
 def direction_field(cs: CoachState) -> Field | None:
     """With a motion sensor, once the bout has strokes with motion: their pattern and consistency,
-    and the last stroke's length, in the words of the dashboard's direction tile."""
+    and the last stroke's length and the median, in the words of the dashboard's direction tile."""
     m = cs.stroke_motion
     if m is None or cs.last_excursion_cm is None:
         return None
-    words, cm = motion_words.pattern_words(m.pattern), motion_words.length(cs.last_excursion_cm)
+    words = motion_words.pattern_words(m.pattern)
     zone = zones.direction_zone(m.pattern, m.median_excursion_cm, cs.max_excursion_cm)
-    return Field(f"strokes {words}, {motion_words.same_way(m)}, {cm}", f"{words} {cm}", zone, core=True)
+    return Field(f"strokes {words}, {motion_words.same_way(m)}, {motion_words.lengths(m, cs.last_excursion_cm)}",
+                 f"{words}, median {motion_words.length(m.median_excursion_cm)}", zone, core=True)
 
 
 def today_field(cs: CoachState) -> Field:
@@ -164,7 +165,7 @@ class CoachTerminalView(TerminalView):
             if isinstance(ev, Cue):
                 self.print_news(f"[{ev.t:8.2f} s] {ev.kind}: {ev.text}")
             elif isinstance(ev, Rating):
-                force = "" if ev.force_n is None else f" at {ev.force_n:.1f} N"
+                force = "" if ev.force_n is None else f" at {ForceWords.of(self.coach.state).force(ev.force_n)}"
                 self.print_news(f"[{ev.t:8.2f} s] rated {ev.value}/10 on {ev.spot}{force}")
 
     def on_block(self, block: SampleBlock) -> None:

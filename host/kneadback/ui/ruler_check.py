@@ -52,7 +52,7 @@ class RulerCheck:
 
     def stroke_line(self, m: StrokeMotion) -> str:
         n = len(self.motions)
-        return f"  stroke {n:>2}: {m.excursion_cm:4.1f} cm ({m.excursion_cm - self.length_cm:+.1f}), direction {m.direction_deg:3.0f}°"
+        return f"  stroke {n:>2}: {m.excursion_cm:4.1f} cm ({m.excursion_cm - self.length_cm:+.1f}), direction {round(m.direction_deg) % 360:3d}°"
 
     def summary(self) -> list[str]:
         """The summary in plain words, wrapped to 80 columns."""
@@ -67,7 +67,7 @@ class RulerCheck:
                          "first seconds) or samples were lost.")
         way = f"Directions: {motion_words.pattern_words(bout.pattern)} ({motion_words.same_way(bout)})"
         if bout.pattern == "one-direction":
-            lines.append(f"{way}, {bout.direction_deg:.0f}° from the handle.")
+            lines.append(f"{way}, {round(bout.direction_deg) % 360}° from the handle.")
         else:
             lines.append(f"{way}. Stroke one way along the ruler and lift the tool for the way back.")
         verdict = self.verdict

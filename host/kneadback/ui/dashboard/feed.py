@@ -117,6 +117,18 @@ class DashboardFeed(Sink):
         self.version += 1
 
     # --- for replay seeks ----------------------------------------------------------------
+    def on_history(self, events: Sequence[Event]) -> None:
+        """At a replay's new point: the force trace starts afresh (its samples are not handed
+        over, so neither are the peaks and holds drawn on it); the rate history, the bouts, the
+        markers and the latest cue, rating and spot are as an uninterrupted replay has them."""
+        self.clear()
+        for ev in events:
+            if isinstance(ev, Stroke):
+                self._add_rate(ev)
+            elif not isinstance(ev, (HoldStarted, HoldEnded)):
+                self._on_event(ev)
+        self.version += 1
+
     def clear(self) -> None:
         """Forget everything time-based (a seek starts the picture afresh)."""
         for ring in (self.force, self.strokes, self.rate):
@@ -134,8 +146,7 @@ class DashboardFeed(Sink):
     def _on_event(self, ev: Event) -> None:
         if isinstance(ev, Stroke):
             self.strokes.append(ev.t_peak, ev.peak_n)
-            if ev.rate_spm is not None:
-                self.rate.append(ev.t_peak, ev.rate_spm)
+            self._add_rate(ev)
         elif isinstance(ev, HoldStarted):
             self.holds.append(HoldSpan(ev.start))
         elif isinstance(ev, HoldEnded):
@@ -157,6 +168,10 @@ class DashboardFeed(Sink):
             self.quality = ev
         elif isinstance(ev, LinkEvent) and ev.kind in ("disconnected", "reconnected"):
             self.connected = ev.kind == "reconnected"
+
+    def _add_rate(self, stroke: Stroke) -> None:
+        if stroke.rate_spm is not None:
+            self.rate.append(stroke.t_peak, stroke.rate_spm)
 
     def recent_peak_n(self, now: float, window_s: float = 10.0, count: int = 5) -> float | None:
         """Mean peak force of the last few strokes within `window_s` (what a rating pairs with)."""

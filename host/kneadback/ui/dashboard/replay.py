@@ -1,4 +1,5 @@
-"""The replay view's controls: play/pause, a seek slider, speed 0.5–8× and jumps to bouts.
+"""The replay view's controls: play/pause, a seek slider, speed 0.5–8× (and the speed the replay
+was started at) and jumps to bouts.
 
 Playback runs on a `PlaybackClock`, a clock of its own that the controls pause and speed up; the
 replay source is paced by it like any source by its clock, so the session, the engine and the
@@ -122,11 +123,14 @@ class ReplayController:
         return self.clock.rate
 
     def set_speed(self, speed: float) -> None:
-        self.clock.rate = min(max(speed, SPEEDS[0]), SPEEDS[-1])
+        self.clock.rate = speed
 
     def step_speed(self, up: bool) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        self.set_speed(SPEEDS[min(max(i + (1 if up else -1), 0), len(SPEEDS) - 1)])
+        """To the next choice of `SPEEDS` up or down (none past the ends: the speed stays)."""
+        s = self.speed
+        choices = [c for c in SPEEDS if c > s] if up else [c for c in SPEEDS if c < s]
+        if choices:
+            self.set_speed(min(choices) if up else max(choices))
 
     def seek(self, t: float) -> None:
         """Continue from session time `t`, with everything as it was at `t`; the picture is cleared."""
@@ -220,8 +224,12 @@ class ReplayController:
             self.slider.setValue(int(self.source.position * 10))
             self.slider.blockSignals(False)
         self.position_label.setText(f"{mmss(math.floor(self.source.position))} / {mmss(math.floor(self.source.duration))}")
-        i = self.speed_box.findData(self.speed)
-        if i >= 0 and i != self.speed_box.currentIndex():
-            self.speed_box.setCurrentIndex(i)
+        box = self.speed_box
+        i = box.findData(self.speed)
+        if i < 0:  # a speed given on the command line that is not one of the choices becomes one
+            i = sum(box.itemData(k) < self.speed for k in range(box.count()))
+            box.insertItem(i, f"{self.speed:g}×", self.speed)
+        if i != box.currentIndex():
+            box.setCurrentIndex(i)
 
 

@@ -338,8 +338,9 @@ class BoutsTile(Tile):
 class DirectionTile(Tile):
     """How the bout's strokes move (only with a motion sensor), in the words of the terminal line
     (`kneadback.ui.motion_words`): a shape for their pattern, seen along the handle (up: away from
-    the hand; 90°: to the left), the pattern in words, their consistency and the last stroke's
-    excursion, coloured against "short, one way". Shapes: one way, an arrow along the bout's
+    the hand; 90°: to the left), the pattern in words, their consistency, and the last stroke's
+    length with the bout's median (which the colour, the report and the history go by), coloured
+    against "short, one way". Shapes: one way, an arrow along the bout's
     direction; back and forth, a two-headed one along its line; mixed, arrows every way;
     circling, a ring; a pattern without a shape, its words alone."""
 
@@ -347,7 +348,8 @@ class DirectionTile(Tile):
 
     def key_of(self, v: DashboardView) -> object:
         m = v.motion
-        shown = None if m is None else (round(m.direction_deg), round(m.axis_deg), round(m.resultant * 100), m.pattern)
+        shown = None if m is None else (round(m.direction_deg), round(m.axis_deg), round(m.resultant * 100), m.pattern,
+                                        round(m.median_excursion_cm, 1))
         return (shown, None if v.excursion_cm is None else round(v.excursion_cm, 1), v.direction_zone)
 
     def absorb(self, v: DashboardView) -> None:
@@ -357,10 +359,11 @@ class DirectionTile(Tile):
 
     def paint_body(self, p: QtGui.QPainter, body: QtCore.QRectF) -> None:
         m = self.motion
-        top = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.56)
+        top = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.5)
         p.setPen(self.ink())
-        words = QtCore.QRectF(body.left(), top.bottom() + body.height() * 0.04, body.width(), body.height() * 0.2)
-        numbers = QtCore.QRectF(body.left(), words.bottom(), body.width(), body.height() * 0.2)
+        words = QtCore.QRectF(body.left(), top.bottom() + body.height() * 0.02, body.width(), body.height() * 0.2)
+        numbers = QtCore.QRectF(body.left(), words.bottom(), body.width(), body.height() * 0.13)
+        sizes = QtCore.QRectF(body.left(), numbers.bottom(), body.width(), body.height() * 0.13)
         if m is None:
             self.draw_text(p, top, "–", fit=DIGITS)
             self.draw_text(p, words, "no stroke measured yet", bold=False)
@@ -374,7 +377,9 @@ class DirectionTile(Tile):
         elif m.pattern == "circling":
             self._ring(p, top)
         self.draw_text(p, words, motion_words.pattern_words(m.pattern))
-        self.draw_text(p, numbers, f"{motion_words.same_way(m)}  ·  {motion_words.length(self.excursion)}", bold=False)
+        lengths = motion_words.lengths(m, self.excursion)
+        self.draw_text(p, numbers, motion_words.same_way(m), bold=False, fit=lengths)  # one size for both lines
+        self.draw_text(p, sizes, lengths, bold=False)
 
     def _pen(self, half: float) -> QtGui.QPen:
         pen = QtGui.QPen(self.ink(), max(3.0, half * 0.14))

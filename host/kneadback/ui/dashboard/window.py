@@ -170,8 +170,7 @@ class DashboardWindow(QtWidgets.QMainWindow):
 
     def restart_at(self, t: float) -> None:
         """A replay seek: the session goes on from session time `t` as it was then, and the
-        picture starts afresh there."""
-        self.feed.clear()
+        picture starts afresh there, with the history before it (the feed's `on_history`)."""
         self.session.restart_at(t)
         self.redraw()
 
