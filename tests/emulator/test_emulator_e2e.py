@@ -24,12 +24,13 @@ from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.emulated import EmulatedSource, Harness, firmware_dir, missing_tools
 
+from .reading import collect
+
 pytestmark = pytest.mark.skipif(
     bool(missing_tools()), reason=f"the AVR toolchain or simavr is not installed: missing {', '.join(missing_tools())}"
 )
 
 FAST = math.inf  # run the emulator as fast as it can
-WALL_LIMIT_S = 60.0  # a guard against a hung emulator, never reached when things work
 STEP_LATENCY_S = 0.25  # the stated bound: ADC step on the emulated pin -> sample at the host
 STROKE_SLACK_S = 0.15  # a detected peak may lie this far outside the true stroke
 # the divider switched by D7 (hardware/README.md): settled before the ADC samples, open after
@@ -63,16 +64,6 @@ duration_s = 4
 kind = "strokes"
 duration_s = 8
 """
-
-
-def collect(source, until, limit_s: float = WALL_LIMIT_S) -> list:
-    """Items read from `source` until `until(items)` holds (or the source finished)."""
-    items: list = []
-    deadline = time.monotonic() + limit_s
-    while not until(items) and not source.finished:
-        assert time.monotonic() < deadline, f"no progress within {limit_s} s: {items[-5:]}"
-        items += source.read(0.05)
-    return items
 
 
 def samples(items) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,7 +9,6 @@ firmware is the FSR-only board it always was.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -20,12 +19,13 @@ from kneadback.sources import open_source
 from kneadback.sources.base import SourceOptions
 from kneadback.sources.emulated import EmulatedSource, Harness, missing_tools, write_counts
 
+from .reading import collect
+
 pytestmark = pytest.mark.skipif(
     bool(missing_tools()), reason=f"the AVR toolchain or simavr is not installed: missing {', '.join(missing_tools())}"
 )
 
 FAST = math.inf  # run the emulator as fast as it can
-WALL_LIMIT_S = 60.0  # a guard against a hung emulator, never reached when things work
 
 SCENARIO = """
 description = "Short one-direction strokes with a motion sensor, a rest, more strokes: 10 s."
@@ -58,15 +58,6 @@ duration_s = 2
 kind = "strokes"
 duration_s = 3
 """
-
-
-def collect(source, until=lambda items: False) -> list:
-    items: list = []
-    deadline = time.monotonic() + WALL_LIMIT_S
-    while not until(items) and not source.finished:
-        assert time.monotonic() < deadline, f"no progress within {WALL_LIMIT_S} s: {items[-5:]}"
-        items += source.read(0.05)
-    return items
 
 
 def blocks(items) -> list[SampleBlock]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -37,6 +37,23 @@ class BoutParams:
         if mean_interval_s is None:
             return self.pause_min_s
         return max(self.pause_min_s, self.pause_intervals * mean_interval_s)
+
+
+class MeasuredStroke(TypedDict):
+    """A stroke's fields as the detector measures them: all of `Stroke`'s but the interval and the
+    rate, which the stretch it falls in gives (`BoutTracker.on_stroke`). A typed dict, not a
+    `Stroke`: each stroke is built once, with them."""
+
+    index: int
+    t_start: float
+    t_peak: float
+    t_end: float
+    t_confirmed: float
+    peak_n: float
+    mean_n: float
+    peak_adc: int
+    impulse_ns: float
+    release: float
 
 
 class BoutTracker:
@@ -68,7 +85,7 @@ class BoutTracker:
         """When the current stretch ends if no stroke comes (session time), or None."""
         return None if self.last is None else self.last.t_peak + self.pause_limit_s() + self.grace_s
 
-    def on_stroke(self, measured: dict[str, Any], t_ref: float) -> tuple[Stroke, list[BoutStarted]]:
+    def on_stroke(self, measured: MeasuredStroke, t_ref: float) -> tuple[Stroke, list[BoutStarted]]:
         """A stroke, timed for the rate by `t_ref` (the middle of its rise: sharper than a peak on
         a flat top): the stroke with its interval and rate, and the stretch it starts, if any.
         `measured` holds the stroke's other fields: each stroke is built once, here."""

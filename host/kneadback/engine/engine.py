@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from kneadback.engine.bouts import BoutTracker
+from kneadback.engine.bouts import BoutTracker, MeasuredStroke
 from kneadback.engine.contact import ContactTracker
 from kneadback.engine.filters import LOWPASS_HZ, BoxMean, Despike, LowPass
 from kneadback.engine.history import History
@@ -294,7 +294,7 @@ class Engine:
         self._fast = BoxMean(self.detector.fast_n)
         self.detector.reset()
 
-    def _stroke(self, cand: Candidate) -> tuple[dict[str, Any], float]:
+    def _stroke(self, cand: Candidate) -> tuple[MeasuredStroke, float]:
         """The fields of the stroke a candidate stands for, but its interval and rate (the stretch
         it falls in gives them, `BoutTracker.on_stroke`), and the middle of its rise (timing for
         the rate)."""
@@ -331,7 +331,7 @@ class Engine:
         duration = t_end - t_start
         top = self._last_peak_n if self._last_peak_n is not None else peak_n
         release = min(max((top - f_start) / top, 0.0), 1.0) if top > 0 else 0.0
-        measured = {
+        measured: MeasuredStroke = {
             "index": self._n_strokes,
             "t_start": t_start,
             "t_peak": t_peak,
@@ -370,10 +370,10 @@ class Engine:
             return HoldStarted(h.start, h.t_confirmed, self._hold_mean(h.index + 1))
         return HoldEnded(h.start, h.end, h.t_confirmed, self._hold_mean(h.index + 1))
 
-    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, dict[str, Any], float]], holds: list[HoldChange]) -> list[Event]:
+    def _bouts(self, t: np.ndarray, first: int, strokes: list[tuple[int, MeasuredStroke, float]], holds: list[HoldChange]) -> list[Event]:
         """The stretches of stroking, and each stroke with its interval and the rate as of it."""
         out: list[Event] = []
-        marks: list[tuple[int, int, dict[str, Any] | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
+        marks: list[tuple[int, int, MeasuredStroke | None, float]] = [(i, 1, s, t_mid) for i, s, t_mid in strokes]
         marks += [(h.index, 0, None, 0.0) for h in holds if h.end is None]
         marks.sort(key=lambda m: (m[0], m[1]))
         pos = 0

@@ -30,14 +30,20 @@ class ShownCue:
     text: str
 
 
+def _headline(kind: str) -> str:
+    """A cue kind's headline; one this version does not know (from another tool's stream) in
+    capitals."""
+    entry = CUES.get(kind)
+    return entry.headline if entry is not None else kind.upper()
+
+
 def shown(kind: str, text: str, bout_phase: str | None, bout_left_s: float | None) -> ShownCue | None:
     """A cue of `kind`, given as `text`, as shown while its bout is in `bout_phase` with
     `bout_left_s` to go; None once it is taken down."""
     if kind == PAUSED and bout_phase is None:
         return None
     if kind != TIME_LEFT:
-        entry = CUES.get(kind)
-        return ShownCue(entry.headline if entry is not None else kind.upper(), text)
+        return ShownCue(_headline(kind), text)
     if bout_phase != "active" or bout_left_s is None:
         return None
     left = countdown_s(bout_left_s)
@@ -50,5 +56,5 @@ def shown_cue(cue: Cue | None, cs: CoachState | None) -> ShownCue | None:
     if cue is None:
         return None
     if cs is None:
-        return ShownCue(CUES[cue.kind].headline, cue.text)
+        return ShownCue(_headline(cue.kind), cue.text)
     return shown(cue.kind, cue.text, cs.bout_phase, cs.bout_left_s)
